@@ -1,0 +1,63 @@
+"""The document record that flows from cleaning into storage."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One downloaded resource, exactly as the server sent it."""
+
+    url: str
+    final_url: str
+    status: int
+    headers: dict[str, str]  # lower-cased header names
+    body: bytes
+    fetched_at: str  # ISO 8601, UTC
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+
+class Rejected(Exception):
+    """The fetched resource cannot become a document; `reason` is a short stable code."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class Document:
+    id: str
+    url: str
+    final_url: str
+    title: str | None
+    text: str
+    source_type: str  # html | pdf | docx
+    encoding: str | None  # the encoding used to decode (None for binary formats)
+    content_sha256: str  # of `text`, the canonical body
+    raw_sha256: str  # of the fetched bytes
+    fetched_at: str
+    published: str | None = None
+    duplicate_of: str | None = None
+    encoding_declared: str | None = None
+    encoding_detected: str | None = None
+    family: str | None = None  # discuz | gov_portal | aggregator | generic
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def chars(self) -> int:
+        return len(self.text)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
