@@ -45,6 +45,8 @@ class Document:
     fetched_at: str
     published: str | None = None
     duplicate_of: str | None = None
+    duplicate_relation: str | None = None  # exact | near | fragment
+    duplicate_similarity: float | None = None
     encoding_declared: str | None = None
     encoding_detected: str | None = None
     family: str | None = None  # discuz | gov_portal | aggregator | generic
@@ -61,3 +63,18 @@ class Document:
     def from_dict(cls, data: dict[str, Any]) -> Document:
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def document_id(url: str) -> str:
+    """Stable id of the document at `url`: the same URL always maps to the same id."""
+    from hashlib import sha256
+
+    from w3lib.url import canonicalize_url
+
+    return sha256(canonicalize_url(url).encode("utf-8")).hexdigest()[:16]
+
+
+def sha256_hex(data: bytes | str) -> str:
+    from hashlib import sha256
+
+    return sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()

@@ -1,0 +1,40 @@
+"""Scrapy settings for govcorpus: polite by default. Override with GOVCORPUS_* or -s NAME=VALUE."""
+
+BOT_NAME = "govcorpus"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = "govcorpus/0.1 (+https://pypi.org/project/govcorpus/; research crawler for public government reports)"
+ROBOTSTXT_OBEY = True
+
+# Politeness: at most two requests in flight per site, paced by AutoThrottle.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DOWNLOAD_TIMEOUT = 60
+
+# Government reports as PDF run to tens of MB; anything far larger is not a report.
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+
+# Only http(s): a crawler fed URLs from pages must not read local files or other schemes.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
+
+ITEM_PIPELINES = {"crawler.pipelines.CorpusPipeline": 300}
+
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"
+
+# govcorpus's own settings.
+GOVCORPUS_STORE = None  # None: $GOVCORPUS_STORE, else ./corpus
+GOVCORPUS_STORE_ENABLED = True  # False: build and dedup-check documents, write nothing
+GOVCORPUS_RUN_ID = None

@@ -1,0 +1,98 @@
+"""What the CLI commands do, apart from parsing arguments and printing."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crawler.items import FailedItem, FetchedItem
+from crawler.sources import Source
+from storage.ingest import Outcome
+from storage.manifest import read_manifest
+
+DEMO_SITE = Path(__file__).parent / "demo_site"
+# The demo site is our own, on loopback: no need to pace requests to it.
+FAST_LOCAL_SETTINGS = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_START_DELAY": 0.05, "AUTOTHROTTLE_MAX_DELAY": 1}
+
+
+def _settings(store_uri: str, overrides: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"GOVCORPUS_STORE": store_uri, **extra, **overrides}
+
+
+def fetch_url(url: str, *, store_uri: str, store: bool, overrides: dict[str, Any]) -> Outcome:
+    """Download one URL through the crawl's download stack and ingest it."""
+    from crawler.spiders.fetch import FetchSpider
+    from govcorpus.runner import run_spider
+
+    result = run_spider(FetchSpider, _settings(store_uri, overrides, GOVCORPUS_STORE_ENABLED=store), url=url)
+    outcomes = [item.outcome for item in result.items if isinstance(item, FetchedItem | FailedItem)]
+    if not outcomes:
+        return Outcome(url, "failed", "no_response", "the download produced no response (see -v for the log)")
+    return outcomes[-1]
+
+
+@dataclass
+class RunSummary:
+    store_uri: str
+    manifest_key: str | None
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+
+def summarize_run(store_uri: str, stats: dict[str, Any]) -> RunSummary:
+    from storage.corpus import Corpus
+
+    manifest_key = stats.get("govcorpus/manifest")
+    summary = RunSummary(store_uri=store_uri, manifest_key=manifest_key)
+    if manifest_key is None:
+        return summary
+    corpus = Corpus.open(store_uri)
+    for line in read_manifest(corpus.store, manifest_key):
+        if "stats" in line:
+            summary.counts = line["stats"]["counts"]
+        elif line["outcome"] in ("failed", "skipped"):
+            summary.problems.append(line)
+    return summary
+
+
+def crawl_sources(
+    sources: list[Source], *, store_uri: str, max_pages: int | None, overrides: dict[str, Any]
+) -> RunSummary:
+    from crawler.spiders.sources import SourcesSpider
+    from govcorpus.runner import run_spider
+
+    extra: dict[str, Any] = {}
+    limits = [limit for limit in [max_pages, *(source.max_pages for source in sources)] if limit]
+    if limits:
+        extra["CLOSESPIDER_PAGECOUNT"] = min(limits)
+    result = run_spider(SourcesSpider, _settings(store_uri, overrides, **extra), sources=sources)
+    return summarize_run(store_uri, result.stats)
+
+
+def run_demo(*, store_uri: str, overrides: dict[str, Any]) -> RunSummary:
+    """Serve the bundled demo site on 127.0.0.1 and crawl it from its front page."""
+    from govcorpus.sitefixture import serve_site
+
+    with serve_site(DEMO_SITE, host="127.0.0.1") as site:
+        print(f"Serving the demo site at {site.base_url}/ and crawling it into {store_uri} …", file=sys.stderr)
+        source = Source(name="demo", start_urls=(f"{site.base_url}/",), max_depth=3)
+        return crawl_sources([source], store_uri=store_uri, max_pages=None, overrides={**FAST_LOCAL_SETTINGS, **overrides})
+
+
+def print_summary(summary: RunSummary) -> None:
+    counts = summary.counts
+    print(
+        f"Stored {counts.get('stored', 0)} documents, {counts.get('duplicate', 0)} duplicates, "
+        f"{counts.get('unchanged', 0)} unchanged, {counts.get('skipped', 0)} skipped, "
+        f"{counts.get('failed', 0)} failed."
+    )
+    for line in summary.problems:
+        reason = line.get("reason", "?")
+        detail = f" ({line['detail']})" if line.get("detail") else ""
+        print(f"  {line['outcome']:<7} {line['url']}: {reason}{detail}")
+    print(f"Corpus: {summary.store_uri}")
+    if summary.manifest_key:
+        print(f"Manifest: {summary.manifest_key}")
+    print("List it with: govcorpus ls" + (f" --store {summary.store_uri}" if summary.store_uri != "./corpus" else ""))

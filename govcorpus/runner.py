@@ -1,0 +1,43 @@
+"""Run a spider in this process with the project's settings and collect what it produced."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+
+def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
+    """crawler.settings plus overrides: the same settings `scrapy crawl` uses from scrapy.cfg."""
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    for name, value in (overrides or {}).items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+@dataclass
+class RunResult:
+    items: list[Any] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def run_spider(spider_cls: type, overrides: dict[str, Any] | None = None, **spider_args: Any) -> RunResult:
+    """Crawl to completion; return the items the pipeline processed and the final stats."""
+    result = RunResult()
+    process = CrawlerProcess(project_settings(overrides))
+    crawler = process.create_crawler(spider_cls)
+
+    def collect(item: Any, response: Any = None, spider: Any = None) -> None:
+        result.items.append(item)
+
+    crawler.signals.connect(collect, signal=signals.item_scraped)
+    process.crawl(crawler, **spider_args)
+    process.start()
+    result.stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
+    logging.getLogger(__name__).debug("run finished: %s", result.stats)
+    return result

@@ -1,0 +1,120 @@
+"""The corpus layout on an object store: documents, raw bytes, manifests and the index.
+
+Keys (the same on every backend):
+    documents/<id>.json              current version of each document (text + metadata)
+    raw/<sha[:2]>/<sha>              the fetched bytes, content-addressed by their SHA-256
+    raw/<sha[:2]>/<sha>.headers.json the response headers needed to re-decode them offline
+    manifests/<run-id>.jsonl         one line per URL a run touched, closing stats line last
+    index.jsonl                      one line per current document (id, url, title, chars, …)
+    dedup/…                          the deduplication index
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from cleaners.document import Document
+from storage.backends import ObjectStore, open_store
+
+INDEX_KEY = "index.jsonl"
+INDEX_FIELDS = (
+    "id",
+    "url",
+    "title",
+    "chars",
+    "content_sha256",
+    "duplicate_of",
+    "duplicate_relation",
+    "source_type",
+    "published",
+    "fetched_at",
+)
+
+
+def document_key(doc_id: str) -> str:
+    return f"documents/{doc_id}.json"
+
+
+def raw_key(raw_sha256: str) -> str:
+    return f"raw/{raw_sha256[:2]}/{raw_sha256}"
+
+
+def index_entry(doc: Document) -> dict[str, Any]:
+    record = doc.to_dict()
+    record["chars"] = doc.chars
+    return {name: record.get(name) for name in INDEX_FIELDS}
+
+
+class Corpus:
+    """Reads and writes documents on one ObjectStore."""
+
+    def __init__(self, store: ObjectStore) -> None:
+        self.store = store
+        self._index: dict[str, dict[str, Any]] | None = None
+
+    @classmethod
+    def open(cls, uri: str) -> Corpus:
+        return cls(open_store(uri))
+
+    @property
+    def uri(self) -> str:
+        return self.store.uri
+
+    def get(self, doc_id: str) -> Document | None:
+        try:
+            return Document.from_dict(json.loads(self.store.get(document_key(doc_id))))
+        except KeyError:
+            return None
+
+    def put_raw(self, raw_sha256: str, body: bytes, headers: dict[str, str]) -> None:
+        """Keep the fetched bytes so cleaning can be re-run offline; content-addressed, so idempotent."""
+        key = raw_key(raw_sha256)
+        if not self.store.exists(key):
+            self.store.put(key + ".headers.json", json.dumps(headers, ensure_ascii=False).encode("utf-8"))
+            self.store.put(key, body)
+
+    def get_raw(self, raw_sha256: str) -> tuple[bytes, dict[str, str]]:
+        key = raw_key(raw_sha256)
+        return self.store.get(key), json.loads(self.store.get(key + ".headers.json"))
+
+    def put(self, doc: Document) -> None:
+        """Write the document record; the index is updated in memory and written by `write_index`."""
+        self.store.put(document_key(doc.id), json.dumps(doc.to_dict(), ensure_ascii=False).encode("utf-8"))
+        self._loaded_index()[doc.id] = index_entry(doc)
+
+    def _loaded_index(self) -> dict[str, dict[str, Any]]:
+        if self._index is None:
+            self._index = {entry["id"]: entry for entry in self._read_index()}
+        return self._index
+
+    def _read_index(self) -> Iterator[dict[str, Any]]:
+        try:
+            body = self.store.get(INDEX_KEY)
+        except KeyError:
+            return iter(())
+        return (json.loads(line) for line in body.decode("utf-8").splitlines() if line.strip())
+
+    def write_index(self) -> None:
+        entries = sorted(self._loaded_index().values(), key=lambda entry: entry["id"])
+        body = "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in entries)
+        self.store.put(INDEX_KEY, body.encode("utf-8"))
+
+    def rebuild_index(self) -> None:
+        """Rebuild the index from the document records (after a crash left it stale)."""
+        self._index = {}
+        for key in self.store.list("documents/"):
+            if key.endswith(".json") and key.count("/") == 1:
+                doc = Document.from_dict(json.loads(self.store.get(key)))
+                self._index[doc.id] = index_entry(doc)
+        self.write_index()
+
+    def entries(self) -> list[dict[str, Any]]:
+        """The index: one summary per current document, sorted by id."""
+        return sorted(self._loaded_index().values(), key=lambda entry: entry["id"])
+
+    def resolve_id(self, prefix: str) -> str | None:
+        """A full id from a unique prefix of one (like git's short hashes)."""
+        matches = [doc_id for doc_id in self._loaded_index() if doc_id.startswith(prefix)]
+        return matches[0] if len(matches) == 1 else None

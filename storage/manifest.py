@@ -1,0 +1,101 @@
+"""Run manifests: one JSON line per URL a run touched, with its outcome."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from storage.backends import ObjectStore
+
+OUTCOMES = ("stored", "duplicate", "unchanged", "skipped", "failed")
+MANIFEST_PREFIX = "manifests/"
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def new_run_id() -> str:
+    """Sortable and unique: the start time plus a random suffix."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+@dataclass
+class ManifestWriter:
+    """Buffers lines and flushes them as part objects; `close` joins them into one file.
+
+    A line is recorded only after what it names is durable, and a flushed part is itself
+    durable, so a crash loses at most the unflushed tail of lines, never a stored document.
+    """
+
+    store: ObjectStore
+    run_id: str
+    flush_every: int = 50
+    flush_seconds: float = 5.0
+    counts: Counter[str] = field(default_factory=Counter)
+    _buffer: list[str] = field(default_factory=list)
+    _part: int = 0
+    _last_flush: float = field(default_factory=time.monotonic)
+    started_at: str = field(default_factory=utc_now)
+
+    @property
+    def key(self) -> str:
+        return f"{MANIFEST_PREFIX}{self.run_id}.jsonl"
+
+    def _part_key(self, number: int) -> str:
+        return f"{MANIFEST_PREFIX}{self.run_id}/part-{number:06d}.jsonl"
+
+    def record(self, url: str, outcome: str, **fields: Any) -> dict[str, Any]:
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}")
+        line = {"url": url, "outcome": outcome, "at": utc_now(), **fields}
+        self._buffer.append(json.dumps(line, ensure_ascii=False))
+        self.counts[outcome] += 1
+        if len(self._buffer) >= self.flush_every or time.monotonic() - self._last_flush > self.flush_seconds:
+            self.flush()
+        return line
+
+    def flush(self) -> None:
+        if self._buffer:
+            self.store.put(self._part_key(self._part), ("\n".join(self._buffer) + "\n").encode("utf-8"))
+            self._part += 1
+            self._buffer.clear()
+        self._last_flush = time.monotonic()
+
+    def close(self, stats: dict[str, Any] | None = None) -> str:
+        """Write the run's single manifest file, ending with a stats line; return its key."""
+        self.flush()
+        part_keys = list(self.store.list(f"{MANIFEST_PREFIX}{self.run_id}/"))
+        body = b"".join(self.store.get(key) for key in part_keys)
+        summary = {
+            "run": self.run_id,
+            "stats": {
+                "started_at": self.started_at,
+                "finished_at": utc_now(),
+                "counts": {outcome: self.counts.get(outcome, 0) for outcome in OUTCOMES},
+                **(stats or {}),
+            },
+        }
+        body += (json.dumps(summary, ensure_ascii=False) + "\n").encode("utf-8")
+        self.store.put(self.key, body)
+        for key in part_keys:
+            self.store.delete(key)
+        return self.key
+
+
+def read_manifest(store: ObjectStore, key: str) -> Iterator[dict[str, Any]]:
+    """Lines of a finished manifest, URL lines and the closing stats line alike."""
+    for raw in store.get(key).decode("utf-8").splitlines():
+        if raw.strip():
+            yield json.loads(raw)
+
+
+def manifest_keys(store: ObjectStore) -> list[str]:
+    """Finished manifests, oldest first."""
+    return [key for key in store.list(MANIFEST_PREFIX) if key.count("/") == 1 and key.endswith(".jsonl")]

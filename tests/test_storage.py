@@ -1,0 +1,156 @@
+"""One storage suite, run against every backend: a local directory and a real SeaweedFS."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cleaners.document import Fetched
+from storage.backends import LocalStore, S3Store, StoreError, open_store
+from storage.corpus import INDEX_KEY, Corpus, document_key
+from storage.ingest import Ingestor
+from storage.manifest import ManifestWriter, manifest_keys, read_manifest
+from support import SHARED
+
+
+def report_page(gold: str, title: str) -> bytes:
+    paragraphs = (SHARED / "gold" / f"{gold}.txt").read_text(encoding="utf-8").splitlines()
+    body = "".join(f"<p>{line}</p>" for line in paragraphs)
+    return (
+        f"<html><head><meta charset='utf-8'><title>{title}</title></head>"
+        f"<body><article><h1>{title}</h1>{body}</article></body></html>"
+    ).encode("utf-8")
+
+
+def fetched(url: str, body: bytes) -> Fetched:
+    return Fetched(url, url, 200, {"content-type": "text/html; charset=utf-8"}, body, "2026-11-22T00:00:00Z")
+
+
+def test_open_store_picks_backend_by_uri(store_uri: str) -> None:
+    store = open_store(store_uri)
+    assert isinstance(store, S3Store if store_uri.startswith("s3://") else LocalStore)
+
+
+def test_put_get_overwrite_exists_delete(store_uri: str) -> None:
+    store = open_store(store_uri)
+    assert not store.exists("documents/a.json")
+    with pytest.raises(KeyError):
+        store.get("documents/a.json")
+    store.put("documents/a.json", b"first")
+    store.put("documents/a.json", "第二".encode())
+    assert store.get("documents/a.json").decode() == "第二"
+    assert store.exists("documents/a.json")
+    store.delete("documents/a.json")
+    store.delete("documents/a.json")  # deleting twice is fine
+    assert not store.exists("documents/a.json")
+
+
+def test_list_is_sorted_and_filtered_by_prefix(store_uri: str) -> None:
+    store = open_store(store_uri)
+    for key in ["raw/bb/2", "documents/b.json", "raw/aa/1", "documents/a.json", "index.jsonl"]:
+        store.put(key, b"x")
+    assert list(store.list("documents/")) == ["documents/a.json", "documents/b.json"]
+    assert list(store.list("raw/")) == ["raw/aa/1", "raw/bb/2"]
+    assert list(store.list()) == sorted(["raw/bb/2", "documents/b.json", "raw/aa/1", "documents/a.json", "index.jsonl"])
+
+
+@pytest.mark.parametrize("key", ["", "/abs", "a/../b", "../escape"])
+def test_invalid_keys_are_refused(store_uri: str, key: str) -> None:
+    with pytest.raises(ValueError):
+        open_store(store_uri).put(key, b"x")
+
+
+def test_unsupported_uri_says_what_to_use() -> None:
+    with pytest.raises(StoreError, match="s3://bucket/prefix"):
+        open_store("gs://bucket/x")
+
+
+def test_manifest_parts_join_into_one_file_with_stats(store_uri: str) -> None:
+    store = open_store(store_uri)
+    writer = ManifestWriter(store, "run-1", flush_every=2)
+    writer.record("http://a/1", "stored", id="1")
+    writer.record("http://a/2", "failed", reason="http_404")
+    writer.record("http://a/3", "skipped", reason="too_short")
+    assert len(list(store.list("manifests/run-1/"))) == 1  # first two lines already durable
+    key = writer.close({"bytes": 10})
+    assert key == "manifests/run-1.jsonl"
+    assert list(store.list("manifests/run-1/")) == []  # parts removed once joined
+    lines = list(read_manifest(store, key))
+    assert [line["url"] for line in lines[:-1]] == ["http://a/1", "http://a/2", "http://a/3"]
+    assert lines[1]["reason"] == "http_404"
+    stats = lines[-1]["stats"]
+    assert stats["counts"] == {"stored": 1, "duplicate": 0, "unchanged": 0, "skipped": 1, "failed": 1}
+    assert stats["bytes"] == 10
+    assert manifest_keys(store) == ["manifests/run-1.jsonl"]
+
+
+def test_unknown_outcome_is_refused(store_uri: str) -> None:
+    with pytest.raises(ValueError):
+        ManifestWriter(open_store(store_uri), "run").record("http://a", "maybe")
+
+
+def test_ingest_stores_once_per_url_and_marks_copies(store_uri: str) -> None:
+    corpus = Corpus.open(store_uri)
+    page = report_page("003", "新华路街道2023年工作总结")
+
+    first = Ingestor(corpus, run_id="r1")
+    stored = first.ingest(fetched("http://portal.test/a.html", page))
+    copy = first.ingest(fetched("http://mirror.test/copy.html", page))
+    first.close()
+    assert stored.outcome == "stored"
+    assert copy.outcome == "duplicate"
+    assert copy.document is not None and copy.document.duplicate_of == stored.document.id
+
+    second = Ingestor(Corpus.open(store_uri), run_id="r2")
+    again = second.ingest(fetched("http://portal.test/a.html", page))
+    second.close()
+    assert again.outcome == "unchanged"
+
+    store = open_store(store_uri)
+    assert len(list(store.list("documents/"))) == 2  # the URL fetched twice has one record
+    record = json.loads(store.get(document_key(stored.document.id)))
+    assert record["url"] == "http://portal.test/a.html"
+    assert "新华路街道" in record["text"]
+    raw, headers = corpus.get_raw(record["raw_sha256"])
+    assert raw == page and headers["content-type"].startswith("text/html")
+
+    index = [json.loads(line) for line in store.get(INDEX_KEY).decode().splitlines()]
+    assert {entry["url"] for entry in index} == {"http://portal.test/a.html", "http://mirror.test/copy.html"}
+    assert {entry["duplicate_of"] for entry in index} == {None, stored.document.id}
+
+    outcomes = {line["url"]: line["outcome"] for key in manifest_keys(store) for line in read_manifest(store, key) if "url" in line}
+    assert outcomes["http://mirror.test/copy.html"] == "duplicate"
+
+
+def test_rejections_and_failures_reach_the_manifest(store_uri: str) -> None:
+    corpus = Corpus.open(store_uri)
+    ingestor = Ingestor(corpus, run_id="r")
+    assert ingestor.ingest(fetched("http://a/empty", b"")).outcome == "failed"
+    assert ingestor.fail("http://a/404", "http_404", "HTTP 404").outcome == "failed"
+    assert ingestor.fail("http://a/private", "robots_txt", skipped=True).outcome == "skipped"
+    key = ingestor.close()
+    lines = {line["url"]: line for line in read_manifest(corpus.store, key) if "url" in line}
+    assert lines["http://a/empty"]["reason"] == "empty"
+    assert lines["http://a/404"] == {**lines["http://a/404"], "outcome": "failed", "reason": "http_404"}
+    assert lines["http://a/private"]["outcome"] == "skipped"
+    assert list(corpus.store.list("documents/")) == []
+
+
+def test_no_store_mode_writes_nothing(store_uri: str) -> None:
+    corpus = Corpus.open(store_uri)
+    outcome = Ingestor(corpus, store=False).ingest(fetched("http://a/x", report_page("003", "新华路街道2023年工作总结")))
+    assert outcome.outcome == "stored" and outcome.document is not None
+    assert list(open_store(store_uri).list()) == []
+
+
+def test_rebuild_index_recovers_from_a_lost_index(store_uri: str) -> None:
+    corpus = Corpus.open(store_uri)
+    ingestor = Ingestor(corpus, run_id="r")
+    doc = ingestor.ingest(fetched("http://a/x", report_page("004", "长宁区政府工作报告"))).document
+    ingestor.close()
+    corpus.store.delete(INDEX_KEY)
+    fresh = Corpus.open(store_uri)
+    assert fresh.entries() == []
+    fresh.rebuild_index()
+    assert [entry["id"] for entry in Corpus.open(store_uri).entries()] == [doc.id]
