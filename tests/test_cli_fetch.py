@@ -1,0 +1,152 @@
+"""`govcorpus fetch` against a real loopback server: good pages, bad input, and the manifest."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from govcorpus.sitefixture import SiteServer, serve_site
+from storage.backends import open_store
+from storage.manifest import manifest_keys, read_manifest
+from support import FAST, SHARED, free_port, run_cli
+
+CONTRACT_FIELDS = {
+    "id",
+    "url",
+    "final_url",
+    "title",
+    "text",
+    "published",
+    "source_type",
+    "encoding",
+    "content_sha256",
+    "fetched_at",
+    "duplicate_of",
+}
+
+
+def _report_html(gold: str, title: str) -> str:
+    lines = (SHARED / "gold" / f"{gold}.txt").read_text(encoding="utf-8").splitlines()
+    paragraphs = "".join(f"<p>{line}</p>\n" for line in lines)
+    return f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head><body><h1>{title}</h1>{paragraphs}</body></html>"
+
+
+@pytest.fixture(scope="module")
+def small_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiteServer]:
+    site = tmp_path_factory.mktemp("site")
+    (site / "report.html").write_text(_report_html("003", "新华路街道2023年工作总结"), encoding="utf-8")
+    (site / "binary.bin").write_bytes(bytes(range(256)) * 64)
+    (site / "empty.html").write_bytes(b"")
+    (site / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n")
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    routes = [
+        {"path": "/robots.txt", "file": "robots.txt", "headers": {"Content-Type": "text/plain"}},
+        {"path": "/report.html", "file": "report.html", "headers": html},
+        {"path": "/moved", "status": 301, "redirect": "/report.html"},
+        {"path": "/error", "file": "empty.html", "status": 500, "headers": html},
+        {"path": "/binary.bin", "file": "binary.bin", "headers": {"Content-Type": "application/octet-stream"}},
+        {"path": "/empty.html", "file": "empty.html", "headers": html},
+        {"path": "/private/report.html", "file": "report.html", "headers": html},
+    ]
+    (site / "routes.json").write_text(json.dumps(routes), encoding="utf-8")
+    with serve_site(site, host="127.0.0.1") as server:
+        yield server
+
+
+def test_help_lists_every_command() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("fetch", "crawl", "ls", "show", "demo"):
+        assert command in result.stdout
+
+
+def test_fetch_json_has_the_contract_fields(small_site: SiteServer, tmp_path: Path) -> None:
+    result = run_cli("fetch", small_site.url("/report.html"), "--json", "--no-store", *FAST, "--store", str(tmp_path / "c"))
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert CONTRACT_FIELDS <= doc.keys()
+    assert doc["url"] == doc["final_url"] == small_site.url("/report.html")
+    assert doc["source_type"] == "html"
+    assert doc["duplicate_of"] is None
+    assert "新华路街道" in doc["text"]
+    assert not (tmp_path / "c").exists() or not any((tmp_path / "c").rglob("*.json"))
+
+
+def test_fetch_follows_redirects_and_keeps_both_urls(small_site: SiteServer, tmp_path: Path) -> None:
+    result = run_cli("fetch", small_site.url("/moved"), "--json", *FAST, "--store", str(tmp_path / "c"))
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["url"] == small_site.url("/moved")
+    assert doc["final_url"] == small_site.url("/report.html")
+
+
+def test_fetch_twice_stores_one_document(small_site: SiteServer, tmp_path: Path) -> None:
+    store = str(tmp_path / "c")
+    first = run_cli("fetch", small_site.url("/report.html"), "--json", *FAST, "--store", store)
+    second = run_cli("fetch", small_site.url("/report.html"), "--json", *FAST, "--store", store)
+    assert first.returncode == second.returncode == 0
+    assert json.loads(first.stdout)["outcome"] == "stored"
+    assert json.loads(second.stdout)["outcome"] == "unchanged"
+    listing = json.loads(run_cli("ls", "--json", "--store", store).stdout)
+    assert [entry["url"] for entry in listing] == [small_site.url("/report.html")]
+    shown = run_cli("show", listing[0]["id"][:8], "--store", store)
+    assert shown.returncode == 0 and "新华路街道" in shown.stdout
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/nothing-here.html", "http_404"),
+        ("/error", "http_500"),
+        ("/binary.bin", "unsupported_type"),
+        ("/empty.html", "empty"),
+        ("/private/report.html", "robots_txt"),
+    ],
+)
+def test_bad_input_gives_one_line_reason_and_a_manifest_line(
+    small_site: SiteServer, tmp_path: Path, path: str, reason: str
+) -> None:
+    store = str(tmp_path / "c")
+    url = small_site.url(path)
+    result = run_cli("fetch", url, *FAST, "-s", "RETRY_TIMES=0", "--store", store)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and reason in result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for key in manifest_keys(open_store(store)) for line in read_manifest(open_store(store), key)]
+    assert [(line["url"], line["outcome"], line["reason"]) for line in lines if "url" in line] == [
+        (url, "skipped" if reason in ("unsupported_type", "robots_txt") else "failed", reason)
+    ]
+
+
+def test_unreachable_host_is_a_clear_error(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}/report.html"  # nothing listens there
+    result = run_cli("fetch", url, *FAST, "-s", "RETRY_TIMES=0", "--store", str(tmp_path / "c"))
+    assert result.returncode == 1
+    assert "connection_refused" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://127.0.0.1/x", "not a url"])
+def test_non_http_urls_are_refused_before_any_download(url: str, tmp_path: Path) -> None:
+    result = run_cli("fetch", url, "--store", str(tmp_path / "c"))
+    assert result.returncode == 1 and "http(s)" in result.stderr
+    assert not (tmp_path / "c").exists()
+
+
+def test_scrapy_crawl_works_from_the_project_root(small_site: SiteServer, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from support import REPO
+
+    store = tmp_path / "c"
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "scrapy"), "crawl", "fetch", "-a", f"url={small_site.url('/report.html')}",
+         "-s", f"GOVCORPUS_STORE={store}", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=WARNING"],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(list((store / "documents").glob("*.json"))) == 1
