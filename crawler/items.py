@@ -1,4 +1,4 @@
-"""What spiders hand to the pipeline: a response to turn into a document, or a failure."""
+"""What spiders hand to the pipeline: responses to turn into documents, skips and failures."""
 
 from __future__ import annotations
 
@@ -11,6 +11,10 @@ from cleaners.document import Fetched
 @dataclass
 class FetchedItem:
     fetched: Fetched
+    continuation: tuple[Fetched, ...] = ()  # later pages of the same article, in order
+    parent: Fetched | None = None  # the article page that linked this attachment
+    report_keywords: tuple[str, ...] = ()  # the source's report filter, applied to the title
+    source: str | None = None
     outcome: Any = field(default=None)  # set by the pipeline: storage.ingest.Outcome
 
 
@@ -20,4 +24,10 @@ class FailedItem:
     reason: str
     detail: str | None = None
     skipped: bool = False
+    source: str | None = None
     outcome: Any = field(default=None)
+
+
+def skipped_item(url: str, reason: str, detail: str | None = None, source: str | None = None) -> FailedItem:
+    """A URL the crawl touched on purpose but which is not a document (list page, sitemap …)."""
+    return FailedItem(url, reason, detail, skipped=True, source=source)

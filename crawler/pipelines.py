@@ -37,8 +37,13 @@ class CorpusPipeline:
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
         if isinstance(item, FetchedItem):
-            item.outcome = self.ingestor.ingest(item.fetched)
-            self._count("bytes", len(item.fetched.body))
+            item.outcome = self.ingestor.ingest(
+                item.fetched,
+                continuation=item.continuation,
+                parent=item.parent,
+                report_keywords=item.report_keywords,
+            )
+            self._count("bytes", len(item.fetched.body) + sum(len(part.body) for part in item.continuation))
         elif isinstance(item, FailedItem):
             item.outcome = self.ingestor.fail(item.url, item.reason, item.detail, skipped=item.skipped)
         else:

@@ -15,9 +15,28 @@ from storage.corpus import Corpus
 from storage.dedup_exact import ExactDedup
 from storage.manifest import ManifestWriter, new_run_id
 
+def is_report(title: str | None, text: str, keywords: tuple[str, ...]) -> bool:
+    """The title names a report kind; without a title, the opening lines must."""
+    haystack = title or text[:200]
+    return any(keyword in haystack for keyword in keywords)
+
+
 # Rejections that mean "this is not a report": recorded as skipped, not failed.
 SKIP_REASONS = frozenset(
-    {"too_short", "not_chinese", "list_page", "login_page", "unsupported_type", "no_text", "robots_txt", "offsite"}
+    {
+        "too_short",
+        "not_chinese",
+        "not_report",
+        "list_page",
+        "login_page",
+        "unsupported_type",
+        "no_text",
+        "robots_txt",
+        "sitemap",
+        "feed",
+        "continuation",
+        "stub_page",
+    }
 )
 
 
@@ -52,9 +71,26 @@ class Ingestor:
         self.dedup = ExactDedup(corpus.store)
         self.manifest = ManifestWriter(corpus.store, run_id or new_run_id()) if store else None
 
-    def ingest(self, fetched: Fetched) -> Outcome:
+    def ingest(
+        self,
+        fetched: Fetched,
+        *,
+        continuation: tuple[Fetched, ...] = (),
+        parent: Fetched | None = None,
+        report_keywords: tuple[str, ...] = (),
+    ) -> Outcome:
+        """Build the document of `fetched` (plus the later pages of a split article) and store it.
+
+        `parent` is the article page that linked an attachment; `report_keywords`, when given,
+        is the source's report filter: a document whose title names none of them is skipped.
+        """
         try:
-            doc = build_document(fetched)
+            extra = {"continuation": continuation} if continuation else {}
+            if parent is not None:
+                extra["parent"] = parent
+            doc = build_document(fetched, **extra)
+            if report_keywords and not is_report(doc.title, doc.text, report_keywords):
+                raise Rejected("not_report", f"title {doc.title!r} names none of the report keywords")
         except Rejected as rejected:
             outcome = "skipped" if rejected.reason in SKIP_REASONS else "failed"
             return self._record(Outcome(fetched.url, outcome, rejected.reason, rejected.detail or None))

@@ -1,24 +1,58 @@
-"""Crawl configured sources: every page is offered as a document, links are followed by rule."""
+"""Crawl configured sources. One spider for every family: the differences are data (families.toml)."""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import scrapy
+from lxml import etree
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
+from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from crawler.items import FailedItem, FetchedItem
+from crawler.items import FailedItem, FetchedItem, skipped_item
+from crawler.links import Link, LinkRules, Role
 from crawler.responses import failed_item, fetched_item
 from crawler.sources import Source, load_sources, select_sources
 
 # Reports are often attachments: do not let the link extractor drop them.
-ATTACHMENT_EXTENSIONS = {"pdf", "doc", "docx", "wps"}
-DENY_EXTENSIONS = [ext for ext in IGNORED_EXTENSIONS if ext not in ATTACHMENT_EXTENSIONS]
+DENY_EXTENSIONS = [ext for ext in IGNORED_EXTENSIONS if ext not in {"pdf", "doc", "docx", "wps"}]
+_LINKS = LinkExtractor(deny_extensions=DENY_EXTENSIONS, unique=False)
+
+
+def page_links(response: Response) -> list[Link]:
+    if not isinstance(response, TextResponse):
+        return []
+    return [Link(link.url, link.text or "") for link in _LINKS.extract_links(response)]
+
+
+def _xml_root_tag(body: bytes) -> str | None:
+    head = body[:2048].lstrip()
+    if not head.startswith(b"<?xml") and not head.startswith((b"<urlset", b"<sitemapindex", b"<rss", b"<feed")):
+        return None
+    try:
+        root = etree.fromstring(body, parser=etree.XMLParser(recover=True, resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return None
+    return None if root is None else etree.QName(root).localname
+
+
+def feed_entries(body: bytes) -> list[Link]:
+    """(link, title) of each RSS item or Atom entry."""
+    root = etree.fromstring(body, parser=etree.XMLParser(recover=True, resolve_entities=False, no_network=True))
+    entries = []
+    for element in root.iter("{*}item", "{*}entry", "item", "entry"):
+        title = "".join(element.findtext("{*}title") or element.findtext("title") or "").strip()
+        link = element.find("{*}link")
+        if link is None:
+            link = element.find("link")
+        href = (link.get("href") or (link.text or "")).strip() if link is not None else ""
+        if href:
+            entries.append(Link(href, title))
+    return entries
 
 
 class SourcesSpider(scrapy.Spider):
@@ -33,39 +67,104 @@ class SourcesSpider(scrapy.Spider):
                 raise ValueError("the sources spider needs a config: scrapy crawl sources -a config=FILE")
             sources = select_sources(load_sources(Path(config)), source.split(",") if source else None)
         self.sources = {source.name: source for source in sources}
-        self._extractors = {
-            source.name: LinkExtractor(
-                allow=source.follow,
-                deny=source.deny,
-                allow_domains=source.domains(),
-                deny_extensions=DENY_EXTENSIONS,
-                unique=True,
-            )
-            for source in sources
-        }
+        self.rules = {source.name: LinkRules(source) for source in sources}
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for source in self.sources.values():
             for url in source.start_urls:
-                yield self._request(url, source, depth=0)
+                yield self._request(url, source.name, None, depth=0, start=True)
 
-    def _request(self, url: str, source: Source, depth: int) -> scrapy.Request:
+    def _request(self, url: str, source: str, role: Role | None, depth: int, start: bool = False, **meta: Any) -> scrapy.Request:
         return scrapy.Request(
             url,
             callback=self.parse,
             errback=self.on_error,
-            cb_kwargs={"source_name": source.name, "depth": depth},
+            cb_kwargs={"source": source, "role": role, "depth": depth},
+            meta=meta,
+            dont_filter=start,
         )
 
-    def parse(self, response: Response, source_name: str = "", depth: int = 0, **kwargs: Any) -> Iterator[Any]:
-        yield fetched_item(response)
-        source = self.sources[source_name]
-        if depth >= source.max_depth or not isinstance(response, TextResponse):
-            return
-        for link in self._extractors[source_name].extract_links(response):
-            if not re.match(r"https?://", link.url):
-                continue
-            yield self._request(link.url, source, depth + 1)
+    def parse(self, response: Response, source: str = "", role: Role | None = None, depth: int = 0, **kwargs: Any) -> Iterator[Any]:
+        rules = self.rules[source]
+        if role is None:  # a start URL: a sitemap, a feed, or a page whose role its URL tells
+            root = _xml_root_tag(response.body)
+            if root in ("urlset", "sitemapindex"):
+                yield from self._parse_sitemap(response, source, depth)
+                return
+            if root in ("rss", "feed", "RDF"):
+                yield from self._parse_feed(response, source, depth)
+                return
+            role = rules.start_role(response.url)
+        if role is Role.LIST:
+            yield skipped_item(response.url, "list_page", "links followed", source)
+            yield from self._follow_list(response, source, depth)
+        elif role is Role.PAGE:
+            yield self._item(fetched_item(response).fetched, source)
+            yield from self._follow_list(response, source, depth)
+        elif role is Role.ATTACHMENT:
+            yield self._item(fetched_item(response).fetched, source, parent=response.meta.get("govcorpus_parent"))
+        elif role is Role.CONTINUATION:
+            yield from self._article(response, source, depth, parts=response.meta["govcorpus_parts"])
+        else:
+            yield from self._article(response, source, depth, parts=())
 
-    def on_error(self, failure: Failure) -> Iterator[FailedItem]:
-        yield failed_item(failure)
+    def _item(self, fetched: Any, source: str, **fields: Any) -> FetchedItem:
+        return FetchedItem(fetched, report_keywords=self.sources[source].report_keywords, source=source, **fields)
+
+    def _follow_list(self, response: Response, source: str, depth: int) -> Iterator[scrapy.Request]:
+        max_depth = self.sources[source].max_depth
+        for url, role in self.rules[source].links_from_list(page_links(response)):
+            # Pagination of a list does not count as going deeper.
+            next_depth = depth if role is Role.LIST else depth + 1
+            if next_depth <= max_depth:
+                yield self._request(url, source, role, next_depth)
+
+    def _article(self, response: Response, source: str, depth: int, parts: tuple[Any, ...]) -> Iterator[Any]:
+        """Collect the pages of a split article one after another, then hand over the whole."""
+        fetched = fetched_item(response).fetched
+        parts = (*parts, fetched)
+        next_page, attachments = self.rules[source].links_from_article(response.url, page_links(response))
+        if next_page is not None and next_page not in {part.url for part in parts}:
+            yield self._request(next_page, source, Role.CONTINUATION, depth, govcorpus_parts=parts)
+            return
+        yield from self._finish_article(parts, source, depth, attachments)
+
+    def _finish_article(self, parts: tuple[Any, ...], source: str, depth: int, attachments: list[str]) -> Iterator[Any]:
+        first, rest = parts[0], parts[1:]
+        yield self._item(first, source, continuation=rest)
+        for part in rest:
+            yield skipped_item(part.url, "continuation", f"joined into {first.url}", source)
+        if depth + 1 <= self.sources[source].max_depth:
+            for url in attachments:
+                yield self._request(url, source, Role.ATTACHMENT, depth + 1, govcorpus_parent=first)
+
+    def _parse_sitemap(self, response: Response, source: str, depth: int) -> Iterator[Any]:
+        rules = self.rules[source]
+        sitemap = Sitemap(response.body)
+        yield skipped_item(response.url, "sitemap", "URLs followed", source)
+        for entry in sitemap:
+            url = entry["loc"]
+            if not rules.allowed(url):
+                continue
+            if sitemap.type == "sitemapindex":
+                yield self._request(url, source, None, depth, start=False)
+            else:
+                yield self._request(url, source, rules.start_role(url), depth + 1)
+
+    def _parse_feed(self, response: Response, source: str, depth: int) -> Iterator[Any]:
+        rules = self.rules[source]
+        yield skipped_item(response.url, "feed", "entries followed", source)
+        for entry in feed_entries(response.body):
+            url = response.urljoin(entry.url)
+            if rules.allowed(url) and rules.is_report_title(entry.text):
+                yield self._request(url, source, rules.start_role(url), depth + 1)
+
+    def on_error(self, failure: Failure) -> Iterator[Any]:
+        item = failed_item(failure)
+        request = getattr(failure, "request", None)
+        if request is not None:
+            item.source = request.cb_kwargs.get("source")
+            parts = request.meta.get("govcorpus_parts")
+            if parts:  # a later page of a split article failed: keep what was collected
+                yield from self._finish_article(parts, item.source or "", request.cb_kwargs.get("depth", 0), [])
+        yield item
