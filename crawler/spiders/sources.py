@@ -72,16 +72,15 @@ class SourcesSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for source in self.sources.values():
             for url in source.start_urls:
-                yield self._request(url, source.name, None, depth=0, start=True)
+                yield self._request(url, source.name, None, depth=0)
 
-    def _request(self, url: str, source: str, role: Role | None, depth: int, start: bool = False, **meta: Any) -> scrapy.Request:
+    def _request(self, url: str, source: str, role: Role | None, depth: int, **meta: Any) -> scrapy.Request:
         return scrapy.Request(
             url,
             callback=self.parse,
             errback=self.on_error,
             cb_kwargs={"source": source, "role": role, "depth": depth},
             meta=meta,
-            dont_filter=start,
         )
 
     def parse(self, response: Response, source: str = "", role: Role | None = None, depth: int = 0, **kwargs: Any) -> Iterator[Any]:
@@ -147,7 +146,7 @@ class SourcesSpider(scrapy.Spider):
             if not rules.allowed(url):
                 continue
             if sitemap.type == "sitemapindex":
-                yield self._request(url, source, None, depth, start=False)
+                yield self._request(url, source, None, depth)
             else:
                 yield self._request(url, source, rules.start_role(url), depth + 1)
 

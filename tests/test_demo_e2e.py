@@ -1,0 +1,62 @@
+"""End to end: the bundled demo site → `govcorpus crawl`/`demo` → S3 (SeaweedFS) → `govcorpus ls`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import urlparse
+
+from govcorpus.sitefixture import load_routes, serve_site
+from storage.backends import open_store
+from storage.manifest import manifest_keys, read_manifest
+from support import DEMO_SITE, FAST, run_cli
+
+
+def demo_routes() -> list[dict]:
+    return json.loads((DEMO_SITE / "routes.json").read_text(encoding="utf-8"))
+
+
+def expected_document_paths() -> set[str]:
+    return {route["path"] for route in demo_routes() if route.get("expect") == "document"}
+
+
+def test_demo_routes_are_loadable() -> None:
+    assert load_routes(DEMO_SITE)
+    assert len(expected_document_paths()) >= 5
+
+
+def test_crawl_of_demo_site_into_s3_lists_the_expected_documents(s3_uri: str, tmp_path: Path) -> None:
+    with serve_site(DEMO_SITE, host="127.0.0.1") as site:
+        config = tmp_path / "sources.toml"
+        config.write_text(f'[[sources]]\nname = "demo"\nstart_urls = ["{site.base_url}/"]\nmax_depth = 3\n', encoding="utf-8")
+        result = run_cli("crawl", "--config", str(config), "--store", s3_uri, *FAST)
+        assert result.returncode == 0, result.stderr
+        requested = {target for _, target, _ in site.requests}
+
+    assert "Stored" in result.stdout and s3_uri in result.stdout
+    listing = json.loads(run_cli("ls", "--json", "--store", s3_uri).stdout)
+    assert {urlparse(entry["url"]).path for entry in listing} == expected_document_paths()
+    for entry in listing:
+        assert {"id", "url", "title", "chars", "duplicate_of"} <= entry.keys()
+        assert entry["chars"] > 500
+
+    # Every URL the crawl requested (robots.txt aside) is in the manifest exactly once.
+    store = open_store(s3_uri)
+    (manifest,) = manifest_keys(store)
+    lines = [line for line in read_manifest(store, manifest) if "url" in line]
+    touched = [urlparse(line["url"]).path for line in lines]
+    assert sorted(touched) == sorted(set(touched))
+    assert set(touched) == {urlparse(target).path for target in requested} - {"/robots.txt"}
+    outcomes = {urlparse(line["url"]).path: line for line in lines}
+    missing = [route["path"] for route in demo_routes() if route.get("expect") == "reject:http_404"]
+    for path in missing:
+        assert outcomes[path]["outcome"] == "failed" and outcomes[path]["reason"] == "http_404"
+
+
+def test_demo_command_prints_a_summary_and_fills_the_store(tmp_path: Path) -> None:
+    result = run_cli("demo", *FAST, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Stored" in result.stdout and "Corpus: ./corpus" in result.stdout
+    documents = list((tmp_path / "corpus" / "documents").glob("*.json"))
+    assert len(documents) == len(expected_document_paths())
+    assert (tmp_path / "corpus" / "index.jsonl").exists()
