@@ -19,6 +19,7 @@ examples:
   govcorpus fetch https://example.gov.cn/art/2024/1/17/report.html --json
   govcorpus crawl --config sources.toml --source jingan --max-pages 200
   govcorpus ls --json
+  govcorpus export --format parquet --out s3://bucket/govcorpus-export
   govcorpus demo
 """
 
@@ -82,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("id")
     show.add_argument("--json", action="store_true", help="print the whole record as JSON")
     store_option(show)
+
+    export = add("export", "Write the canonical documents (duplicates left out) as JSON Lines or Parquet.")
+    export.add_argument("--format", choices=["jsonl", "parquet"], default="parquet", help="file format (default parquet)")
+    export.add_argument("--out", metavar="URI", help="where to write: a path or s3://bucket/prefix (default: <store>/exports/<time>)")
+    store_option(export)
 
     demo = add("demo", "Serve the bundled demo site on 127.0.0.1, crawl it into the store, print a summary.")
     store_option(demo)
@@ -171,6 +177,23 @@ def cmd_show(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
+    from storage.backends import open_store
+    from storage.corpus import Corpus
+    from storage.export import export_corpus
+    from storage.manifest import new_run_id
+
+    corpus = Corpus.open(store_uri_from_env(args.store))
+    if args.out:
+        out, prefix = open_store(args.out), ""
+    else:
+        out, prefix = corpus.store, f"exports/{new_run_id()}"
+    result = export_corpus(corpus, out, args.format, prefix)
+    print(f"Exported {result.rows} canonical documents in {len(result.files)} {args.format} file(s) to {out.uri}")
+    print(f"Manifest: {result.manifest_key}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from govcorpus.commands import print_summary, run_demo
 
@@ -178,7 +201,14 @@ def cmd_demo(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     return 0
 
 
-COMMANDS = {"fetch": cmd_fetch, "crawl": cmd_crawl, "ls": cmd_ls, "show": cmd_show, "demo": cmd_demo}
+COMMANDS = {
+    "fetch": cmd_fetch,
+    "crawl": cmd_crawl,
+    "ls": cmd_ls,
+    "show": cmd_show,
+    "export": cmd_export,
+    "demo": cmd_demo,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,125 @@
+"""Export the canonical documents as JSON Lines or Parquet, with a manifest of files and checksums.
+
+The files are plain enough for pandas, DuckDB, pyarrow and HF `datasets` to read as they are:
+one row per canonical document (duplicates left out), text included, metadata as columns.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from hashlib import sha256
+from typing import Any
+
+from cleaners.document import Document
+from storage.backends import ObjectStore
+from storage.corpus import Corpus
+from storage.manifest import utc_now
+
+FORMATS = ("jsonl", "parquet")
+MANIFEST_NAME = "_manifest.json"
+ROWS_PER_FILE = 10_000
+
+# Column name → Arrow type name; metadata fields are lifted out of `metadata` into columns.
+COLUMNS: dict[str, str] = {
+    "id": "string",
+    "url": "string",
+    "final_url": "string",
+    "title": "string",
+    "text": "string",
+    "chars": "int64",
+    "published": "string",
+    "source_type": "string",
+    "family": "string",
+    "encoding": "string",
+    "content_sha256": "string",
+    "raw_sha256": "string",
+    "fetched_at": "string",
+    "region": "string",
+    "doc_type": "string",
+    "year": "int32",
+    "delivered": "string",
+    "meeting": "string",
+    "speaker": "string",
+    "publisher": "string",
+}
+
+
+def export_row(doc: Document) -> dict[str, Any]:
+    """One flat row: the document's own fields, then its metadata fields as columns."""
+    record = doc.to_dict()
+    metadata = record.pop("metadata") or {}
+    row = {name: record.get(name, metadata.get(name)) for name in COLUMNS}
+    row["chars"] = doc.chars
+    if row["year"] is not None:
+        row["year"] = int(row["year"])
+    return row
+
+
+def canonical_documents(corpus: Corpus) -> Iterator[Document]:
+    for entry in corpus.entries():
+        if entry.get("duplicate_of"):
+            continue
+        doc = corpus.get(entry["id"])
+        if doc is not None and doc.duplicate_of is None:
+            yield doc
+
+
+def _jsonl_bytes(rows: list[dict[str, Any]]) -> bytes:
+    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode("utf-8")
+
+
+def _parquet_bytes(rows: list[dict[str, Any]]) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([(name, getattr(pa, type_name)()) for name, type_name in COLUMNS.items()])
+    table = pa.Table.from_pylist(rows, schema=schema)
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer, compression="zstd")
+    return buffer.getvalue()
+
+
+@dataclass
+class ExportResult:
+    manifest_key: str
+    files: list[dict[str, Any]]
+    rows: int
+
+
+def export_corpus(corpus: Corpus, out: ObjectStore, fmt: str, prefix: str = "") -> ExportResult:
+    """Write `part-NNNNN.<fmt>` files and `_manifest.json` under `prefix` of `out`."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
+    encode = _parquet_bytes if fmt == "parquet" else _jsonl_bytes
+    prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+    files: list[dict[str, Any]] = []
+    batch: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        data = encode(batch)
+        key = f"{prefix}part-{len(files):05d}.{fmt}"
+        out.put(key, data)
+        files.append({"key": key, "rows": len(batch), "bytes": len(data), "sha256": sha256(data).hexdigest()})
+        batch.clear()
+
+    for doc in canonical_documents(corpus):
+        batch.append(export_row(doc))
+        if len(batch) >= ROWS_PER_FILE:
+            flush()
+    if batch or not files:
+        flush()  # an empty corpus still exports one empty, schema-bearing file
+    rows = sum(item["rows"] for item in files)
+    manifest = {
+        "format": fmt,
+        "created_at": utc_now(),
+        "source_store": corpus.uri,
+        "rows": rows,
+        "columns": COLUMNS,
+        "files": files,
+    }
+    manifest_key = f"{prefix}{MANIFEST_NAME}"
+    out.put(manifest_key, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
+    return ExportResult(manifest_key, files, rows)

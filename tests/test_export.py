@@ -1,0 +1,96 @@
+"""`govcorpus export`: canonical documents only, readable back by pyarrow and DuckDB, on every backend."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from cleaners.document import Document, document_id, sha256_hex
+from storage.backends import open_store
+from storage.corpus import Corpus
+from storage.export import COLUMNS, export_corpus
+from support import SHARED, run_cli
+
+
+def make_doc(url: str, gold: str, **metadata: object) -> Document:
+    text = (SHARED / "gold" / f"{gold}.txt").read_text(encoding="utf-8").strip()
+    return Document(
+        id=document_id(url),
+        url=url,
+        final_url=url,
+        title=f"report {gold}",
+        text=text,
+        source_type="html",
+        encoding="utf-8",
+        content_sha256=sha256_hex(text),
+        raw_sha256=sha256_hex(url),
+        fetched_at="2026-11-22T00:00:00Z",
+        metadata=dict(metadata),
+    )
+
+
+@pytest.fixture
+def corpus(store_uri: str) -> Corpus:
+    corpus = Corpus.open(store_uri)
+    original = make_doc("http://a/001", "001", region="上海市静安区", year=2023, doc_type="政府工作报告")
+    corpus.put(original)
+    corpus.put(make_doc("http://a/003", "003", publisher="上海市长宁区人民政府新华路街道办事处"))
+    corpus.put(replace(make_doc("http://b/001-copy", "001"), duplicate_of=original.id, duplicate_relation="exact"))
+    corpus.write_index()
+    return corpus
+
+
+def test_parquet_export_has_canonical_rows_with_metadata_columns(corpus: Corpus, tmp_path: Path) -> None:
+    out = open_store(str(tmp_path / "export"))
+    result = export_corpus(corpus, out, "parquet")
+    assert result.rows == 2
+    table = pq.read_table(tmp_path / "export" / "part-00000.parquet")
+    assert table.column_names == list(COLUMNS)
+    rows = {row["url"]: row for row in table.to_pylist()}
+    assert set(rows) == {"http://a/001", "http://a/003"}  # the duplicate is left out
+    assert rows["http://a/001"]["region"] == "上海市静安区" and rows["http://a/001"]["year"] == 2023
+    assert rows["http://a/003"]["publisher"].endswith("办事处")
+    assert rows["http://a/001"]["text"].startswith("——2023年1月5日")
+
+    files = str(tmp_path / "export" / "*.parquet")
+    count, chars = duckdb.sql(f"select count(*), sum(chars) from read_parquet('{files}')").fetchall()[0]
+    assert count == 2 and chars == sum(len(row["text"]) for row in rows.values())
+
+
+def test_jsonl_export_and_manifest_checksums(corpus: Corpus, tmp_path: Path) -> None:
+    out = open_store(str(tmp_path / "export"))
+    export_corpus(corpus, out, "jsonl", prefix="v1")
+    manifest = json.loads(out.get("v1/_manifest.json"))
+    assert manifest["format"] == "jsonl" and manifest["rows"] == 2
+    (part,) = manifest["files"]
+    data = out.get(part["key"])
+    import hashlib
+
+    assert hashlib.sha256(data).hexdigest() == part["sha256"] and len(data) == part["bytes"]
+    count = duckdb.sql(f"select count(*) from read_json_auto('{tmp_path / 'export' / part['key']}')").fetchall()[0][0]
+    assert count == 2
+
+
+def test_export_command_writes_to_s3(corpus: Corpus, s3_uri: str) -> None:
+    out_uri = s3_uri + "-export"
+    result = run_cli("export", "--format", "parquet", "--store", corpus.uri, "--out", out_uri)
+    assert result.returncode == 0, result.stderr
+    assert "Exported 2 canonical documents" in result.stdout
+    out = open_store(out_uri)
+    manifest = json.loads(out.get("_manifest.json"))
+    import io
+
+    table = pq.read_table(io.BytesIO(out.get(manifest["files"][0]["key"])))
+    assert table.num_rows == 2
+
+
+def test_empty_corpus_exports_an_empty_file_with_the_schema(tmp_path: Path) -> None:
+    out = open_store(str(tmp_path / "export"))
+    result = export_corpus(Corpus.open(str(tmp_path / "empty")), out, "parquet")
+    assert result.rows == 0
+    assert pq.read_table(tmp_path / "export" / "part-00000.parquet").column_names == list(COLUMNS)
