@@ -1,0 +1,177 @@
+"""Report metadata from the title, the subtitle and speaker lines, the metadata table and the URL.
+
+Rule-based: each field has a small function; the patterns and word lists are data at the top.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+from urllib.parse import urlparse
+
+DOC_TYPES = (
+    "政府工作报告",
+    "国民经济和社会发展统计公报",
+    "统计公报",
+    "公报",
+    "工作总结",
+    "工作报告",
+    "施政报告",
+    "白皮书",
+    "规划纲要",
+)
+MUNICIPALITIES = ("北京", "上海", "天津", "重庆")
+OFFICE_TITLES = ("省长", "市长", "区长", "县长", "州长", "旗长", "盟长", "镇长", "乡长", "主任", "主席", "书记")
+# Suffixes that name an organ of government, not a place: dropped from a publisher to get the region.
+ORGAN_SUFFIXES = ("人民政府办公厅", "人民政府办公室", "人民政府", "办事处", "管委会", "管理委员会", "办公室", "政府")
+
+_YEAR = re.compile(r"(20\d{2}|19\d{2})\s*年")
+_DATE = re.compile(r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?")
+_SUBTITLE = re.compile(r"^[—－\-]{1,2}\s*(?P<date>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*在(?P<meeting>.+?)上\s*$")
+_PLACE = re.compile(
+    r"(?P<province>[\u4e00-\u9fff]{2,7}(?:省|自治区))?"
+    r"(?P<city>[\u4e00-\u9fff]{2,8}?(?:市|自治州|地区|盟))?"
+    r"(?P<county>[\u4e00-\u9fff]{1,8}?(?:区|县|旗|市))?"
+    r"(?P<town>[\u4e00-\u9fff]{2,8}?(?:街道|镇|乡))?"
+)
+# Characters that never occur in a place name but often right before one (关于…, …的报告).
+_NOT_IN_PLACE = set("的于和与及年度工作报告总结会议第届次关")
+_SPEAKER = re.compile(
+    r"^(?P<place>[\u4e00-\u9fff]{0,12}?)(?:" + "|".join(OFFICE_TITLES) + r")\s*(?P<name>[\u4e00-\u9fff]{2,4})$"
+)
+
+
+def doc_type_of(title: str | None, text: str) -> str | None:
+    """The kind of report the title (or, failing that, the opening) names."""
+    for haystack in (title or "", text[:300]):
+        for kind in DOC_TYPES:
+            if kind in haystack:
+                return kind
+    return None
+
+
+def subtitle(text: str) -> re.Match[str] | None:
+    """The ——<date>在<meeting>上 line that opens a speech, within the first lines."""
+    for line in text.splitlines()[:6]:
+        match = _SUBTITLE.match(line.strip())
+        if match:
+            return match
+    return None
+
+
+def iso_date(text: str) -> str | None:
+    match = _DATE.search(text)
+    if not match:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def speaker_line(text: str) -> re.Match[str] | None:
+    for line in text.splitlines()[:8]:
+        match = _SPEAKER.match(line.strip())
+        if match:
+            return match
+    return None
+
+
+def _place_in(text: str) -> str | None:
+    """The longest administrative place name (省/市/区/县/街道 …) at the start of `text`."""
+    best = ""
+    for start in range(len(text)):
+        match = _PLACE.match(text, start)
+        found = match.group(0) if match else ""
+        if not found or not any(match.group(level) for level in ("province", "city", "county", "town")):
+            continue
+        if not _NOT_IN_PLACE & set(found) and len(found) > len(best):
+            best = found
+        if best:
+            break
+    return best or None
+
+
+def _strip_organ(publisher: str) -> str:
+    """上海市长宁区人民政府新华路街道办事处 → 上海市长宁区新华路街道."""
+    for suffix in ORGAN_SUFFIXES:
+        publisher = publisher.replace(suffix, "")
+    return publisher
+
+
+def _parent_municipality(text: str) -> str | None:
+    """The municipality the text is about, when one dominates its mentions."""
+    counts = Counter({name: text.count(name) for name in MUNICIPALITIES})
+    name, count = counts.most_common(1)[0]
+    return f"{name}市" if count >= 2 else None
+
+
+def region_of(title: str | None, text: str, publisher: str | None) -> str | None:
+    candidates = []
+    if publisher:
+        candidates.append(_strip_organ(publisher))
+    if title:
+        candidates.append(re.sub(_YEAR, "", title))
+    speaker = speaker_line(text)
+    if speaker and speaker.group("place"):
+        candidates.append(speaker.group("place"))
+    for candidate in candidates:
+        place = _place_in(candidate)
+        if place:
+            break
+    else:
+        return None
+    if not any(place.startswith(name) for name in MUNICIPALITIES) and "省" not in place and "自治区" not in place:
+        parent = _parent_municipality(text)
+        if parent and not place.startswith(parent):
+            place = parent + place
+    return place
+
+
+def year_of(title: str | None, delivered: str | None, published: str | None, text: str) -> int | None:
+    """The report's year: named in the title, else the year it was delivered or published."""
+    match = _YEAR.search(title or "")
+    if match:
+        return int(match.group(1))
+    for date in (delivered, published):
+        if date:
+            return int(date[:4])
+    match = _YEAR.search(text[:200])
+    return int(match.group(1)) if match else None
+
+
+def infer_metadata(
+    title: str | None, text: str, fields: dict[str, Any] | None = None, url: str | None = None
+) -> dict[str, Any]:
+    """Metadata of a report; `fields` are what the page's metadata table gave (publisher, published …)."""
+    fields = dict(fields or {})
+    opening = subtitle(text)
+    speaker = speaker_line(text)
+    delivered = iso_date(opening.group("date")) if opening else None
+    published = fields.get("published") or _date_in_url(url)
+    metadata: dict[str, Any] = {
+        "region": region_of(title, text, fields.get("publisher")),
+        "doc_type": doc_type_of(title, text),
+        "year": year_of(title, delivered, published, text),
+        "delivered": delivered,
+        "meeting": opening.group("meeting") if opening else None,
+        "speaker": speaker.group("name") if speaker else None,
+        "publisher": fields.get("publisher"),
+        "published": published,
+    }
+    return {key: value for key, value in metadata.items() if value is not None}
+
+
+def _date_in_url(url: str | None) -> str | None:
+    """Portal URLs often carry the publication date: /art/2024/2/2/…, /t20240202_…, /2024-02-02/."""
+    if not url:
+        return None
+    path = urlparse(url).path
+    for pattern in (r"/(\d{4})/(\d{1,2})/(\d{1,2})/", r"/t(\d{4})(\d{2})(\d{2})_", r"/(\d{4})-(\d{2})-(\d{2})/"):
+        match = re.search(pattern, path)
+        if match:
+            year, month, day = (int(part) for part in match.groups())
+            if 1 <= month <= 12 and 1 <= day <= 31:
+                return f"{year:04d}-{month:02d}-{day:02d}"
+    return None
