@@ -1,0 +1,127 @@
+"""Character- and line-level normalisation: TEXT_SPEC rules 2, 4, 5 and 6.
+
+Every function here is a pure `str -> str` step that leaves already-canonical text unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+HAN = (
+    "\u3400-\u4dbf"  # Extension A
+    "\u4e00-\u9fff"  # Unified Ideographs
+    "\uf900-\ufaff"  # Compatibility Ideographs
+    "\U00020000-\U0003134f"  # Extensions B–H
+)
+# Chinese typesetting treats quotes, dashes, ellipsis and the interpunct as full-width marks.
+CJK_PUNCTUATION = (
+    "\u3001-\u303f"  # 、。〈〉《》「」『』【】〔〕… (U+3000, the ideographic space, is whitespace)
+    "\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"  # ！＂＃…，．／：；＜＝＞？＠［＼］｛｜｝～
+    "\u2018\u2019\u201c\u201d\u2014\u2026\u00b7"  # ‘’“”—…·
+)
+CJK = HAN + CJK_PUNCTUATION
+
+_LINE_BREAKS = re.compile(r"\r\n|[\r\f\v\x1c\x1d\x1e\x85\u2028\u2029]")
+# Control characters other than \n and \t, and invisible marks that only break matching.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2060\ufeff]")
+_FULLWIDTH_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ]")
+_INLINE_SPACE = re.compile(r"[^\S\n]+")
+_SPACE_NEXT_TO_CJK = re.compile(rf"(?<=[{CJK}]) +| +(?=[{CJK}])")
+_IS_CJK = re.compile(rf"[{CJK}]")
+
+ASCII_DIGITS = "0123456789"
+FULLWIDTH_OF = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "?": "？", "!": "！"}
+_PAREN_PAIR = re.compile(r"\(([^()（）\n]*)\)")
+
+
+def unify_line_breaks(text: str) -> str:
+    """Every line separator (CRLF, CR, form feed, U+2028 …) becomes `\\n`."""
+    return _LINE_BREAKS.sub("\n", text)
+
+
+def remove_invisible_characters(text: str) -> str:
+    """Drop control characters (keeping `\\n` and `\\t`), zero-width spaces and BOMs."""
+    return _INVISIBLE.sub("", text)
+
+
+def to_nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def halfwidth_ascii_alnum(text: str) -> str:
+    """Full-width ASCII letters and digits become half-width (２０２３ → 2023); nothing else does."""
+    return _FULLWIDTH_ALNUM.sub(lambda m: chr(ord(m.group()) - 0xFEE0), text)
+
+
+def tidy_line_whitespace(text: str) -> str:
+    """Strip every line (U+3000 included), collapse inner runs of whitespace to one space."""
+    return "\n".join(_INLINE_SPACE.sub(" ", line).strip() for line in text.split("\n"))
+
+
+def remove_space_next_to_cjk(text: str) -> str:
+    """No space touches a CJK character or CJK punctuation (2846.03 亿元 → 2846.03亿元)."""
+    return _SPACE_NEXT_TO_CJK.sub("", tidy_line_whitespace(text))
+
+
+def drop_blank_lines(text: str) -> str:
+    return "\n".join(line for line in text.split("\n") if line.strip())
+
+
+def widen_ascii_punctuation(text: str) -> str:
+    """ASCII `, : ; ( ) ? !` next to CJK become full-width, unless they sit between two digits."""
+    return "\n".join(_widen_line(line) for line in text.split("\n"))
+
+
+def _widen_line(line: str) -> str:
+    # Widening makes new CJK neighbours ("(一),区域"), so repeat until nothing changes.
+    while True:
+        widened = _widen_singles(_widen_paren_pairs(line))
+        if widened == line:
+            return line
+        line = widened
+
+
+def _widen_paren_pairs(line: str) -> str:
+    """A pair of parentheses is widened as a whole, so `(1)加快` never becomes `(1）加快`."""
+
+    def widen(match: re.Match[str]) -> str:
+        inside_cjk = _IS_CJK.search(match.group(1)) is not None
+        if inside_cjk or _cjk_before(line, match.start()) or _cjk_after(line, match.end() - 1):
+            return f"（{match.group(1)}）"
+        return match.group()
+
+    return _PAREN_PAIR.sub(widen, line)
+
+
+def _widen_singles(line: str) -> str:
+    paired = {i for m in _PAREN_PAIR.finditer(line) for i in (m.start(), m.end() - 1)}
+    chars = list(line)
+    for i, char in enumerate(line):
+        if char in FULLWIDTH_OF and i not in paired and not _between_digits(line, i):
+            if _cjk_before(line, i) or _cjk_after(line, i):
+                chars[i] = FULLWIDTH_OF[char]
+    return "".join(chars)
+
+
+def _between_digits(line: str, i: int) -> bool:
+    return 0 < i < len(line) - 1 and line[i - 1] in ASCII_DIGITS and line[i + 1] in ASCII_DIGITS
+
+
+def _cjk_before(line: str, i: int) -> bool:
+    """Whether the nearest non-space character left of `i` is CJK."""
+    i -= 1
+    while i >= 0 and line[i].isspace():
+        i -= 1
+    return i >= 0 and is_cjk(line[i])
+
+
+def _cjk_after(line: str, i: int) -> bool:
+    i += 1
+    while i < len(line) and line[i].isspace():
+        i += 1
+    return i < len(line) and is_cjk(line[i])
+
+
+def is_cjk(char: str) -> bool:
+    return _IS_CJK.match(char) is not None
