@@ -1,50 +1,224 @@
-"""From fetched bytes to a Document: sniff, decode, extract, clean, filter."""
+"""From fetched bytes to a Document: check, sniff, decode, extract, clean, filter.
+
+`build_document` runs these in order; any stage may raise `Rejected(reason, detail)` with a
+short stable reason:
+  http_<status>  the server answered 4xx/5xx
+  empty          the body is empty
+  not_html       neither HTML, PDF nor DOCX (images, robots.txt, feeds)
+  binary, undecodable, mojibake   from the decoder (cleaners/encoding.py)
+  unreadable, no_text             a broken document file, a PDF without a text layer
+  login_page, list_page, soft_404 what the page is instead of a document
+  not_report     too little Chinese text to be a report, summary or bulletin
+  not_chinese    the text is mostly in another language
+Thresholds and phrases of the filters are data in rules/filters.toml.
+"""
 
 from __future__ import annotations
 
-import trafilatura
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import cache
+from pathlib import Path
+from typing import Any, Final
 
+from cleaners.docx import extract_docx
 from cleaners.document import Document, Fetched, Rejected, document_id, sha256_hex
+from cleaners.encoding import decode_html
+from cleaners.extract import extract_html
+from cleaners.pdf import extract_pdf
+from cleaners.steps import clean_text
 
-MIN_CHARS = 200
+FILTERS_PATH = Path(__file__).parent / "rules" / "filters.toml"
+CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+SNIFF_BYTES = 2048
+
+
+@dataclass(frozen=True)
+class Page:
+    """What a reader got out of one resource, before cleaning: the same shape for every type."""
+
+    source_type: str  # html | pdf | docx
+    title: str | None
+    text: str  # one paragraph (or PDF line) per line, not yet canonical
+    family: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    encoding: str | None = None
+    encoding_declared: str | None = None
+    encoding_detected: str | None = None
+    link_entries: int = 0
+    link_share: float = 0.0
+    login_share: float = 0.0
+
+
+@cache
+def limits() -> dict[str, Any]:
+    with FILTERS_PATH.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+# ---------------------------------------------------------------- reading
 
 
 def sniff_source_type(fetched: Fetched) -> str:
     """html, pdf or docx, from the bytes first and the Content-Type second."""
     body = fetched.body
-    if body.startswith(b"%PDF-"):
+    if body.lstrip()[:5] == b"%PDF-":
         return "pdf"
-    if body.startswith(b"PK\x03\x04") and b"word/" in body[:4096]:
+    if body.startswith(b"PK\x03\x04") and b"word/" in body[:65536]:
         return "docx"
     content_type = (fetched.content_type or "").lower()
-    if "html" in content_type or "xml" in content_type or content_type.startswith("text/"):
+    head = body[:SNIFF_BYTES].lower()
+    if "html" in content_type or b"<html" in head or b"<!doctype html" in head:
         return "html"
-    if b"<html" in body[:2048].lower() or b"<!doctype html" in body[:2048].lower():
-        return "html"
-    raise Rejected("unsupported_type", f"not HTML, PDF or DOCX (Content-Type {content_type or 'missing'})")
+    raise Rejected("not_html", f"not HTML, PDF or DOCX (Content-Type {content_type or 'missing'})")
 
 
-def build_document(fetched: Fetched) -> Document:
-    """Turn one fetched resource into a clean Document, or raise Rejected with a reason."""
+def read_html(fetched: Fetched, starter: str | None = None) -> Page:
+    decoded = decode_html(fetched.body, fetched.content_type)
+    extracted = extract_html(decoded.text, starter=starter)
+    return Page(
+        source_type="html",
+        title=extracted.title,
+        text=extracted.text,
+        family=extracted.family,
+        metadata=extracted.metadata,
+        encoding=decoded.used,
+        encoding_declared=decoded.declared,
+        encoding_detected=decoded.detected,
+        link_entries=extracted.link_entries,
+        link_share=extracted.link_share,
+        login_share=extracted.login_share,
+    )
+
+
+def read_pdf(fetched: Fetched) -> Page:
+    pdf = extract_pdf(fetched.body)
+    return Page(source_type="pdf", title=pdf.title, text=pdf.text, family="pdf", metadata={"pages": str(pdf.pages)})
+
+
+def read_docx(fetched: Fetched) -> Page:
+    docx = extract_docx(fetched.body)
+    return Page(source_type="docx", title=docx.title, text=docx.text, family="docx")
+
+
+READERS: Final[dict[str, Callable[[Fetched], Page]]] = {"html": read_html, "pdf": read_pdf, "docx": read_docx}
+
+
+def with_continuation(page: Page, parts: tuple[Fetched, ...]) -> Page:
+    """The later pages of a split article appended; on a forum, only the same starter's posts."""
+    texts = [page.text]
+    for part in parts:
+        texts.append(read_html(part, starter=page.metadata.get("forum_author")).text)
+    return replace(page, text="\n".join(t for t in texts if t))
+
+
+def with_parent(page: Page, parent: Fetched) -> Page:
+    """An attachment takes what it lacks (title, publisher, date …) from the page that linked it."""
+    try:
+        linking = read_html(parent)
+    except Rejected:
+        return page
+    return replace(page, title=page.title or linking.title, metadata={**linking.metadata, **page.metadata})
+
+
+# ---------------------------------------------------------------- filters
+
+
+def cjk_count(text: str) -> int:
+    return len(CJK_RE.findall(text))
+
+
+def reject_login_page(page: Page, text: str) -> None:
+    if page.login_share >= limits()["login_min_form_share"] and cjk_count(text) < limits()["min_cjk_chars"]:
+        raise Rejected("login_page", f"a password form holds {page.login_share:.0%} of the page and there is no body")
+
+
+def reject_list_page(page: Page, text: str) -> None:
+    if page.link_entries >= limits()["list_min_entries"] and page.link_share >= limits()["list_min_link_share"]:
+        raise Rejected("list_page", f"{page.link_entries} entry links hold {page.link_share:.0%} of the text")
+
+
+def reject_soft_404(page: Page, text: str) -> None:
+    if cjk_count(text) >= limits()["min_cjk_chars"]:
+        return
+    said = f"{page.title or ''}\n{text}"
+    if phrase := next((p for p in limits()["soft_404_phrases"] if p in said), None):
+        raise Rejected("soft_404", f"a not-found page served with status 200 ({phrase})")
+
+
+def reject_not_report(page: Page, text: str) -> None:
+    cjk, letters = cjk_count(text), sum(ch.isalpha() for ch in text)
+    if cjk < limits()["min_cjk_chars"] and letters < limits()["min_cjk_chars"]:
+        raise Rejected("not_report", f"{cjk} Chinese characters: too short for a report")
+
+
+def reject_not_chinese(page: Page, text: str) -> None:
+    letters = sum(ch.isalpha() for ch in text)
+    share = cjk_count(text) / letters if letters else 0.0
+    if share < limits()["min_cjk_share"]:
+        raise Rejected("not_chinese", f"{share:.0%} of the letters are Chinese")
+
+
+FILTERS: Final[tuple[Callable[[Page, str], None], ...]] = (
+    reject_login_page,
+    reject_list_page,
+    reject_soft_404,
+    reject_not_report,
+    reject_not_chinese,
+)
+
+
+# ---------------------------------------------------------------- the flow
+
+
+def require_success(fetched: Fetched) -> None:
+    if fetched.status >= 400:
+        raise Rejected(f"http_{fetched.status}", f"HTTP {fetched.status}")
     if not fetched.body.strip():
         raise Rejected("empty", "the response body is empty")
-    source_type = sniff_source_type(fetched)
-    if source_type != "html":
-        raise Rejected("unsupported_type", f"{source_type} extraction is not available yet")
-    html = fetched.body.decode("utf-8", errors="replace")
-    text = trafilatura.extract(html, deduplicate=False) or ""
-    if len(text) < MIN_CHARS:
-        raise Rejected("too_short", f"{len(text)} characters of text after extraction")
-    title = trafilatura.extract_metadata(html).title if html else None
+
+
+def clean_title(title: str | None) -> str | None:
+    """The title in the canonical form of a text line."""
+    return (clean_text(title).replace("\n", "") or None) if title else None
+
+
+def build_document(
+    fetched: Fetched, *, continuation: tuple[Fetched, ...] = (), parent: Fetched | None = None
+) -> Document:
+    """Turn one fetched resource into a clean Document, or raise Rejected with a reason.
+
+    `continuation` holds the later pages of a split article (forum thread pages); `parent` is
+    the page that linked an attachment.
+    """
+    require_success(fetched)
+    page = READERS[sniff_source_type(fetched)](fetched)
+    if continuation:
+        page = with_continuation(page, continuation)
+    if parent is not None:
+        page = with_parent(page, parent)
+    title = clean_title(page.title)
+    text = clean_text(page.text, source_type=page.source_type, title=title)
+    for check in FILTERS:
+        check(page, text)
+    published = page.metadata.get("published")
     return Document(
         id=document_id(fetched.url),
         url=fetched.url,
         final_url=fetched.final_url,
         title=title,
         text=text,
-        source_type=source_type,
-        encoding="utf-8",
+        source_type=page.source_type,
+        encoding=page.encoding,
         content_sha256=sha256_hex(text),
         raw_sha256=sha256_hex(fetched.body),
         fetched_at=fetched.fetched_at,
+        published=published if published and ISO_DATE_RE.match(published) else None,
+        encoding_declared=page.encoding_declared,
+        encoding_detected=page.encoding_detected,
+        family=page.family,
+        metadata=dict(page.metadata),
     )

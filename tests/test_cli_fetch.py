@@ -101,7 +101,7 @@ def test_fetch_twice_stores_one_document(small_site: SiteServer, tmp_path: Path)
     [
         ("/nothing-here.html", "http_404"),
         ("/error", "http_500"),
-        ("/binary.bin", "unsupported_type"),
+        ("/binary.bin", "not_html"),
         ("/empty.html", "empty"),
         ("/private/report.html", "robots_txt"),
     ],
@@ -118,7 +118,7 @@ def test_bad_input_gives_one_line_reason_and_a_manifest_line(
     assert "Traceback" not in result.stderr
     lines = [line for key in manifest_keys(open_store(store)) for line in read_manifest(open_store(store), key)]
     assert [(line["url"], line["outcome"], line["reason"]) for line in lines if "url" in line] == [
-        (url, "skipped" if reason in ("unsupported_type", "robots_txt") else "failed", reason)
+        (url, "skipped" if reason in ("not_html", "robots_txt") else "failed", reason)
     ]
 
 
