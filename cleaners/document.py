@@ -51,6 +51,12 @@ class Document:
     encoding_detected: str | None = None
     family: str | None = None  # discuz | gov_portal | aggregator | generic
     metadata: dict[str, Any] = field(default_factory=dict)
+    # Set when stored: which run stored this version, the version number, and the HTTP
+    # validators sent back on the next run for a conditional GET.
+    run_id: str | None = None
+    version: int = 1
+    etag: str | None = None
+    last_modified: str | None = None
 
     @property
     def chars(self) -> int:

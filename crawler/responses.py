@@ -64,6 +64,8 @@ def failed_item(failure: Failure) -> FailedItem:
     exc = failure.value
     if isinstance(exc, HttpError):
         status = exc.response.status
+        if status == 304:
+            return FailedItem(url, "not_modified", "304 Not Modified")
         return FailedItem(exc.response.url if request is None else url, f"http_{status}", f"HTTP {status}")
     if isinstance(exc, IgnoreRequest):
         if "robots.txt" in str(exc):

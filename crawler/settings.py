@@ -29,6 +29,8 @@ DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
 
 ITEM_PIPELINES = {"crawler.pipelines.CorpusPipeline": 300}
+DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.ConditionalGetMiddleware": 560}
+EXTENSIONS = {"crawler.extensions.Progress": 500}
 
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
@@ -38,3 +40,7 @@ FEED_EXPORT_ENCODING = "utf-8"
 GOVCORPUS_STORE = None  # None: $GOVCORPUS_STORE, else ./corpus
 GOVCORPUS_STORE_ENABLED = True  # False: build and dedup-check documents, write nothing
 GOVCORPUS_RUN_ID = None
+GOVCORPUS_JOB = None  # a name for a crawl job: a killed run of the same job is resumed
+GOVCORPUS_CONDITIONAL_GET = True  # send stored ETag/Last-Modified; 304 → unchanged
+GOVCORPUS_PROGRESS = True  # a live line on a terminal, periodic summaries otherwise
+GOVCORPUS_PROGRESS_INTERVAL = 30.0  # seconds between summaries when not on a terminal

@@ -75,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--max-pages", type=int, metavar="N", help="stop after N pages fetched")
     store_option(crawl)
 
+    schedule = add("schedule", "Run each source's crawl on its cron `schedule`, until SIGTERM/SIGINT.")
+    schedule.add_argument("--config", type=Path, default=Path("sources.toml"), help="source config (TOML, default ./sources.toml)")
+    schedule.add_argument("--now", action="store_true", help="also run every scheduled source once right away")
+    store_option(schedule)
+
     ls = add("ls", "List the stored documents.")
     ls.add_argument("--json", action="store_true", help="print one JSON array")
     store_option(ls)
@@ -83,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("id")
     show.add_argument("--json", action="store_true", help="print the whole record as JSON")
     store_option(show)
+
+    runs = add("runs", "List past runs with their stats (counts per outcome, bytes, duration).")
+    runs.add_argument("--json", action="store_true", help="print one JSON array")
+    store_option(runs)
 
     export = add("export", "Write the canonical documents (duplicates left out) as JSON Lines or Parquet.")
     export.add_argument("--format", choices=["jsonl", "parquet"], default="parquet", help="file format (default parquet)")
@@ -147,6 +156,26 @@ def cmd_crawl(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     return 0
 
 
+def cmd_schedule(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
+    import logging
+
+    from crawler.sources import ConfigError, load_sources
+    from govcorpus.schedule import run_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    try:
+        sources = load_sources(args.config)
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+    passthrough = [arg for name, value in args.settings for arg in ("-s", f"{name}={value}")]
+    try:
+        run_scheduler(sources, args.config.resolve(), store_uri_from_env(args.store), passthrough, args.now)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    return 0
+
+
 def cmd_ls(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from storage.corpus import Corpus
 
@@ -177,6 +206,28 @@ def cmd_show(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     return 0
 
 
+def cmd_runs(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
+    from storage.backends import open_store
+    from storage.runs import active_runs, past_runs
+
+    store = open_store(store_uri_from_env(args.store))
+    runs = past_runs(store)
+    if args.json:
+        _print_json(runs)
+        return 0
+    for run in runs:
+        counts = run.get("counts", {})
+        summary = ", ".join(f"{counts.get(name, 0)} {name}" for name in ("stored", "duplicate", "unchanged", "skipped", "failed"))
+        duration = run.get("duration_s")
+        took = f"{duration:.1f}s" if isinstance(duration, int | float) else "?"
+        print(f"{run['run']}  {run.get('started_at', '?')}  {took:>8}  {run['urls']:>6} URLs  {summary}")
+    for run in active_runs(store):
+        print(f"{run['run_id']}  unfinished ({run['job']}): re-run the same crawl command to resume it")
+    if not runs:
+        print(f"no finished runs in {store.uri}", file=sys.stderr)
+    return 0
+
+
 def cmd_export(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from storage.backends import open_store
     from storage.corpus import Corpus
@@ -204,8 +255,10 @@ def cmd_demo(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 COMMANDS = {
     "fetch": cmd_fetch,
     "crawl": cmd_crawl,
+    "schedule": cmd_schedule,
     "ls": cmd_ls,
     "show": cmd_show,
+    "runs": cmd_runs,
     "export": cmd_export,
     "demo": cmd_demo,
 }

@@ -63,7 +63,9 @@ def crawl_sources(
     from crawler.spiders.sources import SourcesSpider
     from govcorpus.runner import run_spider
 
-    extra: dict[str, Any] = {}
+    from storage.runs import job_name
+
+    extra: dict[str, Any] = {"GOVCORPUS_JOB": job_name(source.name for source in sources)}
     limits = [limit for limit in [max_pages, *(source.max_pages for source in sources)] if limit]
     if limits:
         extra["CLOSESPIDER_PAGECOUNT"] = min(limits)

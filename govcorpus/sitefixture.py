@@ -14,6 +14,7 @@ Location for redirects): no Server or Date, so tests can assert exact headers.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 ROUTE_FILES = ("routes.json", "index.json")
+FIXED_LAST_MODIFIED = "Wed, 17 Jan 2024 08:00:00 GMT"
 NOT_FOUND_BODY = b"<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>"
 FLAKY_BODY = b"<html><head><title>500 Internal Server Error</title></head><body>Internal Server Error</body></html>"
 
@@ -62,8 +64,9 @@ def load_routes(site_dir: Path) -> dict[str, Route]:
 class SiteServer:
     """A running fixture server; stop it with `.stop()` or use it as a context manager."""
 
-    def __init__(self, site_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, site_dir: Path, host: str = "127.0.0.1", port: int = 0, conditional: bool = False) -> None:
         self.site_dir = Path(site_dir)
+        self.conditional = conditional  # send ETag/Last-Modified and answer conditional GETs with 304
         self.routes = load_routes(self.site_dir)
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self._hits: dict[str, int] = {}
@@ -115,6 +118,12 @@ class SiteServer:
         if route.redirect is not None:
             out_headers["Location"] = route.redirect
         body = (self.site_dir / route.file).read_bytes() if route.file else b""
+        if self.conditional and route.status == 200 and route.file:
+            etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+            out_headers["ETag"] = etag
+            out_headers["Last-Modified"] = FIXED_LAST_MODIFIED
+            if headers.get("if-none-match") == etag:
+                return 304, {"ETag": etag}, b""
         return route.status, out_headers, body
 
 
@@ -146,9 +155,9 @@ def _make_handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 0) -> SiteServer:
+def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 0, conditional: bool = False) -> SiteServer:
     """Start serving `site_dir` in a background thread; port 0 picks a free port."""
-    return SiteServer(site_dir, host=host, port=port)
+    return SiteServer(site_dir, host=host, port=port, conditional=conditional)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,6 +2,7 @@
 
 Keys (the same on every backend):
     documents/<id>.json              current version of each document (text + metadata)
+    history/<id>/v<N>.json           earlier versions of a document that changed
     raw/<sha[:2]>/<sha>              the fetched bytes, content-addressed by their SHA-256
     raw/<sha[:2]>/<sha>.headers.json the response headers needed to re-decode them offline
     manifests/<run-id>.jsonl         one line per URL a run touched, closing stats line last
@@ -21,6 +22,7 @@ from storage.backends import ObjectStore, open_store
 INDEX_KEY = "index.jsonl"
 INDEX_FIELDS = (
     "id",
+    "version",
     "url",
     "title",
     "chars",
@@ -37,6 +39,10 @@ def document_key(doc_id: str) -> str:
     return f"documents/{doc_id}.json"
 
 
+def history_key(doc_id: str, version: int) -> str:
+    return f"history/{doc_id}/v{version:06d}.json"
+
+
 def raw_key(raw_sha256: str) -> str:
     return f"raw/{raw_sha256[:2]}/{raw_sha256}"
 
@@ -45,6 +51,10 @@ def index_entry(doc: Document) -> dict[str, Any]:
     record = doc.to_dict()
     record["chars"] = doc.chars
     return {name: record.get(name) for name in INDEX_FIELDS}
+
+
+def _encode(doc: Document) -> bytes:
+    return json.dumps(doc.to_dict(), ensure_ascii=False).encode("utf-8")
 
 
 class Corpus:
@@ -79,10 +89,19 @@ class Corpus:
         key = raw_key(raw_sha256)
         return self.store.get(key), json.loads(self.store.get(key + ".headers.json"))
 
-    def put(self, doc: Document) -> None:
-        """Write the document record; the index is updated in memory and written by `write_index`."""
-        self.store.put(document_key(doc.id), json.dumps(doc.to_dict(), ensure_ascii=False).encode("utf-8"))
+    def put(self, doc: Document, replaces: Document | None = None) -> None:
+        """Write the document record, keeping the version it `replaces` in history first.
+
+        The index is updated in memory and written by `write_index`.
+        """
+        if replaces is not None:
+            self.store.put(history_key(replaces.id, replaces.version), _encode(replaces))
+        self.store.put(document_key(doc.id), _encode(doc))
         self._loaded_index()[doc.id] = index_entry(doc)
+
+    def history(self, doc_id: str) -> list[Document]:
+        """Earlier versions of a document, oldest first."""
+        return [Document.from_dict(json.loads(self.store.get(key))) for key in self.store.list(f"history/{doc_id}/")]
 
     def _loaded_index(self) -> dict[str, dict[str, Any]]:
         if self._index is None:

@@ -43,10 +43,24 @@ class ManifestWriter:
     _part: int = 0
     _last_flush: float = field(default_factory=time.monotonic)
     started_at: str = field(default_factory=utc_now)
+    recorded: set[str] = field(default_factory=set)  # URLs with a line, flushed or not
 
     @property
     def key(self) -> str:
         return f"{MANIFEST_PREFIX}{self.run_id}.jsonl"
+
+    @classmethod
+    def resume(cls, store: ObjectStore, run_id: str) -> ManifestWriter:
+        """Continue a run that did not finish: its flushed lines stay, and count, as they were."""
+        writer = cls(store, run_id)
+        for key in store.list(f"{MANIFEST_PREFIX}{run_id}/"):
+            writer._part += 1
+            for raw in store.get(key).decode("utf-8").splitlines():
+                if raw.strip():
+                    line = json.loads(raw)
+                    writer.counts[line["outcome"]] += 1
+                    writer.recorded.add(line["url"])
+        return writer
 
     def _part_key(self, number: int) -> str:
         return f"{MANIFEST_PREFIX}{self.run_id}/part-{number:06d}.jsonl"
@@ -55,6 +69,7 @@ class ManifestWriter:
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}")
         line = {"url": url, "outcome": outcome, "at": utc_now(), **fields}
+        self.recorded.add(url)
         self._buffer.append(json.dumps(line, ensure_ascii=False))
         self.counts[outcome] += 1
         if len(self._buffer) >= self.flush_every or time.monotonic() - self._last_flush > self.flush_seconds:
