@@ -1,0 +1,314 @@
+"""Deduplication: exact, near and fragment relations, order-independent canonical choice, persistence."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from storage.backends import open_store
+from storage.dedup import Candidate, Link, StoreDedupIndex, fingerprint, normalise, rank_for
+from storage.dedup.fingerprint import sentences
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+class MemoryStore:
+    """The ObjectStore protocol over a dict: keeps the 720-permutation test off the disk."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    def put(self, key: str, data: bytes) -> None:
+        self.objects[key] = data
+
+    def get(self, key: str) -> bytes:
+        return self.objects[key]
+
+    def exists(self, key: str) -> bool:
+        return key in self.objects
+
+    def list(self, prefix: str = "") -> Iterator[str]:
+        return iter(sorted(k for k in self.objects if k.startswith(prefix)))
+
+    def delete(self, key: str) -> None:
+        self.objects.pop(key, None)
+
+
+def gold(name: str) -> str:
+    return (SHARED / "gold" / f"{name}.txt").read_text(encoding="utf-8")
+
+
+def reprint(text: str) -> str:
+    """What a forum repost does: half-width punctuation, stray spaces, lower-cased acronyms, a lost paragraph."""
+    paragraphs = text.split("\n")
+    del paragraphs[len(paragraphs) // 2]
+    text = "\n".join(paragraphs).translate(str.maketrans("，：；（）", ",:;()"))
+    text = re.sub(r"(?<=[。,])", " ", text)
+    return re.sub(r"[A-Z]{2,}", lambda m: m.group().lower(), text)
+
+
+def candidate(doc_id: str, text: str, source_type: str = "html", family: str | None = None) -> Candidate:
+    return Candidate(doc_id, text, rank_for(text, source_type, family))
+
+
+@pytest.fixture(scope="module")
+def seed_docs() -> list[Candidate]:
+    seed_000 = next((SHARED / "seeds").glob("000_*.txt")).read_text(encoding="utf-8")
+    return [
+        candidate("000", seed_000, family="mirror"),
+        candidate("001", gold("001"), family="discuz"),
+        candidate("001-reprint", reprint(gold("001")), family="aggregator"),
+        candidate("002", gold("002"), source_type="pdf"),
+        candidate("003", gold("003"), family="gov_portal"),
+        candidate("004", gold("004"), family="aggregator"),
+    ]
+
+
+def index_of(docs: list[Candidate], fingerprints: dict | None = None, store: object | None = None) -> StoreDedupIndex:
+    index = StoreDedupIndex(store or MemoryStore(), flush_every=10_000)
+    for doc in docs:
+        index.add(doc, fingerprints[doc.doc_id] if fingerprints else None)
+    return index
+
+
+def by_id(index: StoreDedupIndex) -> dict[str, Link]:
+    return {link.doc_id: link for link in index.links()}
+
+
+def test_seed_documents_end_in_the_expected_relations(seed_docs: list[Candidate]) -> None:
+    links = by_id(index_of(seed_docs))
+    assert links["000"].duplicate_of == "002" and links["000"].relation == "fragment"
+    assert links["000"].similarity is not None and links["000"].similarity >= 0.8
+    assert links["001-reprint"].duplicate_of == "001" and links["001-reprint"].relation == "near"
+    for distinct in ("001", "002", "003", "004"):
+        assert links[distinct] == Link(distinct)
+
+
+def test_every_arrival_order_gives_the_same_links(seed_docs: list[Candidate]) -> None:
+    fingerprints = {doc.doc_id: fingerprint(doc.text) for doc in seed_docs}
+    reference = by_id(index_of(seed_docs, fingerprints))
+    orders = list(itertools.permutations(seed_docs))
+    assert len(orders) == 720
+    for order in orders:
+        index = index_of(list(order), fingerprints)
+        assert by_id(index) == reference, [d.doc_id for d in order]
+        assert index.canonical_ids() == {"001", "002", "003", "004"}
+
+
+def test_add_reports_documents_that_were_repointed(seed_docs: list[Candidate]) -> None:
+    docs = {d.doc_id: d for d in seed_docs}
+    index = index_of([])
+    assert index.add(docs["000"]) == [Link("000")]
+    links = index.add(docs["002"])
+    assert links[0] == Link("002")
+    assert [(l.doc_id, l.duplicate_of, l.relation) for l in links[1:]] == [("000", "002", "fragment")]
+    assert index.link("000").duplicate_of == "002"
+
+
+def test_better_version_arriving_later_becomes_canonical() -> None:
+    text = gold("003")
+    index = index_of([])
+    index.add(candidate("forum", text, family="discuz"))
+    links = index.add(candidate("portal", text, family="gov_portal"))
+    assert links == [Link("portal"), Link("forum", "portal", "exact", 1.0)]
+
+
+def test_cleaner_text_beats_a_damaged_one() -> None:
+    text = gold("004")
+    damaged = text[:200] + "\ufffd\ufffd" + text[202:]
+    index = index_of([candidate("damaged", damaged, family="aggregator"), candidate("clean", text, family="aggregator")])
+    assert index.link("damaged").duplicate_of == "clean"
+    assert index.link("clean") == Link("clean")
+
+
+def test_chains_are_flattened_to_the_cluster_canonical(seed_docs: list[Candidate]) -> None:
+    official = candidate("002-pdf", gold("002"), source_type="pdf")
+    repost = candidate("002-forum", reprint(gold("002")), family="discuz")
+    excerpt = next(d for d in seed_docs if d.doc_id == "000")
+    for order in itertools.permutations([official, repost, excerpt]):
+        links = by_id(index_of(list(order)))
+        assert links["002-forum"].duplicate_of == "002-pdf"
+        assert links["000"].duplicate_of == "002-pdf" and links["000"].relation == "fragment"
+
+
+def test_fragment_of_two_documents_points_at_the_best_one() -> None:
+    shared_block = "\n".join(gold("002").split("\n")[10:14])
+    first = candidate("portal", shared_block + "\n" + gold("003"), family="gov_portal")
+    second = candidate("forum", shared_block + "\n" + gold("004"), family="discuz")
+    fragment = candidate("fragment", shared_block, family="aggregator")
+    for order in itertools.permutations([first, second, fragment]):
+        links = by_id(index_of(list(order)))
+        assert links["fragment"] == Link("fragment", "portal", "fragment", 1.0)
+        assert links["portal"] == Link("portal") and links["forum"] == Link("forum")
+
+
+def test_width_spacing_and_case_variants_are_exact_duplicates() -> None:
+    assert normalise("ＡＩ赋能， 2846.03 亿元（一）") == normalise("ai赋能,2846.03亿元(一)") == "ai赋能284603亿元一"
+    index = index_of([candidate("a", "发展AI产业，建设GDP核算平台。"), candidate("b", "发展 ai 产业, 建设 gdp 核算平台.")])
+    assert index.link("b") == Link("b", "a", "exact", 1.0) or index.link("a") == Link("a", "b", "exact", 1.0)
+
+
+def test_very_short_texts() -> None:
+    index = index_of([
+        candidate("notice-1", "通知"),
+        candidate("notice-2", "通知。"),
+        candidate("bulletin", "公告"),
+        candidate("empty-1", "……"),
+        candidate("empty-2", "……"),
+    ])
+    assert fingerprint("通知").minhash is None and len(fingerprint("通知").sentence_hashes) == 0
+    assert {index.link("notice-1").relation, index.link("notice-2").relation} == {"exact", None}
+    assert index.link("bulletin") == Link("bulletin")
+    # Nothing left after normalisation: nothing to compare, so never a duplicate.
+    assert index.link("empty-1") == Link("empty-1") and index.link("empty-2") == Link("empty-2")
+
+
+def test_identical_boilerplate_pages_are_duplicates_of_each_other_only() -> None:
+    boilerplate = "责任编辑：张敏\n【打印本页】【关闭窗口】\n本文来源于网络，版权归原作者所有，如有侵权请联系删除。"
+    report = candidate("report", gold("003") + "\n" + boilerplate, family="gov_portal")
+    pages = [candidate(f"page-{n}", boilerplate, family="aggregator") for n in range(3)]
+    for order in itertools.permutations([report, *pages]):
+        links = by_id(index_of(list(order)))
+        assert links["report"] == Link("report")
+        targets = {links[p.doc_id].duplicate_of for p in pages}
+        assert targets == {None, "page-2"}  # equal rank: the largest doc_id wins, in every order
+        assert {links[p.doc_id].relation for p in pages} == {None, "exact"}
+
+
+def test_sentences_survive_width_changes_and_keep_decimals() -> None:
+    assert sentences("实现税收总收入847.50亿元。同比增长7.05%!区级收入287.80亿元;总量第一") == [
+        "实现税收总收入84750亿元",
+        "区级收入28780亿元",
+    ]
+
+
+def test_readding_a_document_changes_nothing(seed_docs: list[Candidate]) -> None:
+    index = index_of(seed_docs)
+    before = index.links()
+    assert index.add(seed_docs[0]) == [index.link(seed_docs[0].doc_id)]
+    assert index.links() == before and len(index) == len(seed_docs)
+
+
+def test_rank_prefers_official_then_clean_then_complete() -> None:
+    text = gold("004")
+    assert rank_for(text, "pdf") > rank_for(text, "html", "discuz")
+    assert rank_for(text, "html", url="https://www.jingan.gov.cn/a.html") > rank_for(text, "html", "aggregator")
+    assert rank_for(text, "html", "discuz") > rank_for(text + "\ufffd", "html", "discuz")
+    assert rank_for(text + "更多", "html") > rank_for(text, "html")
+
+
+def test_index_persists_and_reloads_in_the_store(tmp_path: Path, seed_docs: list[Candidate]) -> None:
+    store = open_store(str(tmp_path))
+    index = StoreDedupIndex(store, flush_every=2, max_tail_segments=100)
+    for doc in seed_docs[:4]:
+        index.add(doc)
+    index.flush()
+    assert list(store.list("dedup/index/segments/")) == [
+        "dedup/index/segments/000000000000",
+        "dedup/index/segments/000000000002",
+    ]
+    reopened = StoreDedupIndex(store, flush_every=2, max_tail_segments=100)
+    assert reopened.links() == index.links()
+    for doc in seed_docs[4:]:
+        reopened.add(doc)
+    reopened.compact()
+    assert list(store.list("dedup/index/")) == ["dedup/index/snapshots/000000000006"]
+    again = StoreDedupIndex(store)
+    assert by_id(again) == by_id(index_of(seed_docs))
+    assert again.add(candidate("002-copy", gold("002"), family="mirror"))[0] == Link("002-copy", "002", "exact", 1.0)
+
+
+def test_snapshot_plus_newer_segments_reload(tmp_path: Path, seed_docs: list[Candidate]) -> None:
+    store = open_store(str(tmp_path))
+    index = StoreDedupIndex(store, flush_every=1, max_tail_segments=3)
+    for doc in seed_docs:
+        index.add(doc)
+    keys = list(store.list("dedup/index/"))
+    assert keys == ["dedup/index/snapshots/000000000006"]  # compacted at 3 and again at 6 segments
+    assert StoreDedupIndex(store).links() == index.links()
+
+
+def test_unflushed_documents_are_not_in_the_store(tmp_path: Path, seed_docs: list[Candidate]) -> None:
+    store = open_store(str(tmp_path))
+    index = StoreDedupIndex(store, flush_every=100)
+    index.add(seed_docs[0])
+    assert len(StoreDedupIndex(store)) == 0
+    index.close()
+    assert len(StoreDedupIndex(store)) == 1
+
+
+_POOL = [s for s in gold("001").replace("\n", "。").split("。") if len(normalise(s)) >= 12][:40]
+
+
+@st.composite
+def corpora(draw: st.DrawFn) -> list[Candidate]:
+    """Documents stitched from overlapping runs of one pool of sentences: copies, excerpts, overlaps."""
+    docs = []
+    for n in range(draw(st.integers(2, 7))):
+        start = draw(st.integers(0, len(_POOL) - 2))
+        end = draw(st.integers(start + 1, min(len(_POOL), start + 20)))
+        text = "。".join(_POOL[start:end]) + "。"
+        if draw(st.booleans()):
+            text = text.replace("，", ",")
+        docs.append(Candidate(f"d{n}", text, (draw(st.integers(0, 2)),)))
+    return docs
+
+
+@settings(max_examples=60, deadline=None)
+@given(corpora(), st.randoms(use_true_random=False))
+def test_links_do_not_depend_on_arrival_order(docs: list[Candidate], random) -> None:
+    shuffled = list(docs)
+    random.shuffle(shuffled)
+    first, second = by_id(index_of(docs)), by_id(index_of(shuffled))
+    assert first == second
+    for link in first.values():
+        if link.duplicate_of is not None:
+            assert first[link.duplicate_of].duplicate_of is None  # always the canonical, never a chain
+
+
+def test_minhash_is_datasketchs_own() -> None:
+    from datasketch import MinHash
+
+    from storage.dedup.fingerprint import make_minhash, shingle_hashes
+
+    shingles = shingle_hashes(normalise(gold("004")))
+    reference = MinHash(num_perm=128, seed=1, hashfunc=lambda value: value)
+    reference.update_batch(shingles.tolist())
+    ours = make_minhash(fingerprint(gold("004")).minhash)
+    assert ours == reference and ours.jaccard(reference) == 1.0
+
+
+def test_shipped_permutations_are_datasketchs() -> None:
+    """storage/dedup/permutations.npz holds exactly datasketch's permutations for our parameters."""
+    import numpy as np
+    from datasketch import MinHash
+
+    from storage.dedup.fingerprint import MINHASH_SEED, NUM_PERM, _permutations
+
+    expected_a, expected_b = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED).permutations
+    shipped_a, shipped_b = _permutations()
+    assert np.array_equal(shipped_a, expected_a) and np.array_equal(shipped_b, expected_b)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 30), unique=True, max_size=6), max_size=25), st.integers(1, 8))
+def test_sorted_multimap_matches_a_dict_of_lists(batches: list[list[int]], merge_every: int) -> None:
+    import numpy as np
+
+    from storage.dedup.multimap import SortedMultiMap
+
+    multimap, reference = SortedMultiMap(merge_every=merge_every), {}
+    for value, keys in enumerate(batches):
+        multimap.add(np.array(keys, dtype=np.uint64), value)
+        for key in keys:
+            reference.setdefault(key, []).append(value)
+    query = np.arange(32, dtype=np.uint64)
+    positions, values = multimap.lookup(query)
+    found = sorted(zip(query[positions].tolist(), values.tolist()))
+    assert found == sorted((k, v) for k, vs in reference.items() for v in vs)
