@@ -5,6 +5,7 @@ short stable reason:
   http_<status>  the server answered 4xx/5xx
   empty          the body is empty
   not_html       neither HTML, PDF nor DOCX (images, robots.txt, feeds)
+  unsupported_type  a legacy Office/WPS file (.doc, .wps)
   binary, undecodable, mojibake   from the decoder (cleaners/encoding.py)
   unreadable, no_text             a broken document file, a PDF without a text layer
   login_page, list_page, soft_404 what the page is instead of a document
@@ -27,6 +28,7 @@ from cleaners.docx import extract_docx
 from cleaners.document import Document, Fetched, Rejected, document_id, sha256_hex
 from cleaners.encoding import decode_html
 from cleaners.extract import extract_html
+from cleaners.metadata import infer_metadata
 from cleaners.pdf import extract_pdf
 from cleaners.steps import clean_text
 
@@ -34,6 +36,8 @@ FILTERS_PATH = Path(__file__).parent / "rules" / "filters.toml"
 CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SNIFF_BYTES = 2048
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .doc, .wps, .xls and other pre-2007 Office files
+LEGACY_OFFICE_TYPES = ("application/msword", "application/vnd.ms-works", "application/kswps", "application/wps-office")
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ def sniff_source_type(fetched: Fetched) -> str:
     if body.startswith(b"PK\x03\x04") and b"word/" in body[:65536]:
         return "docx"
     content_type = (fetched.content_type or "").lower()
+    if body.startswith(OLE2_MAGIC) or any(kind in content_type for kind in LEGACY_OFFICE_TYPES):
+        raise Rejected("unsupported_type", "a legacy Office/WPS file (.doc, .wps, .xls): only HTML, PDF and DOCX are read")
     head = body[:SNIFF_BYTES].lower()
     if "html" in content_type or b"<html" in head or b"<!doctype html" in head:
         return "html"
@@ -127,42 +133,51 @@ def with_parent(page: Page, parent: Fetched) -> Page:
 # ---------------------------------------------------------------- filters
 
 
-def cjk_count(text: str) -> int:
-    return len(CJK_RE.findall(text))
+@dataclass(frozen=True)
+class TextCounts:
+    """Counted once per document, read by every filter."""
+
+    cjk: int
+    letters: int
+
+    @classmethod
+    def of(cls, text: str) -> TextCounts:
+        cjk = len(CJK_RE.findall(text))
+        # Han characters are letters too (str.isalpha), so the rest are counted apart.
+        other_letters = sum(ch.isalpha() for ch in CJK_RE.sub("", text))
+        return cls(cjk=cjk, letters=cjk + other_letters)
 
 
-def reject_login_page(page: Page, text: str) -> None:
-    if page.login_share >= limits()["login_min_form_share"] and cjk_count(text) < limits()["min_cjk_chars"]:
+def reject_login_page(page: Page, text: str, counts: TextCounts) -> None:
+    if page.login_share >= limits()["login_min_form_share"] and counts.cjk < limits()["min_cjk_chars"]:
         raise Rejected("login_page", f"a password form holds {page.login_share:.0%} of the page and there is no body")
 
 
-def reject_list_page(page: Page, text: str) -> None:
+def reject_list_page(page: Page, text: str, counts: TextCounts) -> None:
     if page.link_entries >= limits()["list_min_entries"] and page.link_share >= limits()["list_min_link_share"]:
         raise Rejected("list_page", f"{page.link_entries} entry links hold {page.link_share:.0%} of the text")
 
 
-def reject_soft_404(page: Page, text: str) -> None:
-    if cjk_count(text) >= limits()["min_cjk_chars"]:
+def reject_soft_404(page: Page, text: str, counts: TextCounts) -> None:
+    if counts.cjk >= limits()["min_cjk_chars"]:
         return
     said = f"{page.title or ''}\n{text}"
     if phrase := next((p for p in limits()["soft_404_phrases"] if p in said), None):
         raise Rejected("soft_404", f"a not-found page served with status 200 ({phrase})")
 
 
-def reject_not_report(page: Page, text: str) -> None:
-    cjk, letters = cjk_count(text), sum(ch.isalpha() for ch in text)
-    if cjk < limits()["min_cjk_chars"] and letters < limits()["min_cjk_chars"]:
-        raise Rejected("not_report", f"{cjk} Chinese characters: too short for a report")
+def reject_not_report(page: Page, text: str, counts: TextCounts) -> None:
+    if counts.cjk < limits()["min_cjk_chars"] and counts.letters < limits()["min_cjk_chars"]:
+        raise Rejected("not_report", f"{counts.cjk} Chinese characters: too short for a report")
 
 
-def reject_not_chinese(page: Page, text: str) -> None:
-    letters = sum(ch.isalpha() for ch in text)
-    share = cjk_count(text) / letters if letters else 0.0
+def reject_not_chinese(page: Page, text: str, counts: TextCounts) -> None:
+    share = counts.cjk / counts.letters if counts.letters else 0.0
     if share < limits()["min_cjk_share"]:
         raise Rejected("not_chinese", f"{share:.0%} of the letters are Chinese")
 
 
-FILTERS: Final[tuple[Callable[[Page, str], None], ...]] = (
+FILTERS: Final[tuple[Callable[[Page, str, TextCounts], None], ...]] = (
     reject_login_page,
     reject_list_page,
     reject_soft_404,
@@ -202,9 +217,11 @@ def build_document(
         page = with_parent(page, parent)
     title = clean_title(page.title)
     text = clean_text(page.text, source_type=page.source_type, title=title)
+    counts = TextCounts.of(text)
     for check in FILTERS:
-        check(page, text)
-    published = page.metadata.get("published")
+        check(page, text, counts)
+    metadata = {**page.metadata, **infer_metadata(title, text, page.metadata, fetched.final_url)}
+    published = metadata.get("published")
     return Document(
         id=document_id(fetched.url),
         url=fetched.url,
@@ -220,5 +237,5 @@ def build_document(
         encoding_declared=page.encoding_declared,
         encoding_detected=page.encoding_detected,
         family=page.family,
-        metadata=dict(page.metadata),
+        metadata=metadata,
     )

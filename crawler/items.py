@@ -14,6 +14,7 @@ class FetchedItem:
     continuation: tuple[Fetched, ...] = ()  # later pages of the same article, in order
     parent: Fetched | None = None  # the article page that linked this attachment
     report_keywords: tuple[str, ...] = ()  # the source's report filter, applied to the title
+    report_exclude: tuple[str, ...] = ()
     source: str | None = None
     outcome: Any = field(default=None)  # set by the pipeline: storage.ingest.Outcome
 

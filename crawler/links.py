@@ -9,6 +9,7 @@ from functools import cached_property
 from urllib.parse import urlparse
 
 from crawler.sources import Source
+from storage.ingest import is_report_title
 
 
 class Role(StrEnum):
@@ -65,8 +66,7 @@ class LinkRules:
 
     def is_report_title(self, text: str) -> bool:
         """The report filter: no keywords configured means everything passes."""
-        keywords = self.source.report_keywords
-        return not keywords or any(keyword in text for keyword in keywords)
+        return is_report_title(text, self.source.report_keywords, self.source.report_exclude)
 
     def is_attachment(self, url: str) -> bool:
         path = urlparse(url).path.lower()

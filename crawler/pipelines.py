@@ -2,31 +2,43 @@
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from cleaners.document import Rejected
 from crawler.items import FailedItem, FetchedItem
 from storage.backends import store_uri_from_env
 from storage.corpus import Corpus
-from storage.ingest import Ingestor
+from storage.ingest import Ingestor, Outcome, prepare, worker_init
 from storage.runs import begin_run, end_run
 
 
 class CorpusPipeline:
     """Builds, deduplicates and stores each fetched item; records every URL in the run's manifest.
 
+    Building a document (decode, extract, clean) is CPU work: with GOVCORPUS_PROCESS_WORKERS > 0
+    it runs in that many worker processes while the crawl goes on downloading; deduplication,
+    storage and the manifest stay in this process, one item at a time.
+
     With GOVCORPUS_JOB set (the crawl command sets it to the sources' names), a run that was
     killed or shut down is resumed by the next run of the same job instead of starting over.
     """
 
-    def __init__(self, crawler: Crawler, ingestor: Ingestor, job: str | None) -> None:
+    def __init__(self, crawler: Crawler, ingestor: Ingestor, job: str | None, workers: int) -> None:
         self.crawler = crawler
         self.ingestor = ingestor
         self.job = job
+        self.workers = workers
+        self.pool: ProcessPoolExecutor | None = None
         self.started = time.monotonic()
 
     @classmethod
@@ -38,20 +50,17 @@ class CorpusPipeline:
         store = settings.getbool("GOVCORPUS_STORE_ENABLED", True)
         job = settings.get("GOVCORPUS_JOB") if store else None
         run_id, resumed = begin_run(corpus.store, job) if job else (settings.get("GOVCORPUS_RUN_ID"), False)
-        pipeline = cls(crawler, Ingestor(corpus, store=store, run_id=run_id, resume=resumed), job)
-        crawler.stats.set_value("govcorpus/run_id", pipeline.ingestor.run_id)
+        ingestor = Ingestor(corpus, store=store, run_id=run_id, resume=resumed)
+        pipeline = cls(crawler, ingestor, job, settings.getint("GOVCORPUS_PROCESS_WORKERS"))
+        assert crawler.stats is not None
+        crawler.stats.set_value("govcorpus/run_id", ingestor.run_id)
         crawler.stats.set_value("govcorpus/resumed", resumed)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
-    def process_item(self, item: Any, spider: Any = None) -> Any:
+    async def process_item(self, item: Any, spider: Any = None) -> Any:
         if isinstance(item, FetchedItem):
-            item.outcome = self.ingestor.ingest(
-                item.fetched,
-                continuation=item.continuation,
-                parent=item.parent,
-                report_keywords=item.report_keywords,
-            )
+            item.outcome = await self._ingest(item)
             self._count("bytes", len(item.fetched.body) + sum(len(part.body) for part in item.continuation))
         elif isinstance(item, FailedItem) and item.reason == "not_modified":
             item.outcome = self.ingestor.not_modified(item.url)
@@ -64,12 +73,46 @@ class CorpusPipeline:
             self._count(f"{item.outcome.outcome}/{item.outcome.reason}")
         return item
 
+    async def _ingest(self, item: FetchedItem) -> Outcome:
+        if self.workers <= 0:
+            return self.ingestor.ingest(
+                item.fetched,
+                continuation=item.continuation,
+                parent=item.parent,
+                report_keywords=item.report_keywords,
+                report_exclude=item.report_exclude,
+            )
+        url = item.fetched.url
+        if self.ingestor.already_recorded(url):
+            return Outcome(url, "skipped", "already_recorded")
+        job = partial(prepare, item.fetched, item.continuation, item.parent, item.report_keywords, item.report_exclude)
+        try:
+            doc = await asyncio.get_running_loop().run_in_executor(self._pool(), job)
+        except Rejected as rejected:
+            return self.ingestor.reject(url, rejected)
+        except BrokenProcessPool as exc:  # a worker died (out of memory?): start a fresh pool
+            self.pool = None
+            return self.ingestor.crashed(url, exc)
+        except Exception as exc:
+            return self.ingestor.crashed(url, exc)
+        return self.ingestor.accept(doc, item.fetched)
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self.pool is None:
+            # spawn, not fork: forking a process that runs a reactor and threads is unsafe.
+            self.pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=worker_init
+            )
+        return self.pool
+
     def _count(self, name: str, by: int = 1) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"govcorpus/{name}", by)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         assert self.crawler.stats is not None
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
         if reason == "shutdown" and self.job:
             # Stopped by a signal before the frontier was done: keep the run open to resume.
             self.ingestor.checkpoint()

@@ -33,6 +33,7 @@ DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.ConditionalGetMiddleware": 560}
 EXTENSIONS = {"crawler.extensions.Progress": 500}
 
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # no control port: a crawler opens no listening sockets
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
 
@@ -42,5 +43,6 @@ GOVCORPUS_STORE_ENABLED = True  # False: build and dedup-check documents, write 
 GOVCORPUS_RUN_ID = None
 GOVCORPUS_JOB = None  # a name for a crawl job: a killed run of the same job is resumed
 GOVCORPUS_CONDITIONAL_GET = True  # send stored ETag/Last-Modified; 304 → unchanged
+GOVCORPUS_PROCESS_WORKERS = 2  # processes that build documents in parallel; 0 = in the crawl process
 GOVCORPUS_PROGRESS = True  # a live line on a terminal, periodic summaries otherwise
 GOVCORPUS_PROGRESS_INTERVAL = 30.0  # seconds between summaries when not on a terminal

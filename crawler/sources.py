@@ -38,6 +38,7 @@ class Source:
     deny: tuple[str, ...] = ()
     next_page_text: tuple[str, ...] = ()
     report_keywords: tuple[str, ...] = ()
+    report_exclude: tuple[str, ...] = ()  # title words that mark news about a report, not the report
     attachment_extensions: tuple[str, ...] = ()
     max_depth: int = 3
     max_pages: int | None = None

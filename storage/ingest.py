@@ -6,20 +6,30 @@ an on-demand fetch treat a URL the same way.
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
+import time
 from dataclasses import dataclass, replace
 from typing import Any
 
 from cleaners.document import Document, Fetched, Rejected, document_id
 from cleaners.pipeline import build_document
 from storage.corpus import Corpus
-from storage.dedup_exact import ExactDedup
+from storage.dedup import Candidate, DedupIndex, Link, StoreDedupIndex, rank_for_document
 from storage.manifest import ManifestWriter, new_run_id
 
+log = logging.getLogger(__name__)
 
-def is_report(title: str | None, text: str, keywords: tuple[str, ...]) -> bool:
-    """The title names a report kind; without a title, the opening lines must."""
-    haystack = title or text[:200]
-    return any(keyword in haystack for keyword in keywords)
+
+def is_report_title(title: str, keywords: tuple[str, ...], exclude: tuple[str, ...] = ()) -> bool:
+    """The report filter: the title names a report kind and is not news about one.
+
+    No keywords means everything passes.
+    """
+    if not keywords:
+        return True
+    return any(keyword in title for keyword in keywords) and not any(word in title for word in exclude)
 
 
 # Rejections that mean "this is not a report": recorded as skipped, not failed.
@@ -67,6 +77,41 @@ class Outcome:
         return fields
 
 
+def prepare(
+    fetched: Fetched,
+    continuation: tuple[Fetched, ...] = (),
+    parent: Fetched | None = None,
+    report_keywords: tuple[str, ...] = (),
+    report_exclude: tuple[str, ...] = (),
+) -> Document:
+    """Build and filter the document: no I/O and picklable, so it may run in a worker process.
+
+    `parent` is the article page that linked an attachment; `report_keywords`, when given,
+    is the source's report filter: a document whose title names none of them is rejected.
+    """
+    doc = build_document(fetched, continuation=continuation, parent=parent)
+    # Without a title, the opening lines stand in for it.
+    if not is_report_title(doc.title or doc.text[:200], report_keywords, report_exclude):
+        raise Rejected("not_report", f"title {doc.title!r} does not name a report (source's report filter)")
+    return doc
+
+
+def worker_init() -> None:
+    """In a worker process that runs `prepare`: exit as soon as the parent process is gone.
+
+    A crawl killed with SIGKILL cannot shut its pool down, and a worker blocked on its task
+    queue would otherwise outlive it (holding the crawl's stdout open) forever.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 class Ingestor:
     """Turns fetched resources and fetch failures into stored documents and manifest lines.
 
@@ -78,10 +123,12 @@ class Ingestor:
         self.corpus = corpus
         self.store = store
         self.run_id = run_id or new_run_id()
-        self.dedup = ExactDedup(corpus.store)
+        self.dedup: DedupIndex = StoreDedupIndex(corpus.store)
+        self.repointed: dict[str, Link] = {}  # documents whose canonical changed during this run
         self.manifest: ManifestWriter | None = None
         if store:
             self.manifest = ManifestWriter.resume(corpus.store, self.run_id) if resume else ManifestWriter(corpus.store, self.run_id)
+            self.manifest.before_flush = self.dedup.flush
             if resume:
                 corpus.rebuild_index()  # the killed run may have stored documents its index never saw
 
@@ -95,21 +142,30 @@ class Ingestor:
         continuation: tuple[Fetched, ...] = (),
         parent: Fetched | None = None,
         report_keywords: tuple[str, ...] = (),
+        report_exclude: tuple[str, ...] = (),
     ) -> Outcome:
-        """Build the document of `fetched` (plus the later pages of a split article) and store it.
-
-        `parent` is the article page that linked an attachment; `report_keywords`, when given,
-        is the source's report filter: a document whose title names none of them is skipped.
-        """
+        """Prepare the document of `fetched` here and now, then accept it (see `prepare`)."""
         if self.already_recorded(fetched.url):
             return Outcome(fetched.url, "skipped", "already_recorded")
         try:
-            doc = build_document(fetched, continuation=continuation, parent=parent)
-            if report_keywords and not is_report(doc.title, doc.text, report_keywords):
-                raise Rejected("not_report", f"title {doc.title!r} names none of the report keywords")
+            doc = prepare(fetched, continuation, parent, report_keywords, report_exclude)
         except Rejected as rejected:
-            outcome = "skipped" if rejected.reason in SKIP_REASONS else "failed"
-            return self._record(Outcome(fetched.url, outcome, rejected.reason, rejected.detail or None))
+            return self.reject(fetched.url, rejected)
+        except Exception as exc:  # a bug must cost one URL, recorded, not the run
+            return self.crashed(fetched.url, exc)
+        return self.accept(doc, fetched)
+
+    def crashed(self, url: str, exc: BaseException) -> Outcome:
+        """Record a URL whose processing raised an unexpected error (logged with its traceback)."""
+        log.error("processing %s failed", url, exc_info=exc)
+        return self.reject(url, Rejected("internal_error", f"{type(exc).__name__}: {exc}"))
+
+    def reject(self, url: str, rejected: Rejected) -> Outcome:
+        outcome = "skipped" if rejected.reason in SKIP_REASONS else "failed"
+        return self._record(Outcome(url, outcome, rejected.reason, rejected.detail or None))
+
+    def accept(self, doc: Document, fetched: Fetched) -> Outcome:
+        """Check a prepared document for duplicates, store it and record the outcome."""
         return self._record(self._store(doc, fetched))
 
     def fail(self, url: str, reason: str, detail: str | None = None, *, skipped: bool = False) -> Outcome:
@@ -128,8 +184,8 @@ class Ingestor:
         if previous is not None and previous.content_sha256 == doc.content_sha256:
             if previous.run_id == self.run_id:
                 # Stored by this very run before it was killed: it counts as stored, once.
-                self._register(previous)
-                return Outcome(doc.url, "duplicate" if previous.duplicate_of else "stored", document=previous)
+                current = self._link(previous, previous)
+                return Outcome(doc.url, "duplicate" if current.duplicate_of else "stored", document=current)
             return Outcome(doc.url, "unchanged", document=previous)
         doc = replace(
             doc,
@@ -138,20 +194,36 @@ class Ingestor:
             etag=fetched.headers.get("etag"),
             last_modified=fetched.headers.get("last-modified"),
         )
-        canonical = self.dedup.canonical_for(doc.content_sha256)
-        if canonical is not None and canonical != doc.id:
-            doc = replace(doc, duplicate_of=canonical, duplicate_relation="exact", duplicate_similarity=1.0)
         if self.store:
-            # Raw bytes, then the record, then the dedup entry: each step is durable before the
-            # next, and the manifest line is written only after all of them.
+            # Raw bytes, then the record, then the dedup entry (durable at the latest when the
+            # manifest next flushes): the manifest line comes after all of them.
             self.corpus.put_raw(doc.raw_sha256, fetched.body, fetched.headers)
-            self.corpus.put(doc, replaces=previous)
-            self._register(doc)
+            doc = self._link(doc, previous)
+        else:
+            doc = self._linked(doc, self.dedup.add(self._candidate(doc))[0])
         return Outcome(doc.url, "duplicate" if doc.duplicate_of else "stored", document=doc)
 
-    def _register(self, doc: Document) -> None:
-        if doc.duplicate_of is None:
-            self.dedup.add(doc.content_sha256, doc.id)
+    @staticmethod
+    def _candidate(doc: Document) -> Candidate:
+        return Candidate(doc.id, doc.text, rank_for_document(doc))
+
+    @staticmethod
+    def _linked(doc: Document, link: Link) -> Document:
+        return replace(
+            doc, duplicate_of=link.duplicate_of, duplicate_relation=link.relation, duplicate_similarity=link.similarity
+        )
+
+    def _link(self, doc: Document, previous: Document | None) -> Document:
+        """Add `doc` to the dedup index, store it with its link, and re-point what the index moved."""
+        own, *moved = self.dedup.add(self._candidate(doc))
+        doc = self._linked(doc, own)
+        self.corpus.put(doc, replaces=previous if previous is not None and previous.content_sha256 != doc.content_sha256 else None)
+        for link in moved:
+            other = self.corpus.get(link.doc_id)
+            if other is not None:
+                self.corpus.put(self._linked(other, link))
+                self.repointed[link.doc_id] = link
+        return doc
 
     def _record(self, outcome: Outcome) -> Outcome:
         if self.manifest is not None and not self.already_recorded(outcome.url):
@@ -164,9 +236,20 @@ class Ingestor:
             self.manifest.flush()
             self.corpus.write_index()
 
+    def _amend(self, line: dict[str, Any]) -> dict[str, Any]:
+        """A line as it reads once the run is over: re-pointed documents get their final canonical."""
+        link = self.repointed.get(line.get("id", ""))
+        if link is None or line["outcome"] not in ("stored", "duplicate"):
+            return line
+        line = {key: value for key, value in line.items() if key != "duplicate_of"}
+        if link.duplicate_of:
+            return {**line, "outcome": "duplicate", "duplicate_of": link.duplicate_of}
+        return {**line, "outcome": "stored"}
+
     def close(self, stats: dict[str, Any] | None = None) -> str | None:
-        """Write the index and the run's manifest; return the manifest key."""
+        """Write the dedup index, the corpus index and the run's manifest; return the manifest key."""
         if self.manifest is None:
             return None
+        self.dedup.flush()
         self.corpus.write_index()
-        return self.manifest.close(stats)
+        return self.manifest.close(stats, amend=self._amend)

@@ -6,7 +6,7 @@ import json
 import secrets
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -44,6 +44,8 @@ class ManifestWriter:
     _last_flush: float = field(default_factory=time.monotonic)
     started_at: str = field(default_factory=utc_now)
     recorded: set[str] = field(default_factory=set)  # URLs with a line, flushed or not
+    # Called before lines are flushed: what they name must be durable first (e.g. the dedup index).
+    before_flush: Callable[[], None] | None = None
 
     @property
     def key(self) -> str:
@@ -77,17 +79,27 @@ class ManifestWriter:
         return line
 
     def flush(self) -> None:
+        if self._buffer and self.before_flush is not None:
+            self.before_flush()
         if self._buffer:
             self.store.put(self._part_key(self._part), ("\n".join(self._buffer) + "\n").encode("utf-8"))
             self._part += 1
             self._buffer.clear()
         self._last_flush = time.monotonic()
 
-    def close(self, stats: dict[str, Any] | None = None) -> str:
-        """Write the run's single manifest file, ending with a stats line; return its key."""
+    def close(self, stats: dict[str, Any] | None = None, amend: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> str:
+        """Write the run's single manifest file, ending with a stats line; return its key.
+
+        `amend` may rewrite lines whose document changed after they were written (a document
+        re-pointed at a better version that arrived later in the run); counts follow the lines.
+        """
         self.flush()
         part_keys = list(self.store.list(f"{MANIFEST_PREFIX}{self.run_id}/"))
-        body = b"".join(self.store.get(key) for key in part_keys)
+        lines = [json.loads(raw) for key in part_keys for raw in self.store.get(key).decode("utf-8").splitlines() if raw.strip()]
+        if amend is not None:
+            lines = [amend(line) for line in lines]
+            self.counts = Counter(line["outcome"] for line in lines)
+        body = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode("utf-8")
         summary = {
             "run": self.run_id,
             "stats": {

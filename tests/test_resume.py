@@ -54,7 +54,7 @@ def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]
     [
         "raw/:1",  # early: before the first document's bytes are written
         "documents/:3",  # mid-way, between a document's raw bytes and its record
-        "dedup/:2",  # after a record, before its dedup entry
+        "dedup/:1",  # writing the dedup index, before the manifest that relies on it
         "manifests/:1",  # while flushing the first manifest lines
         "index.jsonl:1",  # at the very end, writing the index
     ],

@@ -108,7 +108,10 @@ class SourcesSpider(scrapy.Spider):
             yield from self._article(response, source, depth, parts=())
 
     def _item(self, fetched: Any, source: str, **fields: Any) -> FetchedItem:
-        return FetchedItem(fetched, report_keywords=self.sources[source].report_keywords, source=source, **fields)
+        rules = self.sources[source]
+        return FetchedItem(
+            fetched, report_keywords=rules.report_keywords, report_exclude=rules.report_exclude, source=source, **fields
+        )
 
     def _follow_list(self, response: Response, source: str, depth: int) -> Iterator[scrapy.Request]:
         max_depth = self.sources[source].max_depth
