@@ -30,6 +30,10 @@ class Rejected(Exception):
         self.reason = reason
         self.detail = detail
 
+    def __reduce__(self) -> tuple[type[Rejected], tuple[str, str]]:
+        # Rebuilt from (reason, detail), not from the joined message, when crossing processes.
+        return (Rejected, (self.reason, self.detail))
+
 
 @dataclass
 class Document:

@@ -26,7 +26,9 @@ def fetch_url(url: str, *, store_uri: str, store: bool, overrides: dict[str, Any
     from crawler.spiders.fetch import FetchSpider
     from govcorpus.runner import run_spider
 
-    result = run_spider(FetchSpider, _settings(store_uri, overrides, GOVCORPUS_STORE_ENABLED=store), url=url)
+    # One document: starting worker processes would cost more than it saves.
+    settings = _settings(store_uri, overrides, GOVCORPUS_STORE_ENABLED=store, GOVCORPUS_PROCESS_WORKERS=0)
+    result = run_spider(FetchSpider, settings, url=url)
     outcomes = [item.outcome for item in result.items if isinstance(item, FetchedItem | FailedItem)]
     if not outcomes:
         return Outcome(url, "failed", "no_response", "the download produced no response (see -v for the log)")
