@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -20,6 +21,8 @@ from storage.backends import store_uri_from_env
 from storage.corpus import Corpus
 from storage.ingest import Ingestor, Outcome, prepare, worker_init
 from storage.runs import begin_run, end_run
+
+log = logging.getLogger(__name__)
 
 
 class CorpusPipeline:
@@ -40,6 +43,7 @@ class CorpusPipeline:
         self.workers = workers
         self.pool: ProcessPoolExecutor | None = None
         self.started = time.monotonic()
+        self.unstored = 0  # URLs whose results could not be written: the run must stay open
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CorpusPipeline:
@@ -59,15 +63,18 @@ class CorpusPipeline:
         return pipeline
 
     async def process_item(self, item: Any, spider: Any = None) -> Any:
-        if isinstance(item, FetchedItem):
-            item.outcome = await self._ingest(item)
-            self._count("bytes", len(item.fetched.body) + sum(len(part.body) for part in item.continuation))
-        elif isinstance(item, FailedItem) and item.reason == "not_modified":
-            item.outcome = self.ingestor.not_modified(item.url)
-        elif isinstance(item, FailedItem):
-            item.outcome = self.ingestor.fail(item.url, item.reason, item.detail, skipped=item.skipped)
-        else:
+        if not isinstance(item, FetchedItem | FailedItem):
             return item
+        try:
+            if isinstance(item, FetchedItem):
+                item.outcome = await self._ingest(item)
+                self._count("bytes", len(item.fetched.body) + sum(len(part.body) for part in item.continuation))
+            elif item.reason == "not_modified":
+                item.outcome = self.ingestor.not_modified(item.url)
+            else:
+                item.outcome = self.ingestor.fail(item.url, item.reason, item.detail, skipped=item.skipped)
+        except Exception as exc:  # the store is unreachable (retries exhausted) or refused a write
+            item.outcome = self._unstored(item, exc)
         self._count(item.outcome.outcome)
         if item.outcome.reason:
             self._count(f"{item.outcome.outcome}/{item.outcome.reason}")
@@ -97,6 +104,13 @@ class CorpusPipeline:
             return self.ingestor.crashed(url, exc)
         return self.ingestor.accept(doc, item.fetched)
 
+    def _unstored(self, item: FetchedItem | FailedItem, exc: Exception) -> Outcome:
+        """Nothing is recorded for this URL, so resuming the run processes it again."""
+        url = item.fetched.url if isinstance(item, FetchedItem) else item.url
+        self.unstored += 1
+        log.error("could not write %s to the store: %s", url, exc)
+        return Outcome(url, "failed", "store_error", f"{type(exc).__name__}: {exc}")
+
     def _pool(self) -> ProcessPoolExecutor:
         if self.pool is None:
             # spawn, not fork: forking a process that runs a reactor and threads is unsafe.
@@ -113,6 +127,15 @@ class CorpusPipeline:
         assert self.crawler.stats is not None
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.unstored:
+            # Some results never reached the store: leave the run open so that the same command
+            # resumes it and processes exactly those URLs again.
+            self.crawler.stats.set_value("govcorpus/unstored", self.unstored)
+            try:
+                self.ingestor.checkpoint()
+            except Exception as exc:
+                log.error("could not checkpoint the run: %s", exc)
+            return
         if reason == "shutdown" and self.job:
             # Stopped by a signal before the frontier was done: keep the run open to resume.
             self.ingestor.checkpoint()

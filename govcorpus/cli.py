@@ -153,7 +153,7 @@ def cmd_crawl(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         raise CliError(str(exc)) from None
     summary = crawl_sources(sources, store_uri=store_uri_from_env(args.store), max_pages=args.max_pages, overrides=overrides)
     print_summary(summary)
-    return 0
+    return 0 if summary.complete or summary.checkpointed else 1
 
 
 def cmd_schedule(args: argparse.Namespace, overrides: dict[str, Any]) -> int:

@@ -41,13 +41,24 @@ class RunSummary:
     manifest_key: str | None
     counts: dict[str, int] = field(default_factory=dict)
     problems: list[dict[str, Any]] = field(default_factory=list)
+    unstored: int = 0  # results that could not be written: the run was left open to resume
+    checkpointed: bool = False
+
+    @property
+    def complete(self) -> bool:
+        return self.manifest_key is not None and not self.unstored
 
 
 def summarize_run(store_uri: str, stats: dict[str, Any]) -> RunSummary:
     from storage.corpus import Corpus
 
     manifest_key = stats.get("govcorpus/manifest")
-    summary = RunSummary(store_uri=store_uri, manifest_key=manifest_key)
+    summary = RunSummary(
+        store_uri=store_uri,
+        manifest_key=manifest_key,
+        unstored=int(stats.get("govcorpus/unstored", 0)),
+        checkpointed=bool(stats.get("govcorpus/checkpointed")),
+    )
     if manifest_key is None:
         return summary
     corpus = Corpus.open(store_uri)
@@ -86,6 +97,14 @@ def run_demo(*, store_uri: str, overrides: dict[str, Any]) -> RunSummary:
 
 
 def print_summary(summary: RunSummary) -> None:
+    if summary.unstored:
+        print(
+            f"{summary.unstored} results could not be written to {summary.store_uri}; the run is left open. "
+            "Re-run the same command to resume it: nothing recorded so far is repeated.",
+            file=sys.stderr,
+        )
+    elif summary.checkpointed:
+        print("The crawl was stopped before it finished; re-run the same command to resume it.", file=sys.stderr)
     counts = summary.counts
     print(
         f"Stored {counts.get('stored', 0)} documents, {counts.get('duplicate', 0)} duplicates, "
