@@ -10,9 +10,10 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
-RULES_PATH = Path(__file__).with_name("rules") / "boilerplate.toml"
+RULES_PATH: Traversable = files("cleaners") / "rules" / "boilerplate.toml"  # works inside a zipped egg too
 # A line holding one of these has started a sentence of body text.
 _SENTENCE_MARKS = re.compile(r"[。！？；，!?;]")
 _SENTENCE_END = re.compile(r"[。！？]")
@@ -49,7 +50,7 @@ class EdgeRules:
 
 
 @cache
-def edge_rules(path: Path = RULES_PATH) -> EdgeRules:
+def edge_rules(path: Traversable = RULES_PATH) -> EdgeRules:
     """The edge rules, loaded and compiled once."""
     with path.open("rb") as file:
         data = tomllib.load(file)

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Iterator
 from configparser import ConfigParser
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import lxml.html
@@ -21,7 +22,7 @@ import trafilatura
 from lxml import etree
 from trafilatura.settings import use_config
 
-RULES_PATH = Path(__file__).parent / "rules" / "sites.toml"
+RULES_PATH: Traversable = files("cleaners") / "rules" / "sites.toml"  # works inside a zipped egg too
 
 # Elements that start a new line of text (HTML, plus trafilatura's own body vocabulary).
 BLOCK_TAGS = frozenset(

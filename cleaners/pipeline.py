@@ -21,18 +21,19 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any, Final
 
-from cleaners.docx import extract_docx
 from cleaners.document import Document, Fetched, Rejected, document_id, sha256_hex
+from cleaners.docx import extract_docx
 from cleaners.encoding import decode_html
 from cleaners.extract import extract_html
 from cleaners.metadata import infer_metadata
 from cleaners.pdf import extract_pdf
 from cleaners.steps import clean_text
 
-FILTERS_PATH = Path(__file__).parent / "rules" / "filters.toml"
+FILTERS_PATH: Traversable = files("cleaners") / "rules" / "filters.toml"  # works inside a zipped egg too
 CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SNIFF_BYTES = 2048

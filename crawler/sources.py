@@ -8,11 +8,13 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, fields
 from functools import cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-FAMILIES_FILE = Path(__file__).with_name("families.toml")
+FAMILIES_FILE: Traversable = files("crawler") / "families.toml"  # works inside a zipped egg too
 FAMILIES = ("generic", "gov_portal", "discuz", "aggregator")
 
 

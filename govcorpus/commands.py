@@ -71,14 +71,23 @@ def summarize_run(store_uri: str, stats: dict[str, Any]) -> RunSummary:
 
 
 def crawl_sources(
-    sources: list[Source], *, store_uri: str, max_pages: int | None, overrides: dict[str, Any]
+    sources: list[Source],
+    *,
+    store_uri: str,
+    max_pages: int | None,
+    overrides: dict[str, Any],
+    redis_url: str | None = None,
 ) -> RunSummary:
+    """Crawl `sources`; with a Redis URL (or $GOVCORPUS_REDIS_URL) as one worker of a distributed crawl."""
     from crawler.spiders.sources import SourcesSpider
+    from govcorpus.distributed import redis_settings, redis_url_from_env
     from govcorpus.runner import run_spider
-
     from storage.runs import job_name
 
     extra: dict[str, Any] = {"GOVCORPUS_JOB": job_name(source.name for source in sources)}
+    redis_url = redis_url or redis_url_from_env(overrides)
+    if redis_url:
+        extra.update(redis_settings(redis_url, extra["GOVCORPUS_JOB"]))
     limits = [limit for limit in [max_pages, *(source.max_pages for source in sources)] if limit]
     if limits:
         extra["CLOSESPIDER_PAGECOUNT"] = min(limits)

@@ -8,7 +8,6 @@ the expected outcome, and never request what robots.txt forbids or what lies off
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest

@@ -13,7 +13,7 @@ from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from crawler.items import FailedItem, FetchedItem, skipped_item
+from crawler.items import FetchedItem, skipped_item
 from crawler.links import Link, LinkRules, Role
 from crawler.responses import failed_item, fetched_item
 from crawler.sources import Source, load_sources, select_sources

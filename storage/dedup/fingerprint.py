@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import numpy as np
@@ -117,7 +119,7 @@ class Fingerprint:
         return int(self.sentence_weights.sum())
 
 
-PERMUTATIONS_FILE = Path(__file__).with_name("permutations.npz")
+PERMUTATIONS_FILE: Traversable = files("storage.dedup") / "permutations.npz"  # works inside a zipped egg too
 
 
 @lru_cache(maxsize=1)
@@ -128,7 +130,7 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
     scipy and costs ~3 s in every crawl and worker process. tests/test_dedup.py checks the file
     against datasketch, so our sketches stay ordinary datasketch MinHashes.
     """
-    with np.load(PERMUTATIONS_FILE) as saved:
+    with np.load(io.BytesIO(PERMUTATIONS_FILE.read_bytes())) as saved:
         return saved["a"], saved["b"]
 
 
