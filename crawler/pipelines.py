@@ -44,6 +44,7 @@ class CorpusPipeline:
         self.pool: ProcessPoolExecutor | None = None
         self.started = time.monotonic()
         self.unstored = 0  # URLs whose results could not be written: the run must stay open
+        self.pool_failures = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CorpusPipeline:
@@ -82,27 +83,45 @@ class CorpusPipeline:
 
     async def _ingest(self, item: FetchedItem) -> Outcome:
         if self.workers <= 0:
-            return self.ingestor.ingest(
-                item.fetched,
-                continuation=item.continuation,
-                parent=item.parent,
-                report_keywords=item.report_keywords,
-                report_exclude=item.report_exclude,
-            )
+            return self._ingest_here(item)
         url = item.fetched.url
         if self.ingestor.already_recorded(url):
             return Outcome(url, "skipped", "already_recorded")
         job = partial(prepare, item.fetched, item.continuation, item.parent, item.report_keywords, item.report_exclude)
+        pool = self._pool()
         try:
-            doc = await asyncio.get_running_loop().run_in_executor(self._pool(), job)
+            doc = await asyncio.get_running_loop().run_in_executor(pool, job)
         except Rejected as rejected:
             return self.ingestor.reject(url, rejected)
-        except BrokenProcessPool as exc:  # a worker died (out of memory?): start a fresh pool
-            self.pool = None
-            return self.ingestor.crashed(url, exc)
+        except BrokenProcessPool as exc:
+            if pool is self.pool:  # the first of the in-flight items to notice this pool broke
+                self._pool_broke(exc)
+            return self._ingest_here(item)
         except Exception as exc:
             return self.ingestor.crashed(url, exc)
         return self.ingestor.accept(doc, item.fetched)
+
+    def _ingest_here(self, item: FetchedItem) -> Outcome:
+        """Build and store in this process."""
+        return self.ingestor.ingest(
+            item.fetched,
+            continuation=item.continuation,
+            parent=item.parent,
+            report_keywords=item.report_keywords,
+            report_exclude=item.report_exclude,
+        )
+
+    def _pool_broke(self, exc: BaseException) -> None:
+        """A worker died (out of memory, killed, could not start): the item is built here instead.
+
+        A pool that breaks twice is given up for the rest of the crawl, which goes on in-process.
+        """
+        self.pool = None
+        self.pool_failures += 1
+        log.warning("document worker pool broke (%s); building in the crawl process", exc)
+        if self.pool_failures >= 2:
+            log.warning("giving up on worker processes for this crawl: building documents in-process")
+            self.workers = 0
 
     def _unstored(self, item: FetchedItem | FailedItem, exc: Exception) -> Outcome:
         """Nothing is recorded for this URL, so resuming the run processes it again."""

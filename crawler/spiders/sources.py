@@ -12,6 +12,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
+from w3lib.url import safe_url_string
 
 from crawler.items import FetchedItem, skipped_item
 from crawler.links import Link, LinkRules, Role
@@ -27,6 +28,23 @@ def page_links(response: Response) -> list[Link]:
     if not isinstance(response, TextResponse):
         return []
     return [Link(link.url, link.text or "") for link in _LINKS.extract_links(response)]
+
+
+def article_links(response: Response, rules: LinkRules) -> list[Link]:
+    """The links an article page can lead to (attachments, its own later pages), found cheaply.
+
+    An article's other links (navigation, related items) are never followed, so only these are
+    turned into absolute, safely encoded URLs.
+    """
+    if not isinstance(response, TextResponse):
+        return []
+    links = []
+    for anchor in response.xpath("//a[@href]"):
+        url = response.urljoin(anchor.attrib["href"].strip())
+        if rules.is_attachment(url) or rules.continuation_of(url) is not None:
+            text = " ".join(anchor.xpath(".//text()").getall()).strip()
+            links.append(Link(safe_url_string(url, response.encoding), text))
+    return links
 
 
 def _xml_root_tag(body: bytes) -> str | None:
@@ -125,7 +143,8 @@ class SourcesSpider(scrapy.Spider):
         """Collect the pages of a split article one after another, then hand over the whole."""
         fetched = fetched_item(response).fetched
         parts = (*parts, fetched)
-        next_page, attachments = self.rules[source].links_from_article(response.url, page_links(response))
+        rules = self.rules[source]
+        next_page, attachments = rules.links_from_article(response.url, article_links(response, rules))
         if next_page is not None and next_page not in {part.url for part in parts}:
             yield self._request(next_page, source, Role.CONTINUATION, depth, govcorpus_parts=parts)
             return
