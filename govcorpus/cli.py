@@ -99,7 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
     store_option(export)
 
     demo = add("demo", "Serve the bundled demo site on 127.0.0.1, crawl it into the store, print a summary.")
+    demo.add_argument("--port", type=int, default=18765, help="port of the demo site on 127.0.0.1 (default 18765)")
     store_option(demo)
+
+    serve = add("serve", "Serve the HTTP API: POST /fetch, GET /documents, GET /healthz (docs at /docs).")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    store_option(serve)
     return parser
 
 
@@ -248,7 +254,18 @@ def cmd_export(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 def cmd_demo(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from govcorpus.commands import print_summary, run_demo
 
-    print_summary(run_demo(store_uri=store_uri_from_env(args.store), overrides=overrides))
+    try:
+        summary = run_demo(store_uri=store_uri_from_env(args.store), overrides=overrides, port=args.port)
+    except RuntimeError as exc:
+        raise CliError(str(exc)) from None
+    print_summary(summary)
+    return 0 if summary.complete else 1
+
+
+def cmd_serve(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
+    from govcorpus.service import serve
+
+    serve(store_uri_from_env(args.store), host=args.host, port=args.port, settings=overrides, verbose=args.verbose)
     return 0
 
 
@@ -261,6 +278,7 @@ COMMANDS = {
     "runs": cmd_runs,
     "export": cmd_export,
     "demo": cmd_demo,
+    "serve": cmd_serve,
 }
 
 if __name__ == "__main__":

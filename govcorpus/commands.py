@@ -95,11 +95,18 @@ def crawl_sources(
     return summarize_run(store_uri, result.stats)
 
 
-def run_demo(*, store_uri: str, overrides: dict[str, Any]) -> RunSummary:
+DEMO_PORT = 18765  # fixed, so the demo's URLs (and so its document ids) are the same every run
+
+
+def run_demo(*, store_uri: str, overrides: dict[str, Any], port: int = DEMO_PORT) -> RunSummary:
     """Serve the bundled demo site on 127.0.0.1 and crawl it from its front page."""
     from govcorpus.sitefixture import serve_site
 
-    with serve_site(DEMO_SITE, host="127.0.0.1") as site:
+    try:
+        site = serve_site(DEMO_SITE, host="127.0.0.1", port=port)
+    except OSError as exc:
+        raise RuntimeError(f"cannot serve the demo site on 127.0.0.1:{port} ({exc.strerror}): pass --port N") from None
+    with site:
         print(f"Serving the demo site at {site.base_url}/ and crawling it into {store_uri} …", file=sys.stderr)
         source = Source(name="demo", start_urls=(f"{site.base_url}/",), max_depth=3)
         return crawl_sources([source], store_uri=store_uri, max_pages=None, overrides={**FAST_LOCAL_SETTINGS, **overrides})
