@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from scrapy.exceptions import (
     CannotResolveHostError,
-    NotSupported,
     DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadFailedError,
     DownloadTimeoutError,
     IgnoreRequest,
+    NotSupported,
     ResponseDataLossError,
     UnsupportedURLSchemeError,
 )
@@ -18,11 +18,13 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error
 from twisted.python.failure import Failure
 
-from crawler.items import FailedItem, FetchedItem
 from cleaners.document import Fetched
+from crawler.items import FailedItem, FetchedItem
+from crawler.ssrf import ForbiddenAddress
 from storage.manifest import utc_now
 
 _NETWORK_REASONS: tuple[tuple[type[BaseException], str], ...] = (
+    (ForbiddenAddress, "forbidden_address"),
     (CannotResolveHostError, "dns_error"),
     (DownloadConnectionRefusedError, "connection_refused"),
     (DownloadTimeoutError, "timeout"),
@@ -70,6 +72,8 @@ def failed_item(failure: Failure) -> FailedItem:
     if isinstance(exc, IgnoreRequest):
         if "robots.txt" in str(exc):
             return FailedItem(url, "robots_txt", "disallowed by the site's robots.txt", skipped=True)
+        if "DOWNLOAD_MAXSIZE" in str(exc):  # HttpCompressionMiddleware: too large once decompressed
+            return FailedItem(url, "too_large", str(exc))
         return FailedItem(url, "ignored", str(exc) or "request ignored", skipped=True)
     if isinstance(exc, DownloadCancelledError):
         too_large = "max size" in str(exc).lower()

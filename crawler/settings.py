@@ -29,7 +29,11 @@ DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
 
 ITEM_PIPELINES = {"crawler.pipelines.CorpusPipeline": 300}
-DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.ConditionalGetMiddleware": 560}
+DOWNLOADER_MIDDLEWARES = {
+    # Off unless GOVCORPUS_SSRF_GUARD: before robots.txt, so a refused URL sends no request at all.
+    "crawler.ssrf.SsrfGuardMiddleware": 50,
+    "crawler.middlewares.ConditionalGetMiddleware": 560,
+}
 EXTENSIONS = {"crawler.extensions.Progress": 500}
 
 TELNETCONSOLE_ENABLED = False
@@ -46,3 +50,7 @@ GOVCORPUS_CONDITIONAL_GET = True  # send stored ETag/Last-Modified; 304 → unch
 GOVCORPUS_PROCESS_WORKERS = 2  # processes that build documents in parallel; 0 = in the crawl process
 GOVCORPUS_PROGRESS = True  # a live line on a terminal, periodic summaries otherwise
 GOVCORPUS_PROGRESS_INTERVAL = 30.0  # seconds between summaries when not on a terminal
+# SSRF guard, for URLs given by strangers (govcorpus serve turns it on, with its resolver
+# crawler.ssrf.GuardedResolver as TWISTED_DNS_RESOLVER): only http(s) to public addresses.
+GOVCORPUS_SSRF_GUARD = False
+GOVCORPUS_SSRF_ALLOW: list[str] = []  # hosts, addresses or CIDRs allowed anyway (trusted internal hosts)

@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 from govcorpus.sitefixture import load_routes, serve_site
 from storage.backends import open_store
 from storage.manifest import manifest_keys, read_manifest
-from support import DEMO_SITE, FAST, run_cli
+from support import DEMO_SITE, FAST, free_port, run_cli
 
 
 def demo_routes() -> list[dict]:
@@ -54,7 +54,7 @@ def test_crawl_of_demo_site_into_s3_lists_the_expected_documents(s3_uri: str, tm
 
 
 def test_demo_command_prints_a_summary_and_fills_the_store(tmp_path: Path) -> None:
-    result = run_cli("demo", *FAST, cwd=tmp_path)
+    result = run_cli("demo", "--port", str(free_port()), *FAST, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Stored" in result.stdout and "Corpus: ./corpus" in result.stdout
     documents = list((tmp_path / "corpus" / "documents").glob("*.json"))
