@@ -5,7 +5,8 @@ A site directory holds `routes.json` (or `index.json`): a list of routes such as
     {"path": "/forum.php?mod=viewthread&tid=12346", "file": "discuz/t12346.html",
      "status": 200, "headers": {"Content-Type": "text/html; charset=gbk"}}
 
-Optional keys: "redirect" (Location for a 301/302 route), "fail_first" (answer 500 to the first
+Optional keys: "delay" (seconds to wait before answering), "fail_status" (the status of the
+failures below, default 500), "redirect" (Location for a 301/302 route), "fail_first" (answer 500 to the first
 N requests, then the route normally). Other keys (family, gold, expect, ...) are ignored here.
 Unknown paths get 404. Only the headers a route lists are sent, plus Content-Length (and
 Location for redirects): no Server or Date, so tests can assert exact headers.
@@ -17,6 +18,7 @@ import argparse
 import hashlib
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -38,6 +40,8 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     redirect: str | None = None
     fail_first: int = 0
+    fail_status: int = 500
+    delay: float = 0.0
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Route:
@@ -48,6 +52,8 @@ class Route:
             headers=dict(data.get("headers") or {}),
             redirect=data.get("redirect"),
             fail_first=int(data.get("fail_first", 0)),
+            fail_status=int(data.get("fail_status", 500)),
+            delay=float(data.get("delay", 0.0)),
         )
 
 
@@ -69,6 +75,8 @@ class SiteServer:
         self.conditional = conditional  # send ETag/Last-Modified and answer conditional GETs with 304
         self.routes = load_routes(self.site_dir)
         self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests this server was answering at the same time
         self._hits: dict[str, int] = {}
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
@@ -112,8 +120,10 @@ class SiteServer:
             if route is None:
                 return 404, {"Content-Type": "text/html"}, NOT_FOUND_BODY
             hit = self._hits[unquote(route.path)] = self._hits.get(unquote(route.path), 0) + 1
+        if route.delay:
+            time.sleep(route.delay)
         if hit <= route.fail_first:
-            return 500, {"Content-Type": "text/html"}, FLAKY_BODY
+            return route.fail_status, {"Content-Type": "text/html"}, FLAKY_BODY
         out_headers = dict(route.headers)
         if route.redirect is not None:
             out_headers["Location"] = route.redirect
@@ -134,7 +144,14 @@ def _make_handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
 
         def _serve(self, with_body: bool) -> None:
             received = {k.lower(): v for k, v in self.headers.items()}
-            status, headers, body = site._respond(self.command, self.path, received)
+            with site._lock:
+                site.in_flight += 1
+                site.max_in_flight = max(site.max_in_flight, site.in_flight)
+            try:
+                status, headers, body = site._respond(self.command, self.path, received)
+            finally:
+                with site._lock:
+                    site.in_flight -= 1
             self.send_response_only(status)
             for name, value in headers.items():
                 self.send_header(name, value)

@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 from urllib.parse import urlparse
 
+from support import DEMO_SITE, FAST, free_port, run_cli
+
 from govcorpus.sitefixture import load_routes, serve_site
 from storage.backends import open_store
 from storage.manifest import manifest_keys, read_manifest
-from support import DEMO_SITE, FAST, free_port, run_cli
 
 
 def demo_routes() -> list[dict]:
@@ -60,3 +61,35 @@ def test_demo_command_prints_a_summary_and_fills_the_store(tmp_path: Path) -> No
     documents = list((tmp_path / "corpus" / "documents").glob("*.json"))
     assert len(documents) == len(expected_document_paths())
     assert (tmp_path / "corpus" / "index.jsonl").exists()
+
+
+FAMILIES = ("discuz", "gov_portal", "pdf", "aggregator", "mirror")
+
+
+def test_fetch_json_for_each_fixture_family_has_the_contract_fields(tmp_path: Path) -> None:
+    fields = {"id", "url", "final_url", "title", "text", "published", "source_type", "encoding", "content_sha256", "fetched_at", "duplicate_of"}
+    routes = {route["family"]: route for route in demo_routes() if route.get("expect") == "document"}
+    assert set(FAMILIES) <= set(routes)
+    with serve_site(DEMO_SITE, host="127.0.0.1") as site:
+        for family in FAMILIES:
+            result = run_cli("fetch", site.url(routes[family]["path"]), "--json", "--no-store", *FAST, "--store", str(tmp_path / "c"))
+            assert result.returncode == 0, (family, result.stderr)
+            doc = json.loads(result.stdout)
+            assert fields <= doc.keys(), family
+            assert doc["source_type"] == ("pdf" if family == "pdf" else "html")
+            assert len(doc["text"]) > 1000 and doc["content_sha256"]
+            if routes[family].get("title"):
+                assert doc["title"] == routes[family]["title"], family
+    assert not (tmp_path / "c" / "documents").exists()
+
+
+def test_progress_is_reported_while_a_crawl_runs(tmp_path: Path) -> None:
+    with serve_site(DEMO_SITE, host="127.0.0.1") as site:
+        config = tmp_path / "sources.toml"
+        config.write_text(f'[[sources]]\nname = "demo"\nstart_urls = ["{site.base_url}/"]\n', encoding="utf-8")
+        slow = ["-s", "DOWNLOAD_DELAY=0.3", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "GOVCORPUS_PROGRESS_INTERVAL=0.5"]
+        result = run_cli("crawl", "--config", str(config), "--store", str(tmp_path / "c"), *slow)
+    assert result.returncode == 0, result.stderr
+    progress = [line for line in result.stderr.splitlines() if line.startswith("govcorpus: ") and "pages fetched" in line]
+    assert len(progress) >= 2  # not on a terminal: periodic lines, not a live one
+    assert "stored" in progress[-1] and "failed" in progress[-1]
