@@ -73,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--config", type=Path, default=Path("sources.toml"), help="source config (TOML, default ./sources.toml)")
     crawl.add_argument("--source", action="append", metavar="NAME", help="crawl only this source (repeatable)")
     crawl.add_argument("--max-pages", type=int, metavar="N", help="stop after N pages fetched")
+    crawl.add_argument(
+        "--redis",
+        metavar="URL",
+        help="run as one worker of a distributed crawl sharing its frontier on this Redis (default: $GOVCORPUS_REDIS_URL)",
+    )
     store_option(crawl)
 
     schedule = add("schedule", "Run each source's crawl on its cron `schedule`, until SIGTERM/SIGINT.")
@@ -157,7 +162,9 @@ def cmd_crawl(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         sources = select_sources(load_sources(args.config), args.source)
     except ConfigError as exc:
         raise CliError(str(exc)) from None
-    summary = crawl_sources(sources, store_uri=store_uri_from_env(args.store), max_pages=args.max_pages, overrides=overrides)
+    summary = crawl_sources(
+        sources, store_uri=store_uri_from_env(args.store), max_pages=args.max_pages, overrides=overrides, redis_url=args.redis
+    )
     print_summary(summary)
     return 0 if summary.complete or summary.checkpointed else 1
 

@@ -119,14 +119,27 @@ class Ingestor:
     already recorded are not recorded again, and documents it had stored count as stored.
     """
 
-    def __init__(self, corpus: Corpus, *, store: bool = True, run_id: str | None = None, resume: bool = False) -> None:
+    def __init__(
+        self,
+        corpus: Corpus,
+        *,
+        store: bool = True,
+        run_id: str | None = None,
+        resume: bool = False,
+        dedup: DedupIndex | None = None,
+        manifest: ManifestWriter | None = None,
+    ) -> None:
+        """`dedup` and `manifest` replace the store's index and the run's own manifest (distributed workers
+        share one index and one run id, each writing its own manifest)."""
         self.corpus = corpus
         self.store = store
         self.run_id = run_id or new_run_id()
-        self.dedup: DedupIndex = StoreDedupIndex(corpus.store)
+        self.dedup: DedupIndex = dedup if dedup is not None else StoreDedupIndex(corpus.store)
         self.repointed: dict[str, Link] = {}  # documents whose canonical changed during this run
         self.manifest: ManifestWriter | None = None
-        if store:
+        if store and manifest is not None:
+            self.manifest = manifest
+        elif store:
             self.manifest = ManifestWriter.resume(corpus.store, self.run_id) if resume else ManifestWriter(corpus.store, self.run_id)
             self.manifest.before_flush = self.dedup.flush
             if resume:

@@ -117,20 +117,29 @@ class StoreDedupIndex:
         fp = fp if fp is not None else fingerprint(doc.text)
         node = self._register(doc.doc_id, tuple(doc.rank), fp)
         near, fragments = self._find_edges(node, fp)
-        if fp.minhash is not None:
-            self._bands.add(band_keys(fp.minhash), node)
-        self._postings.add(fp.sentence_hashes, node)
-        self._pending.doc_ids.append(doc.doc_id)
-        self._pending.ranks.append(tuple(doc.rank))
-        self._pending.fingerprints.append(fp)
-        self._pending.near_edges.extend((node, other) for other in near)
-        self._pending.fragment_edges.extend(fragments)
-        self._apply_edges([(node, other) for other in near], fragments)
-        changed = self._relink(self._graph.upstream(node))
+        changed = self._index(node, [(node, other) for other in near], fragments)
         if len(self._pending) >= self.flush_every:
             self.flush()
         first = self._as_link(node)
         return [first] + [self._as_link(n) for n in changed if n != node]
+
+    def _index(self, node: int, near: list[tuple[int, int]], fragments: list[tuple[int, int, float]]) -> list[int]:
+        """Index a registered node with the edges found when it arrived; return the nodes whose link changed.
+
+        The seam for replicas (storage.dedup.redis_index): they replay other writers' documents with the
+        edges those writers found, so no query is re-run and every replica holds the same graph.
+        """
+        fp = self._fingerprints[node]
+        if fp.minhash is not None:
+            self._bands.add(band_keys(fp.minhash), node)
+        self._postings.add(fp.sentence_hashes, node)
+        self._pending.doc_ids.append(self._doc_ids[node])
+        self._pending.ranks.append(self._ranks[node])
+        self._pending.fingerprints.append(fp)
+        self._pending.near_edges.extend(near)
+        self._pending.fragment_edges.extend(fragments)
+        self._apply_edges(near, fragments)
+        return self._relink(self._graph.upstream(node))
 
     def link(self, doc_id: str) -> Link:
         return self._as_link(self._by_id[doc_id])
