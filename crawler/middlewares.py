@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from scrapy import Request
@@ -11,6 +12,8 @@ from scrapy.exceptions import NotConfigured
 from cleaners.document import document_id
 from storage.backends import store_uri_from_env
 from storage.corpus import Corpus
+
+log = logging.getLogger(__name__)
 
 # Roles whose pages must be fetched in full every time: they are how new documents are found.
 ALWAYS_FULL = {"list", "continuation"}
@@ -38,7 +41,11 @@ class ConditionalGetMiddleware:
             return None  # a start URL of a crawl: a list, sitemap or feed
         if role in ALWAYS_FULL or request.method != "GET":
             return None
-        doc = self.corpus.get(document_id(request.url))
+        try:
+            doc = self.corpus.get(document_id(request.url))
+        except Exception as exc:  # the store is unreachable: validators only save work, fetch in full
+            log.warning("no conditional GET for %s: cannot read the store (%s)", request.url, exc)
+            return None
         if doc is None:
             return None
         if doc.etag:

@@ -10,10 +10,12 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-from govcorpus.sitefixture import serve_site
+import pytest
 from seaweed import restart_seaweedfs, start_seaweedfs, stop_seaweedfs
-from storage.corpus import Corpus
 from support import DEMO_SITE, run_cli
+
+from govcorpus.sitefixture import serve_site
+from storage.corpus import Corpus
 
 SLOW = ["-s", "DOWNLOAD_DELAY=0.4", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]
 
@@ -43,12 +45,13 @@ def test_crawl_rides_out_an_s3_outage(tmp_path: Path) -> None:
             if crawl.returncode != 0:  # retries ran out: the next run of the same command resumes
                 rerun = run_cli("crawl", "--config", str(config), "--store", store, "-s", "DOWNLOAD_DELAY=0", env=server.env())
                 assert rerun.returncode == 0, rerun.stderr
-        os.environ.update(server.env())
-        try:
-            stored = {urlparse(entry["url"]).path for entry in Corpus.open(store).entries()}
-        finally:
-            for key in server.env():
-                os.environ.pop(key, None)
-        assert stored == expected_paths(), stderr
+        with pytest.MonkeyPatch.context() as patch:  # this server, for this read only
+            for key, value in server.env().items():
+                patch.setenv(key, value)
+            corpus = Corpus.open(store)
+            stored = {urlparse(entry["url"]).path for entry in corpus.entries()}
+            records = sorted(urlparse(json.loads(corpus.store.get(key))["url"]).path for key in corpus.store.list("documents/"))
+            manifests = [corpus.store.get(key).decode() for key in corpus.store.list("manifests/")]
+        assert stored == expected_paths(), (crawl.returncode, stderr[-2000:], records, manifests)
     finally:
         stop_seaweedfs(server)
