@@ -163,7 +163,9 @@ def test_a_killed_worker_loses_nothing(tmp_path: Path, s3_uri: str, redis_url: s
     assert held >= 1
     assert "went back to the frontier" in survivor_log
     per_manifest, lines = manifest_lines(s3_uri, net)
-    assert len(per_manifest) == 2, "the killed worker's manifest is closed from its flushed parts"
+    # The killed worker's flushed lines (if it flushed any before dying) were joined into its manifest.
+    assert 1 <= len(per_manifest) <= 2
+    assert not [key for key in open_store(s3_uri).list("manifests/") if "/part-" in key], "unjoined manifest parts"
     check_corpus(net, s3_uri, lines)
     assert job_keys(redis_url) == []
 
