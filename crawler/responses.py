@@ -20,6 +20,7 @@ from twisted.python.failure import Failure
 
 from cleaners.document import Fetched
 from crawler.items import FailedItem, FetchedItem
+from crawler.robots import RobotsUnreachable
 from crawler.ssrf import ForbiddenAddress
 from storage.manifest import utc_now
 
@@ -70,6 +71,11 @@ def failed_item(failure: Failure) -> FailedItem:
             return FailedItem(url, "not_modified", "304 Not Modified")
         return FailedItem(exc.response.url if request is None else url, f"http_{status}", f"HTTP {status}")
     if isinstance(exc, IgnoreRequest):
+        if isinstance(exc, RobotsUnreachable):
+            network = next((reason for exc_type, reason in _NETWORK_REASONS if isinstance(exc.cause, exc_type)), None)
+            if network is not None:  # the site itself is unreachable: say so, as for any page
+                return FailedItem(url, network, f"{exc.cause} (its robots.txt could not be fetched either)".strip())
+            return FailedItem(url, "robots_unreachable", f"{exc}: not crawled until it can be read", skipped=True)
         if "robots.txt" in str(exc):
             return FailedItem(url, "robots_txt", "disallowed by the site's robots.txt", skipped=True)
         if "DOWNLOAD_MAXSIZE" in str(exc):  # HttpCompressionMiddleware: too large once decompressed

@@ -34,6 +34,9 @@ ITEM_PIPELINES = {"crawler.pipelines.CorpusPipeline": 300}
 DOWNLOADER_MIDDLEWARES = {
     # Off unless GOVCORPUS_SSRF_GUARD: before robots.txt, so a refused URL sends no request at all.
     "crawler.ssrf.SsrfGuardMiddleware": 50,
+    # RFC 9309: an unreachable robots.txt disallows the site (Scrapy's own allows everything).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.RobotsTxtMiddleware": 100,
     "crawler.middlewares.ConditionalGetMiddleware": 560,
 }
 EXTENSIONS = {"crawler.extensions.Progress": 500}

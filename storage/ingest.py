@@ -46,6 +46,7 @@ SKIP_REASONS = frozenset(
         "binary",
         "no_text",
         "robots_txt",
+        "robots_unreachable",
         "sitemap",
         "feed",
         "continuation",

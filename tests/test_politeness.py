@@ -100,3 +100,24 @@ def test_an_rss_feed_is_a_start_point(site: SiteServer, tmp_path: Path) -> None:
         "/art/2024/2/2/art_0.html",
         "/art/2024/2/2/art_1.html",
     }
+
+
+def test_an_unreachable_robots_txt_means_do_not_crawl(tmp_path: Path) -> None:
+    """RFC 9309: robots.txt answering 5xx (after retries) disallows the site; nothing else is requested."""
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "a.html").write_text(article(0), encoding="utf-8")
+    (root / "index.html").write_text('<a href="/art/2024/2/2/art_0.html">新华路街道2023年工作总结</a>', encoding="utf-8")
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    routes = [
+        {"path": "/robots.txt", "file": "a.html", "status": 503, "headers": {"Content-Type": "text/plain"}},
+        {"path": "/zwgk/index.html", "file": "index.html", "headers": html},
+        {"path": "/art/2024/2/2/art_0.html", "file": "a.html", "headers": html},
+    ]
+    (root / "routes.json").write_text(json.dumps(routes), encoding="utf-8")
+    with serve_site(root, host="127.0.0.1") as server:
+        lines = crawl(server, tmp_path, "/zwgk/index.html")
+        requested = [urlparse(target).path for _, target, _ in server.requests]
+    assert set(requested) == {"/robots.txt"} and len(requested) == 3  # tried, retried twice, no page
+    assert lines["/zwgk/index.html"]["outcome"] == "skipped"
+    assert lines["/zwgk/index.html"]["reason"] == "robots_unreachable"
