@@ -90,7 +90,7 @@ class CorpusPipeline:
         job = partial(prepare, item.fetched, item.continuation, item.parent, item.report_keywords, item.report_exclude)
         pool = self._pool()
         try:
-            doc = await asyncio.get_running_loop().run_in_executor(pool, job)
+            prepared = await asyncio.get_running_loop().run_in_executor(pool, job)
         except Rejected as rejected:
             return self.ingestor.reject(url, rejected)
         except BrokenProcessPool as exc:
@@ -99,7 +99,7 @@ class CorpusPipeline:
             return self._ingest_here(item)
         except Exception as exc:
             return self.ingestor.crashed(url, exc)
-        return self.ingestor.accept(doc, item.fetched)
+        return self.ingestor.accept(prepared, item.fetched)
 
     def _ingest_here(self, item: FetchedItem) -> Outcome:
         """Build and store in this process."""

@@ -16,7 +16,7 @@ from typing import Any
 from cleaners.document import Document, Fetched, Rejected, document_id
 from cleaners.pipeline import build_document
 from storage.corpus import Corpus
-from storage.dedup import Candidate, DedupIndex, Link, StoreDedupIndex, rank_for_document
+from storage.dedup import Candidate, DedupIndex, Fingerprint, Link, StoreDedupIndex, fingerprint, rank_for_document
 from storage.manifest import ManifestWriter, new_run_id
 
 log = logging.getLogger(__name__)
@@ -78,14 +78,22 @@ class Outcome:
         return fields
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A built document and its dedup fingerprint: everything CPU-bound, done before any I/O."""
+
+    doc: Document
+    fingerprint: Fingerprint
+
+
 def prepare(
     fetched: Fetched,
     continuation: tuple[Fetched, ...] = (),
     parent: Fetched | None = None,
     report_keywords: tuple[str, ...] = (),
     report_exclude: tuple[str, ...] = (),
-) -> Document:
-    """Build and filter the document: no I/O and picklable, so it may run in a worker process.
+) -> Prepared:
+    """Build, filter and fingerprint the document: no I/O and picklable, so it may run in a worker process.
 
     `parent` is the article page that linked an attachment; `report_keywords`, when given,
     is the source's report filter: a document whose title names none of them is rejected.
@@ -94,7 +102,7 @@ def prepare(
     # Without a title, the opening lines stand in for it.
     if not is_report_title(doc.title or doc.text[:200], report_keywords, report_exclude):
         raise Rejected("not_report", f"title {doc.title!r} does not name a report (source's report filter)")
-    return doc
+    return Prepared(doc, fingerprint(doc.text))
 
 
 def worker_init() -> None:
@@ -162,12 +170,12 @@ class Ingestor:
         if self.already_recorded(fetched.url):
             return Outcome(fetched.url, "skipped", "already_recorded")
         try:
-            doc = prepare(fetched, continuation, parent, report_keywords, report_exclude)
+            prepared = prepare(fetched, continuation, parent, report_keywords, report_exclude)
         except Rejected as rejected:
             return self.reject(fetched.url, rejected)
         except Exception as exc:  # a bug must cost one URL, recorded, not the run
             return self.crashed(fetched.url, exc)
-        return self.accept(doc, fetched)
+        return self.accept(prepared, fetched)
 
     def crashed(self, url: str, exc: BaseException) -> Outcome:
         """Record a URL whose processing raised an unexpected error (logged with its traceback)."""
@@ -178,9 +186,9 @@ class Ingestor:
         outcome = "skipped" if rejected.reason in SKIP_REASONS else "failed"
         return self._record(Outcome(url, outcome, rejected.reason, rejected.detail or None))
 
-    def accept(self, doc: Document, fetched: Fetched) -> Outcome:
+    def accept(self, prepared: Prepared, fetched: Fetched) -> Outcome:
         """Check a prepared document for duplicates, store it and record the outcome."""
-        return self._record(self._store(doc, fetched))
+        return self._record(self._store(prepared.doc, fetched, prepared.fingerprint))
 
     def fail(self, url: str, reason: str, detail: str | None = None, *, skipped: bool = False) -> Outcome:
         """Record a URL that never produced a usable response (network error, HTTP error, robots.txt)."""
@@ -193,7 +201,7 @@ class Ingestor:
             return self._record(Outcome(url, "failed", "http_304", "304 Not Modified for a URL we never stored"))
         return self._record(Outcome(url, "unchanged", "not_modified", document=previous))
 
-    def _store(self, doc: Document, fetched: Fetched) -> Outcome:
+    def _store(self, doc: Document, fetched: Fetched, fp: Fingerprint | None = None) -> Outcome:
         previous = self.corpus.get(doc.id)
         if previous is not None and previous.content_sha256 == doc.content_sha256:
             if previous.run_id == self.run_id:
@@ -212,9 +220,9 @@ class Ingestor:
             # Raw bytes, then the record, then the dedup entry (durable at the latest when the
             # manifest next flushes): the manifest line comes after all of them.
             self.corpus.put_raw(doc.raw_sha256, fetched.body, fetched.headers)
-            doc = self._link(doc, previous)
+            doc = self._link(doc, previous, fp)
         else:
-            doc = self._linked(doc, self.dedup.add(self._candidate(doc))[0])
+            doc = self._linked(doc, self.dedup.add(self._candidate(doc), fp)[0])
         return Outcome(doc.url, "duplicate" if doc.duplicate_of else "stored", document=doc)
 
     @staticmethod
@@ -227,9 +235,9 @@ class Ingestor:
             doc, duplicate_of=link.duplicate_of, duplicate_relation=link.relation, duplicate_similarity=link.similarity
         )
 
-    def _link(self, doc: Document, previous: Document | None) -> Document:
+    def _link(self, doc: Document, previous: Document | None, fp: Fingerprint | None = None) -> Document:
         """Add `doc` to the dedup index, store it with its link, and re-point what the index moved."""
-        own, *moved = self.dedup.add(self._candidate(doc))
+        own, *moved = self.dedup.add(self._candidate(doc), fp)
         doc = self._linked(doc, own)
         self.corpus.put(doc, replaces=previous if previous is not None and previous.content_sha256 != doc.content_sha256 else None)
         for link in moved:
