@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 import numpy as np
 
@@ -97,6 +97,10 @@ class StoreDedupIndex:
         self._doc_ids: list[str] = []
         self._ranks: list[tuple] = []
         self._fingerprints: list[Fingerprint] = []
+        # Per node, as arrays, so that a document's candidates are verified in a few numpy calls.
+        self._minhashes = np.zeros((0, NUM_PERM), dtype=np.uint32)  # zeros where a node has no MinHash
+        self._has_minhash = np.zeros(0, dtype=bool)
+        self._weights = np.zeros(0, dtype=np.int64)  # total sentence weight
         self._by_id: dict[str, int] = {}
         self._by_content: dict[bytes, int] = {}
         self._bands = SortedMultiMap()  # LSH band key -> doc
@@ -189,7 +193,7 @@ class StoreDedupIndex:
     def close(self) -> None:
         self.flush()
 
-    def __enter__(self) -> StoreDedupIndex:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -202,10 +206,30 @@ class StoreDedupIndex:
         self._doc_ids.append(doc_id)
         self._ranks.append(rank)
         self._fingerprints.append(fp)
+        self._grow(node + 1)
+        if fp.minhash is not None:
+            self._minhashes[node] = fp.minhash
+            self._has_minhash[node] = True
+        self._weights[node] = fp.total_weight
         self._by_id[doc_id] = node
         if fp.content_hash:
             self._by_content.setdefault(fp.content_hash, node)
         return node
+
+    def _grow(self, size: int) -> None:
+        """Room for `size` nodes in the per-node arrays (capacity doubles, so appends stay cheap)."""
+        capacity = len(self._weights)
+        if size <= capacity:
+            return
+        capacity = max(size, 2 * capacity, 64)
+        self._minhashes = _extended(self._minhashes, capacity)
+        self._has_minhash = _extended(self._has_minhash, capacity)
+        self._weights = _extended(self._weights, capacity)
+
+    def _similarities(self, minhash: np.ndarray, others: np.ndarray) -> np.ndarray:
+        """MinHash Jaccard estimate of `minhash` against each of `others` (0 where one has no MinHash)."""
+        equal = np.count_nonzero(self._minhashes[others] == minhash, axis=1) / NUM_PERM
+        return np.where(self._has_minhash[others], equal, 0.0)
 
     def _find_edges(self, node: int, fp: Fingerprint) -> tuple[set[int], list[tuple[int, int, float]]]:
         """Edges between `node` and earlier documents; each is a symmetric function of the pair, so order cannot matter."""
@@ -215,44 +239,45 @@ class StoreDedupIndex:
             if same != node:
                 near.add(same)
         if fp.minhash is not None:
-            for other in set(self._bands.lookup(band_keys(fp.minhash))[1].tolist()):
-                if jaccard(fp.minhash, self._fingerprints[other].minhash) >= NEAR_THRESHOLD:
-                    near.add(other)
+            banded = np.unique(self._bands.lookup(band_keys(fp.minhash))[1])
+            near.update(banded[self._similarities(fp.minhash, banded) >= NEAR_THRESHOLD].tolist())
+        others, shared = self._shared_sentences(fp)
+        keep = (shared >= MIN_FRAGMENT_CHARS) & ~np.isin(others, np.fromiter(near, dtype=np.int64, count=len(near)))
+        others, shared = others[keep], shared[keep]
         fragments: list[tuple[int, int, float]] = []
-        total = fp.total_weight
-        for other, shared in self._shared_sentences(fp).items():
-            if other in near or shared < MIN_FRAGMENT_CHARS:
-                continue
-            other_fp = self._fingerprints[other]
-            mine, theirs = shared / total, shared / other_fp.total_weight
-            if mine >= CONTAINMENT_THRESHOLD and theirs >= CONTAINMENT_THRESHOLD:
-                near.add(other)
-            elif fp.minhash is not None and other_fp.minhash is not None and jaccard(fp.minhash, other_fp.minhash) >= NEAR_THRESHOLD:
-                near.add(other)  # an LSH miss: the pair is near whichever way it was found
-            elif mine >= CONTAINMENT_THRESHOLD:
-                fragments.append((node, other, mine))
-            elif theirs >= CONTAINMENT_THRESHOLD:
-                fragments.append((other, node, theirs))
+        if len(others) == 0:
+            return near, fragments
+        mine = shared / fp.total_weight
+        theirs = shared / self._weights[others]
+        # A pair that is near by MinHash is near whichever way it was found (an LSH miss otherwise).
+        similar = self._similarities(fp.minhash, others) >= NEAR_THRESHOLD if fp.minhash is not None else np.zeros(len(others), bool)
+        contained_both = (mine >= CONTAINMENT_THRESHOLD) & (theirs >= CONTAINMENT_THRESHOLD)
+        near.update(others[contained_both | similar].tolist())
+        rest = ~(contained_both | similar)
+        for other, mine_share, their_share in zip(others[rest].tolist(), mine[rest].tolist(), theirs[rest].tolist()):
+            if mine_share >= CONTAINMENT_THRESHOLD:
+                fragments.append((node, other, mine_share))
+            elif their_share >= CONTAINMENT_THRESHOLD:
+                fragments.append((other, node, their_share))
         return near, fragments
 
-    def _shared_sentences(self, fp: Fingerprint) -> dict[int, int]:
-        """Indexed doc -> normalised chars of the sentences it shares with `fp`."""
+    def _shared_sentences(self, fp: Fingerprint) -> tuple[np.ndarray, np.ndarray]:
+        """Indexed docs sharing sentences with `fp`, and the normalised chars they share (two aligned arrays)."""
         positions, docs = self._postings.lookup(fp.sentence_hashes)
         if len(docs) == 0:
-            return {}
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         order = np.argsort(docs, kind="stable")
         docs = docs[order]
         weights = fp.sentence_weights[positions[order]].astype(np.int64)
         starts = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
-        return dict(zip(docs[starts].tolist(), np.add.reduceat(weights, starts).tolist()))
+        return docs[starts].astype(np.int64), np.add.reduceat(weights, starts)
 
     def _bulk_index(self) -> None:
         """Band tables and postings for every registered document in a few numpy calls (used on open)."""
-        with_minhash = [node for node, fp in enumerate(self._fingerprints) if fp.minhash is not None]
-        if with_minhash:
-            matrix = np.stack([self._fingerprints[node].minhash for node in with_minhash])
-            keys = band_keys(matrix)
-            self._bands.add_many(keys.ravel(), np.repeat(np.array(with_minhash), keys.shape[1]))
+        with_minhash = np.flatnonzero(self._has_minhash[: len(self._doc_ids)])
+        if len(with_minhash):
+            keys = band_keys(self._minhashes[with_minhash])
+            self._bands.add_many(keys.ravel(), np.repeat(with_minhash, keys.shape[1]))
         sizes = [len(fp.sentence_hashes) for fp in self._fingerprints]
         if sum(sizes):
             hashes = np.concatenate([fp.sentence_hashes for fp in self._fingerprints])
@@ -330,6 +355,13 @@ def band_keys(hashvalues: np.ndarray) -> np.ndarray:
 
 _ROW_MULTIPLIERS = np.random.default_rng(2024).integers(1, 1 << 63, size=LSH_PARAMS[1], dtype=np.uint64) | np.uint64(1)
 _BAND_SALTS = np.random.default_rng(2025).integers(0, 1 << 63, size=LSH_PARAMS[0], dtype=np.uint64)
+
+
+def _extended(array: np.ndarray, rows: int) -> np.ndarray:
+    """`array` with zero rows appended up to `rows`."""
+    grown = np.zeros((rows, *array.shape[1:]), dtype=array.dtype)
+    grown[: len(array)] = array
+    return grown
 
 
 def _sequence(key: str) -> int:
