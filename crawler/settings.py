@@ -10,6 +10,9 @@ ROBOTSTXT_OBEY = True
 # Politeness: at most two requests in flight per site, paced by AutoThrottle.
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Scrapy starts this many asyncio tasks for every response's output; our callbacks yield one item
+# or a page of links, and 100 (the default) idle tasks per response cost more than the work.
+CONCURRENT_ITEMS = 8
 # Keep a delay above 0: with a zero delay Scrapy 2.19 hands a site's whole queue to the downloader
 # at once and CONCURRENT_REQUESTS_PER_DOMAIN no longer holds (tests/test_politeness.py measures it).
 DOWNLOAD_DELAY = 0.5
