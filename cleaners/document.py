@@ -55,12 +55,14 @@ class Document:
     encoding_detected: str | None = None
     family: str | None = None  # discuz | gov_portal | aggregator | generic
     metadata: dict[str, Any] = field(default_factory=dict)
-    # Set when stored: which run stored this version, the version number, and the HTTP
-    # validators sent back on the next run for a conditional GET.
+    # Set when stored: which run stored this version, the version number, the HTTP validators
+    # sent back on the next run for a conditional GET, and the response headers that came with
+    # the raw bytes (a charset declaration matters when cleaning is re-run from raw/).
     run_id: str | None = None
     version: int = 1
     etag: str | None = None
     last_modified: str | None = None
+    raw_headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def chars(self) -> int:

@@ -4,7 +4,7 @@ Keys (the same on every backend):
     documents/<id>.json              current version of each document (text + metadata)
     history/<id>/v<N>.json           earlier versions of a document that changed
     raw/<sha[:2]>/<sha>              the fetched bytes, content-addressed by their SHA-256
-    raw/<sha[:2]>/<sha>.headers.json the response headers needed to re-decode them offline
+                                     (their response headers are in the document's raw_headers)
     manifests/<run-id>.jsonl         one line per URL a run touched, closing stats line last
     index.jsonl                      one line per current document (id, url, title, chars, …)
     dedup/…                          the deduplication index
@@ -78,16 +78,14 @@ class Corpus:
         except KeyError:
             return None
 
-    def put_raw(self, raw_sha256: str, body: bytes, headers: dict[str, str]) -> None:
+    def put_raw(self, raw_sha256: str, body: bytes) -> None:
         """Keep the fetched bytes so cleaning can be re-run offline; content-addressed, so idempotent."""
         key = raw_key(raw_sha256)
         if not self.store.exists(key):
-            self.store.put(key + ".headers.json", json.dumps(headers, ensure_ascii=False).encode("utf-8"))
             self.store.put(key, body)
 
-    def get_raw(self, raw_sha256: str) -> tuple[bytes, dict[str, str]]:
-        key = raw_key(raw_sha256)
-        return self.store.get(key), json.loads(self.store.get(key + ".headers.json"))
+    def get_raw(self, raw_sha256: str) -> bytes:
+        return self.store.get(raw_key(raw_sha256))
 
     def put(self, doc: Document, replaces: Document | None = None) -> None:
         """Write the document record, keeping the version it `replaces` in history first.

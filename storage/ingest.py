@@ -215,11 +215,12 @@ class Ingestor:
             version=previous.version + 1 if previous else 1,
             etag=fetched.headers.get("etag"),
             last_modified=fetched.headers.get("last-modified"),
+            raw_headers=dict(fetched.headers),
         )
         if self.store:
             # Raw bytes, then the record, then the dedup entry (durable at the latest when the
             # manifest next flushes): the manifest line comes after all of them.
-            self.corpus.put_raw(doc.raw_sha256, fetched.body, fetched.headers)
+            self.corpus.put_raw(doc.raw_sha256, fetched.body)
             doc = self._link(doc, previous, fp)
         else:
             doc = self._linked(doc, self.dedup.add(self._candidate(doc), fp)[0])

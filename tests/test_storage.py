@@ -115,8 +115,8 @@ def test_ingest_stores_once_per_url_and_marks_copies(store_uri: str) -> None:
     record = json.loads(store.get(document_key(docs[urls[0]].id)))
     assert record["url"] == urls[0]
     assert "新华路街道" in record["text"]
-    raw, headers = corpus.get_raw(record["raw_sha256"])
-    assert raw == page and headers["content-type"].startswith("text/html")
+    assert corpus.get_raw(record["raw_sha256"]) == page
+    assert record["raw_headers"]["content-type"].startswith("text/html")
 
     index = [json.loads(line) for line in store.get(INDEX_KEY).decode().splitlines()]
     assert {entry["url"] for entry in index} == set(urls)
