@@ -54,14 +54,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiteServer]:
         yield server
 
 
-def crawl(site: SiteServer, tmp_path: Path, start: str) -> dict[str, dict]:
+def crawl(site: SiteServer, tmp_path: Path, start: str, *settings: str) -> dict[str, dict]:
     config = tmp_path / "sources.toml"
     config.write_text(f'[[sources]]\nname = "polite"\nfamily = "gov_portal"\nstart_urls = ["{site.url(start)}"]\n')
     store = str(tmp_path / "corpus")
     # Pacing nearly off, so that the per-site concurrency limit is what holds the crawl back. (Not 0:
     # with a zero delay Scrapy 2.19 hands a slot's whole queue to the downloader at once.)
     result = run_cli(
-        "crawl", "--config", str(config), "--store", store, "-s", "DOWNLOAD_DELAY=0.05", "-s", "AUTOTHROTTLE_ENABLED=False"
+        "crawl", "--config", str(config), "--store", store, "-s", "DOWNLOAD_DELAY=0.05", "-s", "AUTOTHROTTLE_ENABLED=False", *settings
     )
     assert result.returncode == 0, result.stderr
     (key,) = manifest_keys(open_store(store))
@@ -102,22 +102,34 @@ def test_an_rss_feed_is_a_start_point(site: SiteServer, tmp_path: Path) -> None:
     }
 
 
-def test_an_unreachable_robots_txt_means_do_not_crawl(tmp_path: Path) -> None:
-    """RFC 9309: robots.txt answering 5xx (after retries) disallows the site; nothing else is requested."""
+# robots.txt that answers 503 every time, or that never answers within DOWNLOAD_TIMEOUT: Scrapy's own
+# middleware allows the whole site after either, so a crawl of a slow or overloaded server would read
+# what robots.txt forbids. Route, crawl settings, and the start page's outcome and reason.
+UNREACHABLE_ROBOTS = {
+    "503": ({"status": 503}, (), ("skipped", "robots_unreachable")),
+    # The site does not answer at all: a failure of the page itself, named after the network error.
+    "timeout": ({"delay": 2.5}, ("-s", "DOWNLOAD_TIMEOUT=1"), ("failed", "timeout")),
+}
+
+
+@pytest.mark.parametrize("failure", UNREACHABLE_ROBOTS)
+def test_an_unreachable_robots_txt_means_do_not_crawl(tmp_path: Path, failure: str) -> None:
+    """RFC 9309: robots.txt unreachable after retries disallows the site; nothing else is requested."""
+    route, settings, (outcome, reason) = UNREACHABLE_ROBOTS[failure]
     root = tmp_path / "site"
     root.mkdir()
     (root / "a.html").write_text(article(0), encoding="utf-8")
     (root / "index.html").write_text('<a href="/art/2024/2/2/art_0.html">新华路街道2023年工作总结</a>', encoding="utf-8")
+    (root / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n")
     html = {"Content-Type": "text/html; charset=utf-8"}
     routes = [
-        {"path": "/robots.txt", "file": "a.html", "status": 503, "headers": {"Content-Type": "text/plain"}},
+        {"path": "/robots.txt", "file": "robots.txt", "headers": {"Content-Type": "text/plain"}, **route},
         {"path": "/zwgk/index.html", "file": "index.html", "headers": html},
         {"path": "/art/2024/2/2/art_0.html", "file": "a.html", "headers": html},
     ]
     (root / "routes.json").write_text(json.dumps(routes), encoding="utf-8")
     with serve_site(root, host="127.0.0.1") as server:
-        lines = crawl(server, tmp_path, "/zwgk/index.html")
+        lines = crawl(server, tmp_path, "/zwgk/index.html", *settings)
         requested = [urlparse(target).path for _, target, _ in server.requests]
     assert set(requested) == {"/robots.txt"} and len(requested) == 3  # tried, retried twice, no page
-    assert lines["/zwgk/index.html"]["outcome"] == "skipped"
-    assert lines["/zwgk/index.html"]["reason"] == "robots_unreachable"
+    assert (lines["/zwgk/index.html"]["outcome"], lines["/zwgk/index.html"]["reason"]) == (outcome, reason)
