@@ -131,6 +131,8 @@ class S3Store:
             try:
                 self._client.create_bucket(Bucket=self.bucket)
             except ClientError as create_exc:
+                if create_exc.response.get("Error", {}).get("Code") == "BucketAlreadyOwnedByYou":
+                    return  # another process using the same store (a second worker) created it first
                 raise StoreError(
                     f"bucket {self.bucket!r} does not exist and cannot be created: {create_exc}"
                 ) from create_exc

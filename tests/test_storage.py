@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -59,6 +62,19 @@ def test_list_is_sorted_and_filtered_by_prefix(store_uri: str) -> None:
 def test_invalid_keys_are_refused(store_uri: str, key: str) -> None:
     with pytest.raises(ValueError):
         open_store(store_uri).put(key, b"x")
+
+
+def test_workers_opening_a_new_bucket_at_once_all_succeed(seaweedfs: object) -> None:
+    """Two crawl workers started together on a bucket that does not exist yet: both create it, both go on."""
+    bucket = f"govcorpus-race-{uuid.uuid4().hex[:8]}"
+    opened = threading.Barrier(8)
+
+    def open_together(_: int) -> str:
+        opened.wait()
+        return open_store(f"s3://{bucket}/run").uri
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(open_together, range(8))) == [f"s3://{bucket}/run"] * 8
 
 
 def test_unsupported_uri_says_what_to_use() -> None:
