@@ -33,6 +33,7 @@ _IS_CJK = re.compile(rf"[{CJK}]")
 ASCII_DIGITS = "0123456789"
 FULLWIDTH_OF = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "?": "？", "!": "！"}
 _PAREN_PAIR = re.compile(r"\(([^()（）\n]*)\)")
+_WIDENABLE = re.compile("[" + re.escape("".join(FULLWIDTH_OF)) + "]")
 
 
 def unify_line_breaks(text: str) -> str:
@@ -74,6 +75,8 @@ def widen_ascii_punctuation(text: str) -> str:
 
 
 def _widen_line(line: str) -> str:
+    if not _WIDENABLE.search(line):
+        return line
     # Widening makes new CJK neighbours ("(一),区域"), so repeat until nothing changes.
     while True:
         widened = _widen_singles(_widen_paren_pairs(line))
@@ -97,10 +100,11 @@ def _widen_paren_pairs(line: str) -> str:
 def _widen_singles(line: str) -> str:
     paired = {i for m in _PAREN_PAIR.finditer(line) for i in (m.start(), m.end() - 1)}
     chars = list(line)
-    for i, char in enumerate(line):
-        if char in FULLWIDTH_OF and i not in paired and not _between_digits(line, i):
+    for match in _WIDENABLE.finditer(line):
+        i = match.start()
+        if i not in paired and not _between_digits(line, i):
             if _cjk_before(line, i) or _cjk_after(line, i):
-                chars[i] = FULLWIDTH_OF[char]
+                chars[i] = FULLWIDTH_OF[match.group()]
     return "".join(chars)
 
 
