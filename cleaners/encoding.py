@@ -33,6 +33,9 @@ MAX_CONTROL_SHARE = 0.01
 # chardet names some single-byte codec for random bytes with confidence ~0.02; real text of a
 # few hundred bytes gets 0.18 (French, cp1252) to 1.0 (Chinese, GB18030).
 MIN_DETECT_CONFIDENCE = 0.1
+# Below this many non-ASCII bytes chardet's guess is noise: two GBK characters read as Big5 with
+# confidence 0.65. The GB family, what mainland reports are written in, is tried first instead.
+MIN_DETECT_EVIDENCE = 16
 # Choosing among candidate codecs looks at this many leading characters; the final mojibake
 # check looks at the whole text.
 PLAUSIBILITY_SAMPLE_CHARS = 32 * 1024
@@ -393,9 +396,15 @@ def _control_share(text: str) -> float:
     return controls / len(sample)
 
 
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+
+
 def detect_codec(body: bytes) -> str | None:
     """chardet's guess from the first DETECT_BYTES bytes, normalised; None if it barely guesses."""
-    guess = chardet.detect(body[:DETECT_BYTES])
+    sample = body[:DETECT_BYTES]
+    if len(sample) - len(sample.translate(None, _HIGH_BYTES)) < MIN_DETECT_EVIDENCE:
+        return None
+    guess = chardet.detect(sample)
     if (guess.get("confidence") or 0.0) < MIN_DETECT_CONFIDENCE:
         return None
     return normalise_codec(guess.get("encoding"))
