@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -69,7 +69,8 @@ class Document:
         return len(self.text)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Shallow: every field is a str, number or flat dict, and asdict's deep copy cost ~0.4 ms a document.
+        return {name: dict(value) if isinstance(value, dict) else value for name, value in vars(self).items()}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Document:

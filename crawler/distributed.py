@@ -436,6 +436,9 @@ class DistributedCorpusPipeline(CorpusPipeline):
     """CorpusPipeline for one worker of a distributed job: shared run id and dedup index, own manifest."""
 
     coordinator: Coordinator
+    # The coordinator's tick flushes the manifest and reads the engine's in-progress set on the
+    # reactor thread: the writes stay there too.
+    store_thread = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CorpusPipeline:

@@ -6,10 +6,11 @@ import asyncio
 import logging
 import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -24,17 +25,24 @@ from storage.runs import begin_run, end_run
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 
 class CorpusPipeline:
     """Builds, deduplicates and stores each fetched item; records every URL in the run's manifest.
 
     Building a document (decode, extract, clean) is CPU work: with GOVCORPUS_PROCESS_WORKERS > 0
     it runs in that many worker processes while the crawl goes on downloading; deduplication,
-    storage and the manifest stay in this process, one item at a time.
+    storage and the manifest stay in this process, one item at a time, on a thread of their own
+    (`store_thread`) so that fsyncs and S3 round trips do not hold up the reactor.
 
     With GOVCORPUS_JOB set (the crawl command sets it to the sources' names), a run that was
     killed or shut down is resumed by the next run of the same job instead of starting over.
     """
+
+    # One thread, so the Ingestor still has a single writer; subclasses whose ingestors are shared
+    # with other reactor-thread code turn it off.
+    store_thread = True
 
     def __init__(self, crawler: Crawler, ingestor: Ingestor, job: str | None, workers: int) -> None:
         self.crawler = crawler
@@ -42,6 +50,7 @@ class CorpusPipeline:
         self.job = job
         self.workers = workers
         self.pool: ProcessPoolExecutor | None = None
+        self.writer = ThreadPoolExecutor(1, thread_name_prefix="govcorpus-store") if self.store_thread else None
         self.started = time.monotonic()
         self.unstored = 0  # URLs whose results could not be written: the run must stay open
         self.pool_failures = 0
@@ -71,9 +80,9 @@ class CorpusPipeline:
                 item.outcome = await self._ingest(item)
                 self._count("bytes", len(item.fetched.body) + sum(len(part.body) for part in item.continuation))
             elif item.reason == "not_modified":
-                item.outcome = self.ingestor.not_modified(item.url)
+                item.outcome = await self._write(self.ingestor.not_modified, item.url)
             else:
-                item.outcome = self.ingestor.fail(item.url, item.reason, item.detail, skipped=item.skipped)
+                item.outcome = await self._write(self.ingestor.fail, item.url, item.reason, item.detail, skipped=item.skipped)
         except Exception as exc:  # the store is unreachable (retries exhausted) or refused a write
             item.outcome = self._unstored(item, exc)
         self._count(item.outcome.outcome)
@@ -81,9 +90,15 @@ class CorpusPipeline:
             self._count(f"{item.outcome.outcome}/{item.outcome.reason}")
         return item
 
+    async def _write(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Call an Ingestor method on the store thread (or here, without one)."""
+        if self.writer is None:
+            return method(*args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self.writer, partial(method, *args, **kwargs))
+
     async def _ingest(self, item: FetchedItem) -> Outcome:
         if self.workers <= 0:
-            return self._ingest_here(item)
+            return await self._ingest_here(item)
         url = item.fetched.url
         if self.ingestor.already_recorded(url):
             return Outcome(url, "skipped", "already_recorded")
@@ -92,18 +107,19 @@ class CorpusPipeline:
         try:
             prepared = await asyncio.get_running_loop().run_in_executor(pool, job)
         except Rejected as rejected:
-            return self.ingestor.reject(url, rejected)
+            return await self._write(self.ingestor.reject, url, rejected)
         except BrokenProcessPool as exc:
             if pool is self.pool:  # the first of the in-flight items to notice this pool broke
                 self._pool_broke(exc)
-            return self._ingest_here(item)
+            return await self._ingest_here(item)
         except Exception as exc:
-            return self.ingestor.crashed(url, exc)
-        return self.ingestor.accept(prepared, item.fetched)
+            return await self._write(self.ingestor.crashed, url, exc)
+        return await self._write(self.ingestor.accept, prepared, item.fetched)
 
-    def _ingest_here(self, item: FetchedItem) -> Outcome:
+    async def _ingest_here(self, item: FetchedItem) -> Outcome:
         """Build and store in this process."""
-        return self.ingestor.ingest(
+        return await self._write(
+            self.ingestor.ingest,
             item.fetched,
             continuation=item.continuation,
             parent=item.parent,
@@ -144,6 +160,8 @@ class CorpusPipeline:
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         assert self.crawler.stats is not None
+        if self.writer is not None:
+            self.writer.shutdown(wait=True)  # idle by now: every item's write was awaited
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
         if self.unstored:

@@ -168,6 +168,8 @@ class ServicePipeline(CorpusPipeline):
     own run with its own manifest; a fetch with store=false keeps a private index, written nowhere.
     """
 
+    store_thread = False  # the shared objects are serialised by the reactor thread
+
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CorpusPipeline:
         pipeline = super().from_crawler(crawler)

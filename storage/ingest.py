@@ -80,10 +80,11 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A built document and its dedup fingerprint: everything CPU-bound, done before any I/O."""
+    """A built document, its dedup fingerprint and rank: everything CPU-bound, done before any I/O."""
 
     doc: Document
     fingerprint: Fingerprint
+    rank: tuple
 
 
 def prepare(
@@ -102,7 +103,7 @@ def prepare(
     # Without a title, the opening lines stand in for it.
     if not is_report_title(doc.title or doc.text[:200], report_keywords, report_exclude):
         raise Rejected("not_report", f"title {doc.title!r} does not name a report (source's report filter)")
-    return Prepared(doc, fingerprint(doc.text))
+    return Prepared(doc, fingerprint(doc.text), rank_for_document(doc))
 
 
 def worker_init() -> None:
@@ -188,7 +189,7 @@ class Ingestor:
 
     def accept(self, prepared: Prepared, fetched: Fetched) -> Outcome:
         """Check a prepared document for duplicates, store it and record the outcome."""
-        return self._record(self._store(prepared.doc, fetched, prepared.fingerprint))
+        return self._record(self._store(prepared.doc, fetched, prepared.fingerprint, prepared.rank))
 
     def fail(self, url: str, reason: str, detail: str | None = None, *, skipped: bool = False) -> Outcome:
         """Record a URL that never produced a usable response (network error, HTTP error, robots.txt)."""
@@ -201,7 +202,7 @@ class Ingestor:
             return self._record(Outcome(url, "failed", "http_304", "304 Not Modified for a URL we never stored"))
         return self._record(Outcome(url, "unchanged", "not_modified", document=previous))
 
-    def _store(self, doc: Document, fetched: Fetched, fp: Fingerprint | None = None) -> Outcome:
+    def _store(self, doc: Document, fetched: Fetched, fp: Fingerprint | None = None, rank: tuple | None = None) -> Outcome:
         previous = self.corpus.get(doc.id)
         if previous is not None and previous.content_sha256 == doc.content_sha256:
             if previous.run_id == self.run_id:
@@ -221,14 +222,14 @@ class Ingestor:
             # Raw bytes, then the record, then the dedup entry (durable at the latest when the
             # manifest next flushes): the manifest line comes after all of them.
             self.corpus.put_raw(doc.raw_sha256, fetched.body)
-            doc = self._link(doc, previous, fp)
+            doc = self._link(doc, previous, fp, rank)
         else:
-            doc = self._linked(doc, self.dedup.add(self._candidate(doc), fp)[0])
+            doc = self._linked(doc, self.dedup.add(self._candidate(doc, rank), fp)[0])
         return Outcome(doc.url, "duplicate" if doc.duplicate_of else "stored", document=doc)
 
     @staticmethod
-    def _candidate(doc: Document) -> Candidate:
-        return Candidate(doc.id, doc.text, rank_for_document(doc))
+    def _candidate(doc: Document, rank: tuple | None = None) -> Candidate:
+        return Candidate(doc.id, doc.text, rank if rank is not None else rank_for_document(doc))
 
     @staticmethod
     def _linked(doc: Document, link: Link) -> Document:
@@ -236,9 +237,9 @@ class Ingestor:
             doc, duplicate_of=link.duplicate_of, duplicate_relation=link.relation, duplicate_similarity=link.similarity
         )
 
-    def _link(self, doc: Document, previous: Document | None, fp: Fingerprint | None = None) -> Document:
+    def _link(self, doc: Document, previous: Document | None, fp: Fingerprint | None = None, rank: tuple | None = None) -> Document:
         """Add `doc` to the dedup index, store it with its link, and re-point what the index moved."""
-        own, *moved = self.dedup.add(self._candidate(doc), fp)
+        own, *moved = self.dedup.add(self._candidate(doc, rank), fp)
         doc = self._linked(doc, own)
         self.corpus.put(doc, replaces=previous if previous is not None and previous.content_sha256 != doc.content_sha256 else None)
         for link in moved:
