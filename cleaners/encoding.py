@@ -292,7 +292,8 @@ def _repair_run(run: str, min_length: int, suspicious: set[str]) -> str:
 
 def _suspicious_chars(text: str) -> set[str]:
     """Characters that raise the mojibake score: a cheap filter for runs worth a closer look."""
-    in_runs = {char for run in _LATIN1_RUN.findall(text) for char in run}
+    # Runs of only the Latin-1 punctuation Chinese text uses (“”, ——) do not count, as in the score.
+    in_runs = {char for run in _LATIN1_RUN.findall(text) if not set(run) <= _LEGIT_IN_CJK for char in run}
     return in_runs | {char for char in set(text) if _char_weight(char)}
 
 
