@@ -121,3 +121,27 @@ def test_generic_sources_follow_everything_on_their_domains() -> None:
     assert rules.generic and rules.is_report_title("anything")
     chosen = dict(rules.links_from_list([Link("http://127.0.0.1:8000/a.html"), Link("http://127.0.0.1:8000/b.pdf"), Link("http://other.invalid/")]))
     assert chosen == {"http://127.0.0.1:8000/a.html": Role.PAGE, "http://127.0.0.1:8000/b.pdf": Role.ATTACHMENT}
+
+
+@pytest.mark.parametrize(
+    "anchor",
+    [
+        '<a href="/files/report.pdf">附件</a>',
+        "<A HREF='/files/report.pdf'>附件</A>",
+        "<a class=x href = /files/report.pdf>附件</a>",
+        '<a href="/files/get.pdf?id=1&amp;v=2">附件</a>',
+        '<a href="  /files/report.pdf\n">附件</a>',
+    ],
+)
+def test_article_links_find_attachments_however_the_href_is_written(anchor: str) -> None:
+    from scrapy.http import HtmlResponse
+
+    from crawler.spiders.sources import article_links
+
+    page = f"<html><body><p>正文</p><a href='/zwgk/other.html'>相关</a>{anchor}</body></html>"
+    response = HtmlResponse("http://127.0.0.2/art/2024/1/17/art_1_1.html", body=page.encode("utf-8"), encoding="utf-8")
+    (link,) = article_links(response, portal())
+    assert link.url.startswith("http://127.0.0.2/files/") and link.text == "附件"
+    assert "&amp;" not in link.url
+    plain = HtmlResponse(response.url, body=page.replace(anchor, "").encode("utf-8"), encoding="utf-8")
+    assert article_links(plain, portal()) == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,8 @@ from crawler.sources import Source, load_sources, select_sources
 # Reports are often attachments: do not let the link extractor drop them.
 DENY_EXTENSIONS = [ext for ext in IGNORED_EXTENSIONS if ext not in {"pdf", "doc", "docx", "wps"}]
 _LINKS = LinkExtractor(deny_extensions=DENY_EXTENSIONS, unique=False)
+# Every href attribute, however quoted: a superset of what an HTML parser finds on <a> elements.
+_HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 
 
 def page_links(response: Response) -> list[Link]:
@@ -38,13 +42,22 @@ def article_links(response: Response, rules: LinkRules) -> list[Link]:
     """
     if not isinstance(response, TextResponse):
         return []
+    hrefs = (html.unescape("".join(groups)) for groups in _HREF.findall(response.text))
+    if not any(_followed_url(response, rules, href) for href in hrefs):
+        return []  # most articles: no attachment, no next page, and no need to parse the page here
     links = []
     for anchor in response.xpath("//a[@href]"):
-        url = response.urljoin(anchor.attrib["href"].strip())
-        if rules.is_attachment(url) or rules.continuation_of(url) is not None:
+        url = _followed_url(response, rules, anchor.attrib["href"])
+        if url is not None:
             text = " ".join(anchor.xpath(".//text()").getall()).strip()
             links.append(Link(safe_url_string(url, response.encoding), text))
     return links
+
+
+def _followed_url(response: TextResponse, rules: LinkRules, href: str) -> str | None:
+    """The absolute URL of an article's link if it is one an article leads to, else None."""
+    url = response.urljoin(href.strip())
+    return url if rules.is_attachment(url) or rules.continuation_of(url) is not None else None
 
 
 def _xml_root_tag(body: bytes) -> str | None:
