@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import cache
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlparse
@@ -20,7 +23,11 @@ class ObjectStore(Protocol):
     uri: str
 
     def put(self, key: str, data: bytes) -> None:
-        """Write `data` at `key` atomically: readers see the old object or the new one."""
+        """Write `data` at `key` atomically: readers see the old object or the new one.
+
+        Visible at once; durable when `sync` or a later `delete` returns (or at once, if the
+        backend has nothing to defer).
+        """
 
     def get(self, key: str) -> bytes:
         """Return the object at `key`; KeyError if there is none."""
@@ -31,7 +38,10 @@ class ObjectStore(Protocol):
         """Keys starting with `prefix`, sorted."""
 
     def delete(self, key: str) -> None:
-        """Remove `key`; no error if it is already gone."""
+        """Remove `key`; no error if it is already gone. Every earlier put is durable first."""
+
+    def sync(self) -> None:
+        """Make every put so far durable: call it before writing a record that names them."""
 
 
 def _check_key(key: str) -> str:
@@ -41,11 +51,19 @@ def _check_key(key: str) -> str:
 
 
 class LocalStore:
-    """A directory on the local file system; writes are fsynced then renamed into place."""
+    """A directory on the local file system.
+
+    A put writes a temporary file and renames it into place; fsyncing it and its directory happens
+    on background threads, where the file system folds concurrent fsyncs into few journal commits
+    (one fsync after another on the writing thread was most of a crawl's storage time). `sync` and
+    `delete` wait for them, so what a manifest line names is durable before the line is written.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.uri = str(self.root)
+        self._pending: list[Future[None]] = []
+        self._lock = threading.Lock()
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -57,17 +75,32 @@ class LocalStore:
     def put(self, key: str, data: bytes) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
+        replacing = path.exists()
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
+                if replacing:
+                    # Renamed over the old object before its data is on disk, a power cut could
+                    # leave neither version; a new key at worst loses an object nothing names yet.
+                    fh.flush()
+                    os.fsync(fh.fileno())
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        _fsync_dir(path.parent)
+        future = _fsync_pool().submit(_make_durable, None if replacing else path, path.parent)
+        with self._lock:
+            if len(self._pending) >= 256:  # keep failures for sync to report; forget what succeeded
+                self._pending = [f for f in self._pending if not f.done() or f.exception() is not None]
+            self._pending.append(future)
+
+    def sync(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, []
+        failures = [exc for exc in (future.exception() for future in pending) if exc is not None]
+        if failures:
+            raise StoreError(f"writes under {self.root} could not be made durable: {failures[0]}") from failures[0]
 
     def get(self, key: str) -> bytes:
         try:
@@ -93,10 +126,22 @@ class LocalStore:
         return iter(sorted(keys))
 
     def delete(self, key: str) -> None:
+        self.sync()  # e.g. manifest parts are deleted only once the joined manifest is durable
         self._path(key).unlink(missing_ok=True)
 
 
-def _fsync_dir(path: Path) -> None:
+@cache
+def _fsync_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(4, thread_name_prefix="govcorpus-fsync")
+
+
+def _make_durable(path: Path | None, directory: Path) -> None:
+    if path is not None:
+        _fsync(path)
+    _fsync(directory)
+
+
+def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -182,6 +227,9 @@ class S3Store:
 
     def delete(self, key: str) -> None:
         self._client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+    def sync(self) -> None:
+        """Nothing to wait for: S3 acknowledges a PUT once the object is stored."""
 
 
 DEFAULT_STORE = "./corpus"

@@ -13,11 +13,14 @@ Keys (the same on every backend):
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
 from cleaners.document import Document
 from storage.backends import ObjectStore, open_store
+
+log = logging.getLogger(__name__)
 
 INDEX_KEY = "index.jsonl"
 INDEX_FIELDS = (
@@ -73,9 +76,19 @@ class Corpus:
         return self.store.uri
 
     def get(self, doc_id: str) -> Document | None:
+        return self._read(document_key(doc_id))
+
+    def _read(self, key: str) -> Document | None:
         try:
-            return Document.from_dict(json.loads(self.store.get(document_key(doc_id))))
+            body = self.store.get(key)
         except KeyError:
+            return None
+        try:
+            return Document.from_dict(json.loads(body))
+        except ValueError:
+            # A record written just before a power cut, its data never reached the disk; no
+            # manifest line names it, so the URL is fetched again and the record rewritten.
+            log.warning("%s is unreadable (%d bytes): treated as missing", key, len(body))
             return None
 
     def put_raw(self, raw_sha256: str, body: bytes) -> None:
@@ -122,8 +135,8 @@ class Corpus:
         """Rebuild the index from the document records (after a crash left it stale)."""
         self._index = {}
         for key in self.store.list("documents/"):
-            if key.endswith(".json") and key.count("/") == 1:
-                doc = Document.from_dict(json.loads(self.store.get(key)))
+            doc = self._read(key) if key.endswith(".json") and key.count("/") == 1 else None
+            if doc is not None:
                 self._index[doc.id] = index_entry(doc)
         self.write_index()
 

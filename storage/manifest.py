@@ -82,6 +82,7 @@ class ManifestWriter:
         if self._buffer and self.before_flush is not None:
             self.before_flush()
         if self._buffer:
+            self.store.sync()  # what the lines name is durable before the lines are
             self.store.put(self._part_key(self._part), ("\n".join(self._buffer) + "\n").encode("utf-8"))
             self._part += 1
             self._buffer.clear()

@@ -39,6 +39,9 @@ class MemoryStore:
     def delete(self, key: str) -> None:
         self.objects.pop(key, None)
 
+    def sync(self) -> None:
+        pass
+
 
 def gold(name: str) -> str:
     return (SHARED / "gold" / f"{name}.txt").read_text(encoding="utf-8")

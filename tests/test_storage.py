@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from cleaners.document import Fetched
+from cleaners.document import Fetched, document_id
 from storage.backends import LocalStore, S3Store, StoreError, open_store
 from storage.corpus import INDEX_KEY, Corpus, document_key
 from storage.ingest import Ingestor
@@ -175,3 +175,29 @@ def test_rebuild_index_recovers_from_a_lost_index(store_uri: str) -> None:
     assert fresh.entries() == []
     fresh.rebuild_index()
     assert [entry["id"] for entry in Corpus.open(store_uri).entries()] == [doc.id]
+
+
+def test_puts_are_visible_at_once_and_sync_returns(store_uri: str) -> None:
+    store = open_store(store_uri)
+    for n in range(20):
+        store.put(f"documents/{n:02d}.json", b"{}")
+        assert store.get(f"documents/{n:02d}.json") == b"{}"
+    store.put("documents/00.json", b"[]")  # over an existing object
+    store.sync()
+    store.delete("documents/01.json")
+    assert len(list(store.list("documents/"))) == 19 and store.get("documents/00.json") == b"[]"
+
+
+def test_a_record_cut_short_by_a_power_cut_is_fetched_again(store_uri: str) -> None:
+    """A record whose data never reached the disk reads as empty: missing, not a crash, and rewritten."""
+    page = report_page("003", "新华路街道2023年工作总结")
+    url = "http://portal.test/a.html"
+    corpus = Corpus.open(store_uri)
+    corpus.store.put(document_key(document_id(url)), b"")
+    assert corpus.get(document_id(url)) is None
+    corpus.rebuild_index()
+    assert corpus.entries() == []
+    ingestor = Ingestor(Corpus.open(store_uri), run_id="after-the-cut")
+    outcome = ingestor.ingest(fetched(url, page))
+    ingestor.close()
+    assert outcome.outcome == "stored" and Corpus.open(store_uri).get(outcome.document.id).url == url
