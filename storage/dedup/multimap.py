@@ -9,13 +9,15 @@ _EMPTY_VALUES = np.zeros(0, dtype=np.int64)
 
 
 class SortedMultiMap:
-    """Sorted (key, value) arrays plus a small dict of recent entries merged in every `merge_every` entries.
+    """Sorted (key, value) arrays plus a small dict of recent entries, merged in as it grows.
 
     12 bytes an entry instead of ~100 for a dict of lists, and a lookup of many keys is two
-    searchsorted calls.
+    searchsorted calls. The dict is merged once it holds `merge_every` entries or a quarter of
+    the sorted ones, whichever is more: lookups in it run in Python, so it must stay small next
+    to the arrays, and a merge (a near-linear timsort of everything) stays amortised.
     """
 
-    def __init__(self, merge_every: int = 1 << 17) -> None:
+    def __init__(self, merge_every: int = 1 << 12) -> None:
         self._keys = _EMPTY_KEYS
         self._values = _EMPTY_VALUES.astype(np.int32)
         self._recent: dict[int, int | list[int]] = {}  # a list only once a key has a second value
@@ -40,7 +42,7 @@ class SortedMultiMap:
                 values.append(value)
         recent.update(dict.fromkeys(new_keys, value))
         self._recent_entries += len(keys_list)
-        if self._recent_entries >= self._merge_every:
+        if self._recent_entries >= max(self._merge_every, len(self._keys) // 4):
             self.merge()
 
     def add_many(self, keys: np.ndarray, values: np.ndarray) -> None:
