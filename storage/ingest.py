@@ -106,13 +106,13 @@ def prepare(
     return Prepared(doc, fingerprint(doc.text), rank_for_document(doc))
 
 
-def worker_init() -> None:
-    """In a worker process that runs `prepare`: exit as soon as the parent process is gone.
+def worker_init(parent: int) -> None:
+    """In a worker process that runs `prepare`: exit as soon as `parent` (the crawl) is gone.
 
     A crawl killed with SIGKILL cannot shut its pool down, and a worker blocked on its task
-    queue would otherwise outlive it (holding the crawl's stdout open) forever.
+    queue would otherwise outlive it (holding the crawl's stdout open) forever. The parent's pid
+    comes from the parent: read here, it would already be 1 if the crawl died while this started.
     """
-    parent = os.getppid()
 
     def watch() -> None:
         while os.getppid() == parent:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -201,3 +204,15 @@ def test_a_record_cut_short_by_a_power_cut_is_fetched_again(store_uri: str) -> N
     outcome = ingestor.ingest(fetched(url, page))
     ingestor.close()
     assert outcome.outcome == "stored" and Corpus.open(store_uri).get(outcome.document.id).url == url
+
+
+def test_a_document_worker_whose_crawl_is_already_gone_exits() -> None:
+    """The crawl can die (SIGKILL) while its worker is still starting: the worker must not live on."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    started = time.monotonic()
+    worker = subprocess.run(
+        [sys.executable, "-c", f"import time; from storage.ingest import worker_init; worker_init({gone.pid}); time.sleep(60)"],
+        timeout=30,
+    )
+    assert worker.returncode == 0 and time.monotonic() - started < 20
