@@ -67,6 +67,12 @@ def load_routes(site_dir: Path) -> dict[str, Route]:
     raise FileNotFoundError(f"no {' or '.join(ROUTE_FILES)} in {site_dir}")
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: a crawler opening more connections at once than
+    # the accept loop keeps up with gets SYNs dropped and waits a second for the retransmit.
+    request_queue_size = 128
+
+
 class SiteServer:
     """A running fixture server; stop it with `.stop()` or use it as a context manager."""
 
@@ -79,7 +85,7 @@ class SiteServer:
         self.max_in_flight = 0  # the most requests this server was answering at the same time
         self._hits: dict[str, int] = {}
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
+        self._httpd = _Server((host, port), _make_handler(self))
         self.host, self.port = self._httpd.server_address[:2]
         self.base_url = f"http://{self.host}:{self.port}"
         self._thread = threading.Thread(target=self._httpd.serve_forever, name=f"sitefixture-{self.port}", daemon=True)
