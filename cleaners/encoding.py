@@ -148,6 +148,7 @@ _CP1252_EXTRAS = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š
 _LEGIT_IN_CJK = set("·×÷°±§¥“”‘’—–…•")
 _LATIN1_RUN = re.compile("[\u0080-\u00ff" + re.escape(_CP1252_EXTRAS) + "]{2,}")
 _SILENT_CONTROLS = set("\t\n\r\f\v")
+_C0_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # all but the silent ones
 
 
 @lru_cache(maxsize=1 << 16)
@@ -206,6 +207,9 @@ def _latin1_run_chars(text: str) -> int:
     )
 
 
+# Choosing a codec scores a page's first PLAUSIBILITY_SAMPLE_CHARS, checking the choice scores
+# the whole text: for most pages the very same string.
+@lru_cache(maxsize=8)
 def mojibake_score(text: str) -> float:
     """Share of suspicious characters among the non-ASCII ones; 0 clean, 1 wholly garbled.
 
@@ -393,8 +397,7 @@ def _control_share(text: str) -> float:
     if not sample:
         return 0.0
     # C0 only: C1 controls are what UTF-8 read as Latin-1 looks like, a case for repair.
-    controls = sum(1 for char in sample if (char < " " or char == "\x7f") and char not in _SILENT_CONTROLS)
-    return controls / len(sample)
+    return len(_C0_CONTROL.findall(sample)) / len(sample)
 
 
 _HIGH_BYTES = bytes(range(0x80, 0x100))

@@ -143,9 +143,10 @@ class TextCounts:
 
     @classmethod
     def of(cls, text: str) -> TextCounts:
-        cjk = len(CJK_RE.findall(text))
+        rest = CJK_RE.sub("", text)
+        cjk = len(text) - len(rest)
         # Han characters are letters too (str.isalpha), so the rest are counted apart.
-        other_letters = sum(ch.isalpha() for ch in CJK_RE.sub("", text))
+        other_letters = sum(ch.isalpha() for ch in rest)
         return cls(cjk=cjk, letters=cjk + other_letters)
 
 
