@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -99,6 +100,7 @@ class Run:
     pages: int
     seconds: float
     peak_rss_mb: float
+    steal: float = 0.0  # share of the machine's CPU time the hypervisor gave to other guests meanwhile
 
     @property
     def pages_per_second(self) -> float:
@@ -109,12 +111,13 @@ def settings_args() -> list[str]:
     return [arg for name, value in SETTINGS.items() for arg in ("-s", f"{name}={value}")]
 
 
-def measure(name: str, command: list[str], cwd: Path, log: Path) -> tuple[float, float]:
-    """Run a command; return (wall seconds, peak RSS in MB of its whole process tree).
+def measure(name: str, command: list[str], cwd: Path, log: Path) -> tuple[float, float, float]:
+    """Run a command; return (wall seconds, peak RSS in MB of its whole process tree, CPU steal share).
 
     The tree counts: govcorpus builds documents in worker processes, and their memory is
     as real as the crawler's. Sampled every 50 ms from /proc.
     """
+    steal_before = _steal_seconds()
     started = time.perf_counter()
     peak_kb = 0
     with log.open("w") as log_file:
@@ -126,7 +129,14 @@ def measure(name: str, command: list[str], cwd: Path, log: Path) -> tuple[float,
     output = log.read_text(errors="replace")
     if process.returncode != 0:
         raise RuntimeError(f"{name} exited {process.returncode}; log {log}:\n{output[-3000:]}")
-    return seconds, peak_kb / 1024
+    steal = (_steal_seconds() - steal_before) / (seconds * (os.cpu_count() or 1))
+    return seconds, peak_kb / 1024, steal
+
+
+def _steal_seconds() -> float:
+    """CPU time stolen from this VM by its hypervisor so far (all CPUs), from /proc/stat."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK") if len(fields) > 8 else 0.0
 
 
 def _tree_rss_kb(root: int) -> int:
@@ -158,9 +168,9 @@ def run_baseline(start: str, work: Path) -> Run:
     out = work / "baseline.jsonl"
     command = [str(BIN / "scrapy"), "runspider", str(spider), "-a", f"start={start}", *settings_args(), "-s", f"BASELINE_OUT={out}"]
     # Outside the repository, so that Scrapy does not load govcorpus's project settings.
-    seconds, rss = measure("baseline", command, work, work / "baseline.log")
+    seconds, rss, steal = measure("baseline", command, work, work / "baseline.log")
     pages = sum(1 for line in out.read_text(encoding="utf-8").splitlines() if line.strip())
-    return Run("baseline (scrapy + trafilatura)", pages, seconds, rss)
+    return Run("baseline (scrapy + trafilatura)", pages, seconds, rss, steal)
 
 
 def run_govcorpus(start: str, work: Path) -> Run:
@@ -168,12 +178,12 @@ def run_govcorpus(start: str, work: Path) -> Run:
     config.write_text(f'[[sources]]\nname = "bench"\nfamily = "gov_portal"\nstart_urls = ["{start}"]\nmax_depth = 3\n', encoding="utf-8")
     store = work / "corpus"
     command = [str(BIN / "govcorpus"), "crawl", "--config", str(config), "--store", str(store), *settings_args()]
-    seconds, rss = measure("govcorpus", command, work, work / "govcorpus.log")
+    seconds, rss, steal = measure("govcorpus", command, work, work / "govcorpus.log")
     manifests = sorted((store / "manifests").glob("*.jsonl"))
     if not manifests:
         raise RuntimeError(f"govcorpus wrote no manifest; log {work / 'govcorpus.log'}")
     pages = sum(1 for line in manifests[-1].read_text(encoding="utf-8").splitlines() if "url" in json.loads(line))
-    return Run("govcorpus crawl", pages, seconds, rss)
+    return Run("govcorpus crawl", pages, seconds, rss, steal)
 
 
 def outcomes(store: Path) -> dict[str, int]:
@@ -231,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
                     requests = len(server.requests)
                 results[name].append(run)
                 print(f"run {attempt} {name}: {run.pages} pages recorded, {requests} requests served, "
-                      f"{run.seconds:.1f}s", flush=True)
+                      f"{run.seconds:.1f}s, CPU stolen by the hypervisor {run.steal:.0%}", flush=True)
         print(f"govcorpus outcomes: {outcomes(work / 'govcorpus' / 'corpus')}")
         print(table(results["baseline"], results["govcorpus"]))
     finally:
