@@ -71,8 +71,26 @@ def _wait_for_s3(server: SeaweedS3, log: Path, timeout: float = 90.0) -> None:
     raise RuntimeError(f"weed mini did not become ready in {timeout}s:\n{log.read_text(errors='replace')[-3000:]}")
 
 
+PORT_ATTEMPTS = 3
+
+
 def start_seaweedfs(data_dir: Path) -> SeaweedS3:
-    """Start `weed mini` bound to 127.0.0.1 on free ports, data in `data_dir`; wait until S3 answers."""
+    """Start `weed mini` bound to 127.0.0.1 on free ports, data in `data_dir`; wait until S3 answers.
+
+    A port found free can be taken before weed binds it (by an outgoing connection of weed's own
+    or of another test process): then weed exits with "address already in use" and is started
+    again on other ports, in a fresh directory.
+    """
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        try:
+            return _start_on_free_ports(data_dir / f"attempt{attempt}" if attempt > 1 else data_dir)
+        except RuntimeError as exc:
+            if "address already in use" not in str(exc) or attempt == PORT_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _start_on_free_ports(data_dir: Path) -> SeaweedS3:
     ports = {name: free_port() for name in ("master", "volume", "filer", "s3", "admin")}
     grpc = {name: free_port() for name in ("master", "volume", "filer", "s3", "admin")}
     args = [
