@@ -183,14 +183,21 @@ class Coordinator:
         return requeued
 
     def _requeue_dead(self, worker: int) -> int:
+        """Every request the dead worker held goes back, even one whose manifest line it had flushed.
+
+        A line can be durable before its request is done: a sitemap's or list page's own line is
+        written while its links are still being queued. Requests recorded already are marked in
+        `{job}:recorded`, so whoever takes them follows their links again without a second line.
+        """
         recorded = self._recorded_by(worker)
         leases = self.redis.hgetall(self.lease_key(worker))
         pipe = self.redis.pipeline(transaction=True)
         requeued = 0
         for value in leases.values():
             score, data = value.split(b"|", 1)
-            if pickle.loads(data)["url"] in recorded:
-                continue  # its manifest line is durable: it was done, only the release was lost
+            url = pickle.loads(data)["url"]
+            if url in recorded:
+                pipe.sadd(self._key("recorded"), url)
             pipe.zadd(self.queue_key, {data: float(score)})
             requeued += 1
         pipe.delete(self.lease_key(worker))
@@ -201,6 +208,10 @@ class Coordinator:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("govcorpus/requeued", requeued)
         return requeued
+
+    def recorded_elsewhere(self, url: str) -> bool:
+        """Whether a dead worker had recorded `url` before its request came back to the frontier."""
+        return bool(self.redis.sismember(self._key("recorded"), url))
 
     def _recorded_by(self, worker: int) -> set[str]:
         if self.store is None:
@@ -392,6 +403,9 @@ class LeasedManifest(ManifestWriter):
     """A manifest whose flush also releases the leases of requests finished before it."""
 
     coordinator: Coordinator | None = None
+
+    def has_recorded(self, url: str) -> bool:
+        return super().has_recorded(url) or (self.coordinator is not None and self.coordinator.recorded_elsewhere(url))
 
     def flush(self) -> None:
         done = self.coordinator.finished() if self.coordinator is not None else []

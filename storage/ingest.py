@@ -156,7 +156,7 @@ class Ingestor:
                 corpus.rebuild_index()  # the killed run may have stored documents its index never saw
 
     def already_recorded(self, url: str) -> bool:
-        return self.manifest is not None and url in self.manifest.recorded
+        return self.manifest is not None and self.manifest.has_recorded(url)
 
     def ingest(
         self,

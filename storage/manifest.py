@@ -64,6 +64,10 @@ class ManifestWriter:
                     writer.recorded.add(line["url"])
         return writer
 
+    def has_recorded(self, url: str) -> bool:
+        """Whether `url` already has a line in this run (flushed or not)."""
+        return url in self.recorded
+
     def _part_key(self, number: int) -> str:
         return f"{MANIFEST_PREFIX}{self.run_id}/part-{number:06d}.jsonl"
 

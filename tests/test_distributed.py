@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -229,3 +230,41 @@ def test_redis_index_refuses_a_store_written_behind_its_back(redis_url: str, see
         local.add(seed_docs[1])
     with pytest.raises(RuntimeError, match="delete the Redis keys"):
         RedisDedupIndex(client, store, key=key)
+
+
+def test_a_dead_workers_recorded_list_page_still_goes_back(tmp_path: Path, redis_url: str) -> None:
+    """A sitemap's line can be durable while its links are still being queued: the request goes back anyway.
+
+    Whoever takes it again follows its links, and does not write a second line for it.
+    """
+    from scrapy import Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.distributed import Coordinator, LeasedManifest
+
+    job = "requeue-recorded"
+    client = redis.Redis.from_url(redis_url)
+    client.delete(*client.keys(f"govcorpus:job:{job}:*") or ["none"])
+    settings = {"GOVCORPUS_REDIS_URL": redis_url, "GOVCORPUS_JOB": job, "GOVCORPUS_REDIS_LEASE_TIMEOUT": 1}
+    store = open_store(str(tmp_path / "corpus"))
+    dead, alive = (Coordinator.of(get_crawler(settings_dict=settings)) for _ in range(2))
+    try:
+        sitemap, article = "http://127.0.0.2/sitemap.xml", "http://127.0.0.2/zwgk/a.html"
+        dead_manifest = LeasedManifest(store, dead.manifest_id)
+        dead_manifest.record(sitemap, "skipped", reason="sitemap")
+        dead_manifest.flush()  # durable, while the sitemap's links were still being queued
+        for url in (sitemap, article):
+            data = pickle.dumps({"url": url})
+            client.hset(dead.lease_key(), url, b"0|" + data)
+        dead.stop()  # its heartbeat ends: it is dead
+        alive.store = store
+        assert alive.reclaim() == 2
+        queued = {pickle.loads(data)["url"] for data in client.zrange(alive.queue_key, 0, -1)}
+        assert queued == {sitemap, article}
+        manifest = LeasedManifest(store, alive.manifest_id)
+        manifest.coordinator = alive
+        assert manifest.has_recorded(sitemap) and not manifest.has_recorded(article)
+    finally:
+        for coordinator in (dead, alive):
+            coordinator.stop()
+        client.delete(*client.keys(f"govcorpus:job:{job}:*") or ["none"])
