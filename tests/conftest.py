@@ -8,10 +8,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from seaweed import SeaweedS3, start_seaweedfs, stop_seaweedfs
+from support import SHARED
 
 pytest_plugins = ["redis_server"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not (SHARED / "gold").is_dir():
+        raise pytest.UsageError(f"{SHARED} is missing: the tests read seeds, gold and real-world pages from ../shared beside the checkout")
 
 
 @pytest.fixture(scope="session")

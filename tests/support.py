@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# The shared material (seeds, gold, real-world pages, fault cases) lies beside the checkout.
 SHARED = REPO.parent / "shared"
 FIXTURE_PAGES = REPO / "tests" / "fixtures" / "pages"
 DEMO_SITE = REPO / "govcorpus" / "demo_site"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from support import SHARED
 
-from cleaners.boilerplate import drop_leading_title, edge_chrome, edge_rules, strip_edge_boilerplate
+from cleaners.boilerplate import (
+    drop_leading_title,
+    edge_chrome,
+    edge_rules,
+    strip_edge_boilerplate,
+)
 from cleaners.steps import clean_text
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 BODY = "一、2023年工作回顾\n全年实现地区生产总值2846.03亿元，同比增长7.0%。\n各位代表，征程万里阔，奋斗正当时。"
 
 CHROME_LINES = [

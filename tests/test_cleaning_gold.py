@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from difflib import SequenceMatcher
-from pathlib import Path
 
 import pytest
+from support import SHARED
 
 from cleaners.steps import clean_text
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 GOLD_META = json.loads((SHARED / "gold" / "gold.json").read_text("utf-8"))
 SOURCE_TYPE = {"002": "pdf"}  # the others were scraped from HTML pages
 

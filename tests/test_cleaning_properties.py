@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import SHARED
 
 from cleaners.layout import CLOSING_PUNCTUATION, is_heading
 from cleaners.steps import STEPS_BY_SOURCE, clean_text
 
-GOLD_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "gold"
+GOLD_DIR = SHARED / "gold"
 GOLD_PARAGRAPHS = sorted(
     {line for path in sorted(GOLD_DIR.glob("*.txt")) for line in path.read_text("utf-8").splitlines()}
     - {""}

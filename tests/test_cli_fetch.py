@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import FAST, SHARED, free_port, run_cli
 
 from govcorpus.sitefixture import SiteServer, serve_site
 from storage.backends import open_store
 from storage.manifest import manifest_keys, read_manifest
-from support import FAST, SHARED, free_port, run_cli
 
 CONTRACT_FIELDS = {
     "id",

@@ -11,13 +11,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from internet import Internet, load_expected, start_internet
+from support import FAST, SHARED, run_cli
 
 from benchmarks.quality import char_scores
-from internet import Internet, load_expected, start_internet
 from storage.backends import open_store
 from storage.corpus import Corpus
 from storage.manifest import manifest_keys, read_manifest
-from support import FAST, SHARED, run_cli
 
 EXPECTED = load_expected()
 

@@ -10,12 +10,18 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import SHARED
 
 from storage.backends import open_store
-from storage.dedup import Candidate, Link, StoreDedupIndex, fingerprint, normalise, rank_for
+from storage.dedup import (
+    Candidate,
+    Link,
+    StoreDedupIndex,
+    fingerprint,
+    normalise,
+    rank_for,
+)
 from storage.dedup.fingerprint import sentences
-
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 class MemoryStore:

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import redis
 from internet import INTERNET_DIR, Internet, load_expected, start_internet
-from support import FAST
+from support import FAST, SHARED
 from test_dedup import MemoryStore, candidate, gold, reprint
 
 from storage.backends import open_store
@@ -33,7 +33,6 @@ from storage.manifest import manifest_keys, read_manifest
 from storage.runs import job_name
 
 EXPECTED = load_expected()
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 FAST_REDIS = ["-s", "GOVCORPUS_REDIS_IDLE_TIMEOUT=1", "-s", "GOVCORPUS_REDIS_LEASE_TIMEOUT=3"]
 JOB = job_name(["forum", "news", "portal"])
 
@@ -237,7 +236,6 @@ def test_a_dead_workers_recorded_list_page_still_goes_back(tmp_path: Path, redis
 
     Whoever takes it again follows its links, and does not write a second line for it.
     """
-    from scrapy import Request
     from scrapy.utils.test import get_crawler
 
     from crawler.distributed import Coordinator, LeasedManifest

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from support import SHARED
 
 from cleaners.document import Rejected
 from cleaners.encoding import (
@@ -21,7 +22,6 @@ from cleaners.encoding import (
     repair_mojibake,
 )
 
-SHARED = Path(__file__).parents[1] / ".." / "shared"
 GOLD_FILES = sorted((SHARED / "gold").glob("*.txt"))
 
 # Simplified -> traditional for the characters the gold reports use most (Big5 cannot encode

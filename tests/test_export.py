@@ -9,12 +9,12 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from support import SHARED, run_cli
 
 from cleaners.document import Document, document_id, sha256_hex
 from storage.backends import open_store
 from storage.corpus import Corpus
 from storage.export import COLUMNS, export_corpus
-from support import SHARED, run_cli
 
 
 def make_doc(url: str, gold: str, **metadata: object) -> Document:

@@ -5,16 +5,16 @@ from __future__ import annotations
 import html
 import io
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
+from support import SHARED
 
 from cleaners.document import Fetched, Rejected
 from cleaners.extract import extract_html, page_title, parse
 from cleaners.pipeline import build_document
 from cleaners.steps import clean_text
 
-GOLD = Path(__file__).resolve().parents[2] / "shared" / "gold"
+GOLD = SHARED / "gold"
 REPORT = (GOLD / "001.txt").read_text(encoding="utf-8").splitlines()
 
 

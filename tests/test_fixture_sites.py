@@ -13,12 +13,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from support import SHARED
 
 from govcorpus.sitefixture import SiteServer, serve_site
 
 PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
 DEMO = Path(__file__).resolve().parents[1] / "govcorpus" / "demo_site"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 INDEX = json.loads((PAGES / "index.json").read_text(encoding="utf-8"))
 FAMILIES = {"discuz", "gov_portal", "aggregator", "pdf", "docx", "mirror", "decoy"}
 

@@ -8,12 +8,12 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from support import DEMO_SITE, FAST, run_cli
 
 from govcorpus.sitefixture import serve_site
 from storage.backends import open_store
 from storage.corpus import Corpus
 from storage.manifest import manifest_keys, read_manifest
-from support import DEMO_SITE, FAST, run_cli
 
 
 def crawl(site_url: str, store: str, tmp_path: Path) -> dict[str, dict]:

@@ -12,8 +12,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
-from internet import HOST_ADDRESSES, INTERNET_DIR, Internet, load_expected, start_internet
+from internet import (
+    HOST_ADDRESSES,
+    INTERNET_DIR,
+    Internet,
+    load_expected,
+    start_internet,
+)
 from support import SHARED
 
 NAMESPACE_HOSTS = {"www.w3.org", "www.sitemaps.org"}  # XML namespaces and DOCTYPEs, never fetched

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from support import SHARED
 
 from cleaners.layout import (
     glue,
@@ -17,7 +16,7 @@ from cleaners.layout import (
 )
 from cleaners.steps import clean_text
 
-GOLD_002 = (Path(__file__).resolve().parents[1].parent / "shared" / "gold" / "002.txt").read_text(
+GOLD_002 = (SHARED / "gold" / "002.txt").read_text(
     "utf-8"
 ).rstrip("\n")
 

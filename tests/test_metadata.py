@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from support import SHARED
 
 from cleaners.metadata import infer_metadata
-from support import SHARED
 
 GOLD = json.loads((SHARED / "gold" / "gold.json").read_text(encoding="utf-8"))
 # What a page gives besides its text: the title it shows and its metadata table.

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
+from support import SHARED
 
 from cleaners.document import Fetched, Rejected
 from cleaners.pdf import extract_pdf
 from cleaners.pipeline import build_document
 from cleaners.steps import clean_text
 
-GOLD = (Path(__file__).resolve().parents[2] / "shared" / "gold" / "002.txt").read_text(encoding="utf-8").splitlines()
+GOLD = (SHARED / "gold" / "002.txt").read_text(encoding="utf-8").splitlines()
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 

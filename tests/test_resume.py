@@ -7,13 +7,13 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from support import DEMO_SITE, FAST, REPO, run_cli
 
 from govcorpus.sitefixture import SiteServer, serve_site
 from storage.backends import open_store
 from storage.corpus import Corpus
 from storage.manifest import manifest_keys, read_manifest
 from storage.runs import active_runs
-from support import DEMO_SITE, FAST, REPO, run_cli
 
 KILL_PIPELINE = ["-s", 'ITEM_PIPELINES={"killhook.KillingCorpusPipeline": 300}']
 

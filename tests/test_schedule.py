@@ -9,13 +9,14 @@ import sys
 import time
 from pathlib import Path
 
+from support import DEMO_SITE, FAST, run_cli
+
 from crawler.sources import Source
 from govcorpus.schedule import CrawlRunner, build_scheduler
 from govcorpus.sitefixture import serve_site
 from storage.backends import open_store
 from storage.manifest import manifest_keys
 from storage.runs import active_runs
-from support import DEMO_SITE, FAST, run_cli
 
 
 def write_config(tmp_path: Path, base_url: str) -> Path:

@@ -14,10 +14,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from support import DEMO_SITE, REPO, free_port
 
 from govcorpus.sitefixture import serve_site
 from storage.corpus import Corpus
-from support import DEMO_SITE, REPO, free_port
 
 BIN = Path(sys.executable).parent
 PROJECT_FILES = ("pyproject.toml", "setup.py", "README.md", "crawler", "cleaners", "storage", "govcorpus")

@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from crawler.links import Link, LinkRules, Role
-from crawler.sources import ConfigError, Source, load_sources, parse_sources, select_sources
+from crawler.sources import (
+    ConfigError,
+    Source,
+    load_sources,
+    parse_sources,
+    select_sources,
+)
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -11,13 +11,13 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from support import SHARED
 
 from cleaners.document import Fetched, document_id
 from storage.backends import LocalStore, S3Store, StoreError, open_store
 from storage.corpus import INDEX_KEY, Corpus, document_key
 from storage.ingest import Ingestor
 from storage.manifest import ManifestWriter, manifest_keys, read_manifest
-from support import SHARED
 
 
 def report_page(gold: str, title: str) -> bytes:
