@@ -540,6 +540,26 @@ def _decode(body: bytes, header: str | None, meta: str | None) -> Decoded:
     return _finish(_choose(body, header, meta), header, meta)
 
 
+def repair_extracted_text(text: str, source: str = "text") -> str:
+    """Text a reader produced, checked for mojibake the way decoded markup is; repaired or Rejected.
+
+    Decoding checks the bytes, but mojibake can arrive after them: numeric character references
+    of mis-decoded bytes (`&#190;&#173;` = GBK read as Latin-1), a PDF font's broken ToUnicode
+    map, a DOCX written from garbled text. Garbled text whose repair is verified (the repaired
+    text no longer looks garbled) is repaired; otherwise it is Rejected("mojibake"), never stored.
+    `source` names the text in the rejection (html, pdf, docx …).
+    """
+    score = mojibake_score(text)
+    if score > MOJIBAKE_THRESHOLD:
+        fixed = repair_mojibake(text)
+        if fixed is None:
+            raise Rejected("mojibake", f"the {source} text reads as mojibake (mojibake_score {score:.3f}), not repairable")
+        return fixed
+    if score > 0:
+        return _repair_runs(text, min_length=MIN_REPAIRABLE_RUN)
+    return text
+
+
 def decode_html(body: bytes, content_type: str | None) -> Decoded:
     """Decode an HTML page, honouring the header and <meta> charset only where they verify."""
     header = charset_from_content_type(content_type)

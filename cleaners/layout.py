@@ -1,7 +1,11 @@
-"""Layout repair (TEXT_SPEC rule 3), mostly for PDF-derived text.
+"""Layout repair (TEXT_SPEC rule 3): page furniture, hard wraps and page splits.
 
 Page furniture (page numbers, running headers) is dropped; paragraphs that a hard wrap or a
 page split cut in two are joined again; headings always keep their own line.
+
+Readers that know a line break from a paragraph break (an HTML <br> or a newline inside <pre>
+against a new <p>) write the former as SOFT_BREAK; `join_soft_wraps` decides, from evidence of
+a wrap width, whether those breaks are hard wraps to undo or lines to keep (a poem, an address).
 """
 
 from __future__ import annotations
@@ -46,6 +50,14 @@ RUNNING_HEADER_MIN_REPEATS = 3
 RUNNING_HEADER_MAX_CHARS = 40
 MIN_WRAP_WIDTH = 20
 FULL_LINE_SHARE = 0.85
+# U+2028 LINE SEPARATOR: a line break inside a paragraph, as opposed to "\n" between paragraphs.
+SOFT_BREAK = "\u2028"
+# Evidence of a wrap width among soft-broken lines (each one followed by a soft break): at least
+# this many of them, this share reaching the width, and this share of those cut inside a clause.
+MIN_WRAPPED_LINES = 4
+MIN_FULL_SHARE = 0.6
+MIN_CUT_SHARE = 0.5
+_ENDS_CLAUSE = re.compile(r"[。！？；：，、…!?;:,][”’」』）)》]*$")
 
 
 def is_heading(line: str) -> bool:
@@ -86,6 +98,69 @@ def _could_be_header(line: str) -> bool:
 
 def _header_key(line: str) -> str:
     return re.sub(r"\d+", "#", re.sub(r"\s+", "", line))
+
+
+def join_soft_wraps(text: str) -> str:
+    """Undo the hard wraps among SOFT_BREAK-separated lines, then make every soft break a line break.
+
+    Lines are joined only where the text shows a wrap width: at least MIN_WRAPPED_LINES lines
+    followed by a soft break, MIN_FULL_SHARE of them within FULL_LINE_SHARE of the width (the
+    80th percentile of their lengths, at least MIN_WRAP_WIDTH), and MIN_CUT_SHARE of those cut
+    inside a clause. Short lines (headings, list items, poems, addresses) show no such width.
+    With the evidence, a line reaching the width continues into the next unless the next is a
+    heading or a subtitle, or the line ends a sentence in a paragraph that also holds short lines
+    (in a paragraph whose every line but the last reaches the width, the soft breaks are all wraps).
+    """
+    if SOFT_BREAK not in text:
+        return text
+    paragraphs = [[piece.strip() for piece in paragraph.split(SOFT_BREAK)] for paragraph in text.split("\n")]
+    width = _wrap_width([piece for pieces in paragraphs for piece in pieces[:-1] if piece])
+    if width is None:
+        return text.replace(SOFT_BREAK, "\n")
+    return "\n".join("\n".join(_join_wrapped(pieces, width)) for pieces in paragraphs)
+
+
+def _wrap_width(lines: list[str]) -> int | None:
+    """The width that most `lines` (each followed by a soft break) were cut at, or None without evidence."""
+    if len(lines) < MIN_WRAPPED_LINES:
+        return None
+    lengths = sorted(_visible_len(line) for line in lines)
+    width = lengths[int(0.8 * (len(lengths) - 1))]
+    if width < MIN_WRAP_WIDTH:
+        return None
+    full = [line for line in lines if width * FULL_LINE_SHARE <= _visible_len(line) <= width / FULL_LINE_SHARE]
+    cut = [line for line in full if not _ENDS_CLAUSE.search(line)]
+    if len(full) < MIN_FULL_SHARE * len(lines) or len(cut) < MIN_CUT_SHARE * len(full):
+        return None
+    return width
+
+
+def _join_wrapped(pieces: list[str], width: int) -> list[str]:
+    """The lines of one paragraph's soft-broken pieces, hard wraps joined."""
+    reaches = [_visible_len(piece) >= width * FULL_LINE_SHARE for piece in pieces]
+    one_paragraph = all(reaches[:-1])
+    lines: list[str] = []
+    for index, piece in enumerate(pieces):
+        if not piece:
+            continue
+        previous = pieces[index - 1] if index else ""
+        continues = (
+            index > 0
+            and previous
+            and reaches[index - 1]
+            and not is_heading(piece)
+            and not piece.startswith("——")
+            and (one_paragraph or not ends_paragraph(previous))
+        )
+        if continues and lines:
+            lines[-1] = glue(lines[-1], piece)
+        else:
+            lines.append(piece)
+    return lines
+
+
+def _visible_len(line: str) -> int:
+    return len("".join(line.split()))
 
 
 def join_punctuation_led_lines(text: str) -> str:

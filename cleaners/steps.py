@@ -13,6 +13,7 @@ from typing import Final
 from cleaners.boilerplate import drop_leading_title, strip_edge_boilerplate
 from cleaners.layout import (
     join_broken_paragraphs,
+    join_soft_wraps,
     join_punctuation_led_lines,
     join_split_subtitles,
     remove_page_numbers,
@@ -37,7 +38,9 @@ def TITLE_SLOT(text: str) -> str:  # noqa: N802 - a marker, named like the const
     return text
 
 
+# Soft breaks (<br> inside a paragraph) are wraps to undo or lines to keep: decided first, on raw lines.
 CHARACTERS: Final[tuple[Step, ...]] = (
+    join_soft_wraps,
     unify_line_breaks,
     remove_invisible_characters,
     to_nfc,
