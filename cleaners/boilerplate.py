@@ -171,12 +171,15 @@ def drop_leading_title(text: str, title: str | None) -> str:
         return text
     lines = text.split("\n")
     title_end = None
-    for index, line in enumerate(lines[:TITLE_SEARCH_LINES]):
+    index = 0
+    while index < min(len(lines), TITLE_SEARCH_LINES):
         end = _title_run_end(lines, index, title)
         if end is not None:
-            title_end = end
-        elif _SENTENCE_END.search(line):
+            title_end = index = end
+        elif _SENTENCE_END.search(lines[index]):
             break
+        else:
+            index += 1
     return text if title_end is None else "\n".join(lines[title_end:])
 
 
@@ -187,6 +190,6 @@ def _title_run_end(lines: list[str], start: int, title: str) -> int | None:
         joined, glued = joined + lines[index], glue(glued, lines[index]) if glued else lines[index]
         if title in (joined, glued):
             return index + 1
-        if not (title.startswith(joined) or title.startswith(glued)):
+        if not title.startswith((joined, glued)):
             return None
     return None

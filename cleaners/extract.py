@@ -31,7 +31,15 @@ import trafilatura
 from lxml import etree
 from trafilatura.settings import use_config
 
-from cleaners.htmltree import child_elements, is_element, parse, remove_keeping_tail, squashed_text, text_of
+from cleaners.encoding import repair_reference_mojibake
+from cleaners.htmltree import (
+    child_elements,
+    is_element,
+    parse,
+    remove_keeping_tail,
+    squashed_text,
+    text_of,
+)
 from cleaners.layout import SOFT_BREAK
 from cleaners.spam import host_of, is_spam_block, is_spam_link, is_spam_text
 
@@ -197,9 +205,15 @@ def attempt(stage: str, fallbacks: list[str], run: Callable[[], T], fallback: T)
     """`run()`, or `fallback` when it raises; the failure is logged and recorded in `fallbacks`."""
     try:
         return run()
-    except Exception as exc:  # the safety net: one stage's bug must not cost the page
+    except Exception as exc:  # noqa: BLE001 - the safety net: one stage's bug must not cost the page
         record_fallback(fallbacks, stage, exc)
         return fallback
+
+
+def fallback_stages(metadata: dict[str, Any]) -> list[str]:
+    """The extraction stages that fell back on a document, from its `metadata["extraction_fallback"]`."""
+    entries = str(metadata.get(FALLBACK_KEY) or "").split(";")
+    return [stage for stage in (entry.split(":", 1)[0].strip() for entry in entries) if stage]
 
 
 def record_fallback(fallbacks: list[str], stage: str, exc: BaseException | None) -> None:
@@ -354,7 +368,8 @@ def find_title(tree: etree._Element, family: str, metadata: dict[str, str]) -> s
     candidates = title_candidates(tree, family, metadata)
     tags = [t for t in (from_tag, raw_tag) if t]
     confirmed = [c for c in candidates + title_hints(tree) if any(same_title(c, t) for t in tags)]
-    return (confirmed or candidates or [from_tag])[0]
+    best = confirmed or candidates
+    return best[0] if best else from_tag
 
 
 # ---------------------------------------------------------------- tree to text
@@ -400,15 +415,18 @@ def block_lines(node: etree._Element) -> list[str]:
 
 
 def _paragraphs(line: str) -> list[str]:
-    """One serialised line as paragraphs: its soft-broken pieces stripped, split at empty pieces."""
+    """One serialised line as paragraphs: soft-broken pieces, split at empty pieces.
+
+    A piece keeps its leading whitespace (paragraph indentation tells paragraphs from wraps);
+    the line as a whole is stripped.
+    """
     paragraphs: list[list[str]] = [[]]
     for piece in line.split(SOFT_BREAK):
-        piece = piece.strip()
-        if piece:
-            paragraphs[-1].append(piece)
+        if piece.strip():
+            paragraphs[-1].append(piece.rstrip())
         elif paragraphs[-1]:
             paragraphs.append([])
-    return [SOFT_BREAK.join(pieces) for pieces in paragraphs if pieces]
+    return [SOFT_BREAK.join(pieces).strip() for pieces in paragraphs if pieces]
 
 
 def prune(node: etree._Element, family: str, site: str | None = None, drop_quotes: bool = False) -> None:
@@ -549,9 +567,10 @@ def quotes_another_post(quote: etree._Element) -> bool:
     """Whether a quote block quotes another post (it links to it, or opens with its attribution)."""
     if elements_of(quote, rules()["discuz"]["quoted_post_xpath"]):
         return True
-    lines = block_lines(quote)
-    opening = lines[0].split(SOFT_BREAK)[0] if lines else ""
-    return any(p.match(opening) for p in discuz_patterns("quoted_post_patterns"))
+    pieces = [piece for line in block_lines(quote)[:2] for piece in line.split(SOFT_BREAK)]
+    if pieces and any(p.match(pieces[0]) for p in discuz_patterns("quote_labels")):
+        pieces = pieces[1:]
+    return bool(pieces) and any(p.match(pieces[0]) for p in discuz_patterns("quoted_post_patterns"))
 
 
 def drop_quotes_of_other_posts(message: etree._Element) -> None:
@@ -621,9 +640,8 @@ def extract_with_trafilatura(tree: etree._Element, family: str, site: str | None
         with_metadata=False,
         config=trafilatura_config(),
     )
-    if result is None or getattr(result, "body", None) is None:
-        return []
-    return body_lines(result.body, family)
+    body = getattr(result, "body", None)
+    return body_lines(body, family) if body is not None else []
 
 
 def extract_container(tree: etree._Element, family: str, site: str | None = None) -> list[str]:
@@ -686,7 +704,8 @@ def extract_body(
 def fresh_tree(html: str, fallbacks: list[str]) -> etree._Element:
     """The page parsed again, its metadata table taken out: a failed extractor may have pruned the first."""
     tree = parse(html)
-    _, blocks = attempt("metadata", fallbacks, lambda: read_metadata(tree), ({}, []))
+    none: tuple[dict[str, str], list[etree._Element]] = ({}, [])
+    _, blocks = attempt("metadata", fallbacks, lambda: read_metadata(tree), none)
     for block in blocks:
         drop(block)
     return tree
@@ -696,18 +715,20 @@ def extract_html(html: str, starter: str | None = None, url: str | None = None) 
     """Title, body lines, family and metadata of one decoded HTML page. Never raises.
 
     `starter` is the forum author whose posts make the document, on a thread's later pages;
-    `url` is where the page was found (links to other hosts are a spam signal).
+    `url` is where the page was found (links to other hosts are a spam signal). Character
+    references that spell mis-decoded bytes are repaired first (encoding.repair_reference_mojibake).
     """
     fallbacks: list[str] = []
     site = host_of(url)
+    html = repair_reference_mojibake(html)
     tree = parse(html)
     family = attempt("family", fallbacks, lambda: detect_family(html, tree), "generic")
     entries, share = attempt("link_stats", fallbacks, lambda: link_entries(tree), (0, 0.0))
     login = attempt("login_stats", fallbacks, lambda: login_share(tree), 0.0)
-    metadata: dict[str, str] = {}
-    blocks: list[etree._Element] = []
+    none: tuple[dict[str, str], list[etree._Element]] = ({}, [])
+    metadata, blocks = none
     if family != "discuz":
-        metadata, blocks = attempt("metadata", fallbacks, lambda: read_metadata(tree), ({}, []))
+        metadata, blocks = attempt("metadata", fallbacks, lambda: read_metadata(tree), none)
     title = attempt("title", fallbacks, lambda: find_title(tree, family, metadata), None)
     for block in blocks:
         drop(block)

@@ -21,15 +21,26 @@ from lxml import etree
 
 # Below libxml2's default limit of 256, which trafilatura's own parse still applies.
 MAX_TREE_DEPTH = 180
-_XML_DECLARATION = re.compile(r"^[\s\ufeff]*<\?xml[^>]*>", re.I)
-_DOCUMENT_END_TAGS = re.compile(r"</(?:html|body)\s*>", re.I)
+_XML_DECLARATION = re.compile(r"^[\s\ufeff]*<\?xml[^>]*>", re.IGNORECASE)
+_DOCUMENT_END_TAGS = re.compile(r"</(?:html|body)\s*>", re.IGNORECASE)
 # Void elements never take content, so they never deepen the tree.
-_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+_VOID = frozenset(
+    [
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+        "track", "wbr",
+    ]
+)
 # A start tag of one of these closes an open element of the same name (<p>…<p>, <li>…<li>).
-_SELF_CLOSING_SIBLINGS = frozenset("p li dt dd tr td th option".split())
+_SELF_CLOSING_SIBLINGS = frozenset(["p", "li", "dt", "dd", "tr", "td", "th", "option"])
+# Elements HTML never nests in themselves: kept at any depth.
+_ANY_DEPTH = frozenset(["p", "h1", "h2", "h3", "h4", "h5", "h6"])
 _BLOCKS = frozenset(
-    "p div li ul ol dl dt dd h1 h2 h3 h4 h5 h6 table tbody thead tfoot tr blockquote section article "
-    "header footer aside main center pre address figure figcaption form fieldset legend".split()
+    [
+        "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "table",
+        "tbody", "thead", "tfoot", "tr", "blockquote", "section", "article", "header", "footer",
+        "aside", "main", "center", "pre", "address", "figure", "figcaption", "form", "fieldset",
+        "legend",
+    ]
 )
 _SPACE = re.compile(r"[ \t\r\n\f\v]+")
 
@@ -68,26 +79,42 @@ def tree_depth(tree: etree._Element) -> int:
 
 
 class _Flattener(Tokenizer):
-    """Re-emits markup with every element below `limit` levels unwrapped (its text kept)."""
+    """Re-emits markup with the tags of elements below `limit` levels removed (their text kept).
+
+    Paragraphs and headings keep their tags at any depth (HTML cannot nest them, so they add one
+    level at most); a removed block element's edge becomes one <br> before the next text.
+    """
 
     def __init__(self, limit: int) -> None:
         super().__init__(convert_charrefs=False)
         self.limit = limit
         self.out: list[str] = []
         self.open: list[tuple[str, bool]] = []  # (tag, emitted)
+        self.depth = 0  # emitted elements open
+        self.pending_break = False
+
+    def emit(self, markup: str) -> None:
+        if self.pending_break:
+            self.out.append("<br>")
+            self.pending_break = False
+        self.out.append(markup)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _VOID:
-            self.out.append(self.get_starttag_text() or "")
+            self.emit(self.get_starttag_text() or "")
             return
         if tag in _SELF_CLOSING_SIBLINGS and self.open and self.open[-1][0] == tag:
             self._close_to(len(self.open) - 1)
-        kept = sum(emitted for _, emitted in self.open) < self.limit
-        self.out.append((self.get_starttag_text() or "") if kept else ("<br>" if tag in _BLOCKS else ""))
+        kept = self.depth < self.limit or tag in _ANY_DEPTH
+        if kept:
+            self.emit(self.get_starttag_text() or "")
+            self.depth += 1
+        elif tag in _BLOCKS:
+            self.pending_break = True
         self.open.append((tag, kept))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.out.append(self.get_starttag_text() or "")
+        self.emit(self.get_starttag_text() or "")
 
     def handle_endtag(self, tag: str) -> None:
         for index in range(len(self.open) - 1, -1, -1):
@@ -98,16 +125,24 @@ class _Flattener(Tokenizer):
     def _close_to(self, index: int) -> None:
         while len(self.open) > index:
             tag, emitted = self.open.pop()
-            self.out.append(f"</{tag}>" if emitted else ("<br>" if tag in _BLOCKS else ""))
+            if emitted:
+                self.pending_break = False
+                self.out.append(f"</{tag}>")
+                self.depth -= 1
+            elif tag in _BLOCKS:
+                self.pending_break = True
 
     def handle_data(self, data: str) -> None:
-        self.out.append(data)
+        if data.strip():
+            self.emit(data)
+        else:
+            self.out.append(data)
 
     def handle_entityref(self, name: str) -> None:
-        self.out.append(f"&{name};")
+        self.emit(f"&{name};")
 
     def handle_charref(self, name: str) -> None:
-        self.out.append(f"&#{name};")
+        self.emit(f"&#{name};")
 
     def handle_decl(self, decl: str) -> None:
         self.out.append(f"<!{decl}>")
@@ -116,7 +151,8 @@ class _Flattener(Tokenizer):
 def flatten_deep_nesting(markup: str, limit: int) -> str:
     """`markup` with the tags of elements nested deeper than `limit` removed and their text kept.
 
-    A removed block element leaves a <br>, so its text still starts a line of its own.
+    A removed block element leaves a <br>, so its text still starts a line of its own; <p> and
+    headings keep their tags at any depth.
     """
     flattener = _Flattener(limit)
     flattener.feed(markup)

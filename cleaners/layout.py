@@ -11,6 +11,7 @@ a wrap width, whether those breaks are hard wraps to undo or lines to keep (a po
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 
 from cleaners.normalize import is_cjk
@@ -52,12 +53,15 @@ MIN_WRAP_WIDTH = 20
 FULL_LINE_SHARE = 0.85
 # U+2028 LINE SEPARATOR: a line break inside a paragraph, as opposed to "\n" between paragraphs.
 SOFT_BREAK = "\u2028"
-# Evidence of a wrap width among soft-broken lines (each one followed by a soft break): at least
-# this many of them, this share reaching the width, and this share of those cut inside a clause.
-MIN_WRAPPED_LINES = 4
+# Evidence of a wrap width among soft-broken lines (each one followed by a soft break), measured
+# in display columns (a CJK character is two): at least MIN_WRAPPED_LINES of them, MIN_FULL_SHARE
+# within WRAP_TOLERANCE of the width, and MIN_CUT_SHARE of those cut inside a word (ending on a
+# letter, digit or ideograph, not on punctuation).
+MIN_WRAPPED_LINES = 5
+MIN_WRAP_COLUMNS = 24
+WRAP_TOLERANCE = 0.1
 MIN_FULL_SHARE = 0.6
 MIN_CUT_SHARE = 0.5
-_ENDS_CLAUSE = re.compile(r"[。！？；：，、…!?;:,][”’」』）)》]*$")
 
 
 def is_heading(line: str) -> bool:
@@ -104,63 +108,81 @@ def join_soft_wraps(text: str) -> str:
     """Undo the hard wraps among SOFT_BREAK-separated lines, then make every soft break a line break.
 
     Lines are joined only where the text shows a wrap width: at least MIN_WRAPPED_LINES lines
-    followed by a soft break, MIN_FULL_SHARE of them within FULL_LINE_SHARE of the width (the
-    80th percentile of their lengths, at least MIN_WRAP_WIDTH), and MIN_CUT_SHARE of those cut
-    inside a clause. Short lines (headings, list items, poems, addresses) show no such width.
+    followed by a soft break, MIN_FULL_SHARE of them within WRAP_TOLERANCE of the width (the
+    80th percentile of their display widths, at least MIN_WRAP_COLUMNS), and MIN_CUT_SHARE of
+    those cut inside a word. Headings, list items, poems and addresses show no such width.
     With the evidence, a line reaching the width continues into the next unless the next is a
-    heading or a subtitle, or the line ends a sentence in a paragraph that also holds short lines
-    (in a paragraph whose every line but the last reaches the width, the soft breaks are all wraps).
+    heading or a subtitle, or starts a paragraph: by its indentation where the text indents
+    paragraphs (U+3000 or two spaces), else when the line ends a sentence in a paragraph that
+    also holds short lines (where every line but the last reaches the width, all are wraps).
     """
     if SOFT_BREAK not in text:
         return text
-    paragraphs = [[piece.strip() for piece in paragraph.split(SOFT_BREAK)] for paragraph in text.split("\n")]
-    width = _wrap_width([piece for pieces in paragraphs for piece in pieces[:-1] if piece])
+    paragraphs = [paragraph.split(SOFT_BREAK) for paragraph in text.split("\n")]
+    width = wrap_width([piece.strip() for pieces in paragraphs for piece in pieces[:-1] if piece.strip()])
     if width is None:
         return text.replace(SOFT_BREAK, "\n")
-    return "\n".join("\n".join(_join_wrapped(pieces, width)) for pieces in paragraphs)
+    indents = sum(_indented(piece) for pieces in paragraphs for piece in pieces[1:]) >= 2
+    return "\n".join("\n".join(_join_wrapped(pieces, width, indents)) for pieces in paragraphs)
 
 
-def _wrap_width(lines: list[str]) -> int | None:
-    """The width that most `lines` (each followed by a soft break) were cut at, or None without evidence."""
+def _indented(piece: str) -> bool:
+    indent = piece[: len(piece) - len(piece.lstrip())]
+    return "\u3000" in indent or len(indent) >= 2
+
+
+def wrap_width(lines: list[str]) -> int | None:
+    """The display width most `lines` (each followed by a soft break) were cut at; None without evidence."""
     if len(lines) < MIN_WRAPPED_LINES:
         return None
-    lengths = sorted(_visible_len(line) for line in lines)
-    width = lengths[int(0.8 * (len(lengths) - 1))]
-    if width < MIN_WRAP_WIDTH:
+    widths = sorted(display_width(line) for line in lines)
+    width = widths[int(0.8 * (len(widths) - 1))]
+    if width < MIN_WRAP_COLUMNS:
         return None
-    full = [line for line in lines if width * FULL_LINE_SHARE <= _visible_len(line) <= width / FULL_LINE_SHARE]
-    cut = [line for line in full if not _ENDS_CLAUSE.search(line)]
+    full = [line for line in lines if _reaches(line, width) and display_width(line) <= width * (1 + WRAP_TOLERANCE)]
+    cut = [line for line in full if line[-1].isalnum()]
     if len(full) < MIN_FULL_SHARE * len(lines) or len(cut) < MIN_CUT_SHARE * len(full):
         return None
     return width
 
 
-def _join_wrapped(pieces: list[str], width: int) -> list[str]:
+def _reaches(line: str, width: int) -> bool:
+    return display_width(line) >= width * (1 - WRAP_TOLERANCE)
+
+
+def display_width(line: str) -> int:
+    """Columns the line takes in a fixed-width layout: two for wide and ambiguous (CJK) characters, spaces not counted."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line if not ch.isspace())
+
+
+def _join_wrapped(raw: list[str], width: int, indents: bool) -> list[str]:
     """The lines of one paragraph's soft-broken pieces, hard wraps joined."""
-    reaches = [_visible_len(piece) >= width * FULL_LINE_SHARE for piece in pieces]
+    pieces = [piece.strip() for piece in raw]
+    reaches = [_reaches(piece, width) for piece in pieces]
     one_paragraph = all(reaches[:-1])
     lines: list[str] = []
     for index, piece in enumerate(pieces):
         if not piece:
             continue
         previous = pieces[index - 1] if index else ""
+        if indents:
+            new_paragraph = _indented(raw[index])
+        else:
+            new_paragraph = not one_paragraph and ends_paragraph(previous)
         continues = (
-            index > 0
-            and previous
+            bool(previous)
             and reaches[index - 1]
             and not is_heading(piece)
             and not piece.startswith("——")
-            and (one_paragraph or not ends_paragraph(previous))
+            and not new_paragraph
         )
         if continues and lines:
-            lines[-1] = glue(lines[-1], piece)
+            # A wrap in CJK text cuts between characters, inside an ASCII word (A|I+监管) too.
+            cjk_text = any(is_cjk(ch) for ch in previous)
+            lines[-1] = lines[-1] + piece if cjk_text else glue(lines[-1], piece)
         else:
             lines.append(piece)
     return lines
-
-
-def _visible_len(line: str) -> int:
-    return len("".join(line.split()))
 
 
 def join_punctuation_led_lines(text: str) -> str:

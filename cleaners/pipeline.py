@@ -26,8 +26,8 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any, Final
 
-from cleaners.document import Document, Fetched, Rejected, document_id, sha256_hex
 from cleaners.boilerplate import split_attribution
+from cleaners.document import Document, Fetched, Rejected, document_id, sha256_hex
 from cleaners.docx import extract_docx
 from cleaners.encoding import decode_html, repair_extracted_text
 from cleaners.extract import extract_html

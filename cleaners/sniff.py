@@ -21,14 +21,17 @@ BINARY_SCAN_BYTES = 512
 MIN_SOUP_TAGS = 3
 # WHATWG's list, then tags that pages served as fragments or tag soup begin with.
 HTML_TAGS = frozenset(
-    "html head script iframe h1 div font table a style title b body br p "
-    "meta link base center span img ul ol li section article header nav main noscript form "
-    "h2 h3 h4 h5 h6 hr pre strong em tr td".split()
+    [
+        "html", "head", "script", "iframe", "h1", "div", "font", "table", "a", "style", "title", "b",
+        "body", "br", "p", "meta", "link", "base", "center", "span", "img", "ul", "ol", "li",
+        "section", "article", "header", "nav", "main", "noscript", "form", "h2", "h3", "h4", "h5",
+        "h6", "hr", "pre", "strong", "em", "tr", "td",
+    ]
 )
 _WHITESPACE = b"\t\n\x0c\r "
 _TAG = re.compile(rb"<([a-zA-Z][a-zA-Z0-9]*)[\s/>]")
 _FIRST_TAG = re.compile(rb"<([a-zA-Z][a-zA-Z0-9:_.-]*)")
-_DOCTYPE_HTML = re.compile(rb"<!doctype\s+html", re.I)
+_DOCTYPE_HTML = re.compile(rb"<!doctype\s+html", re.IGNORECASE)
 # WHATWG's binary data bytes: controls other than TAB, LF, FF, CR and ESC.
 _BINARY = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
 
@@ -70,21 +73,23 @@ def _as_utf8(head: bytes) -> bytes:
 def _skip_prolog(head: bytes) -> int | None:
     """Where the first tag or text after whitespace, comments, XML declarations and doctypes begins.
 
-    None when the prolog already shows HTML: an HTML doctype, or a comment too long to see past
-    that is not inside an XML document (WHATWG's `<!--` row).
+    None when the prolog already shows HTML: an HTML doctype, or comments (too long to see past,
+    or all there is) that are not inside an XML document (WHATWG's `<!--` row).
     """
     position = 0
-    xml = False
+    xml = comment = False
     while True:
         while position < len(head) and head[position] in _WHITESPACE:
             position += 1
+        if position >= len(head) and comment and not xml:  # nothing but comments: WHATWG's `<!--` row
+            return None
         if _DOCTYPE_HTML.match(head, position):
             return None
         if head.startswith(b"<!--", position):
             end = head.find(b"-->", position + 4)
             if end < 0:
                 return position if xml else None
-            position = end + 3
+            position, comment = end + 3, True
             continue
         if head.startswith((b"<?", b"<!"), position):  # XML declaration, processing instruction, doctype
             xml = xml or head.startswith(b"<?xml", position)

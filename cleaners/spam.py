@@ -50,7 +50,7 @@ def spam_words(path: Traversable = RULES_PATH) -> SpamWords:
 
 
 def _any_of(words: list[str]) -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)), re.I)
+    return re.compile("|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)), re.IGNORECASE)
 
 
 def has_vocabulary(text: str) -> bool:
@@ -81,8 +81,9 @@ def host_of(url: str | None) -> str | None:
 
 def is_offsite(href: str, site: str | None) -> bool:
     """Whether a link leaves the site: an absolute address on another host (any host when `site` is unknown)."""
-    target = host_of(urljoin(f"http://{site}/", href) if site else href)
-    return target is not None and target != site
+    home = site.lower().removeprefix("www.") if site else None
+    target = host_of(urljoin(f"http://{home}/", href) if home else href)
+    return target is not None and target != home
 
 
 def is_spam_link(link: etree._Element, site: str | None) -> bool:
