@@ -26,7 +26,9 @@ _LINE_BREAKS = re.compile(r"\r\n|[\r\f\v\x1c\x1d\x1e\x85\u2028\u2029]")
 # Control characters other than \n and \t, and invisible marks that only break matching.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2060\ufeff]")
 _FULLWIDTH_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ]")
-_INLINE_SPACE = re.compile(r"[^\S\n]+")
+_INLINE_SPACE = re.compile(r"[^\S\n\t]+")
+# A TAB is the cell separator of a table row: the spaces around it go, the TAB stays.
+_SPACE_AROUND_TAB = re.compile(r"[^\S\n\t]*\t[^\S\n\t]*")
 _SPACE_NEXT_TO_CJK = re.compile(rf"(?<=[{CJK}]) +| +(?=[{CJK}])")
 _IS_CJK = re.compile(rf"[{CJK}]")
 
@@ -56,8 +58,13 @@ def halfwidth_ascii_alnum(text: str) -> str:
 
 
 def tidy_line_whitespace(text: str) -> str:
-    """Strip every line (U+3000 included), collapse inner runs of whitespace to one space."""
-    return "\n".join(_INLINE_SPACE.sub(" ", line).strip() for line in text.split("\n"))
+    """Strip every line (U+3000 included), collapse inner runs of whitespace to one space.
+
+    A TAB inside a line separates two cells of a table row (one row per line, as readers of
+    tables emit it): it survives, without the spaces around it, one TAB per cell boundary.
+    """
+    lines = (_INLINE_SPACE.sub(" ", _SPACE_AROUND_TAB.sub("\t", line)).strip() for line in text.split("\n"))
+    return "\n".join(lines)
 
 
 def remove_space_next_to_cjk(text: str) -> str:
