@@ -58,6 +58,7 @@ FULL_LINE_SLACK_EMS = 1.5
 FLUSH_SLACK_EMS = 0.5
 BODY_INDENT_EMS = 4.0
 PARAGRAPH_GAP_PITCHES = 1.6
+SAME_SIZE_EMS = 0.1
 TITLE_LINES_SCANNED = 12
 # The 发文机关标志 of a red-header 公文 (GB/T 9704-2012 7.2.3): the issuer's name followed by 文件.
 ISSUER_MARK_RE = re.compile(r"^(?P<issuer>\S{2,30}?)文件$")
@@ -314,6 +315,8 @@ def continues(previous: Line, line: Line, layout: Layout) -> bool:
     """`line` is a hard-wrapped continuation of `previous` (also across a page break)."""
     if previous.is_row or line.is_row or is_heading(line.text):
         return False
+    if abs(previous.size - line.size) > SAME_SIZE_EMS * layout.em:
+        return False  # a title over the salutation, a note under a paragraph
     flush = abs(line.x0 - layout.left) <= FLUSH_SLACK_EMS * layout.em
     ran_to_margin = previous.x1 >= layout.right - FULL_LINE_SLACK_EMS * layout.em
     body = abs(previous.x0 - layout.left) <= BODY_INDENT_EMS * layout.em

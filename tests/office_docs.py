@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 import docx
@@ -42,7 +43,11 @@ TABLE = [
 NESTED = ["甲", "乙"]
 BETWEEN = "注：增长速度按可比价格计算。"
 LAYOUT_TEXT = "版式表格里的这一段是正文，不是表格的一行。"
-CLOSING = "2025年，示范区将继续深化改革，扩大开放，推动高质量发展取得新成效。"
+CLOSING = (
+    "2025年，示范区将继续深化改革，扩大开放，推动高质量发展取得新成效。坚持把发展经济的着力点放在实体经济上，"
+    "加快建设现代化产业体系，持续优化营商环境，用心用情办好民生实事，全力以赴稳就业、促消费、扩投资、防风险，"
+    "切实保障和改善民生，不断增强人民群众的获得感、幸福感、安全感。"
+)
 
 
 def run(text: str, extra: str = "") -> str:
@@ -123,3 +128,113 @@ def build() -> None:
 
 if __name__ == "__main__":
     build()
+
+
+# ---------------------------------------------------------------- OFD (GB/T 33190)
+
+OFD_NS = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+OFD_ISSUER = "示范区人民政府"
+OFD_NUMBER = "示政发〔2024〕12号"
+OFD_TITLE = "关于印发示范区2024年工作要点的通知"
+OFD_ADDRESSEE = "各街道办事处，区政府各委、办、局："
+OFD_PARAGRAPHS = [
+    "现将《示范区2024年工作要点》印发给你们，请结合实际认真贯彻落实。各单位要把工作要点确定的目标任务细化分解到具体项目，明确责任人和完成时限，确保各项工作按期推进、取得实效。",
+    "2024年是实现“十四五”规划目标任务的关键一年。全区上下要坚持稳中求进工作总基调，完整准确全面贯彻新发展理念，着力推动高质量发展，扎实做好稳增长、促改革、调结构、惠民生、防风险各项工作，以优异成绩迎接新中国成立75周年。",
+    "各单位要在每季度末向区政府办公室报送工作进展情况，年底前报送全年工作总结。",
+]
+OFD_TABLE = [["项目", "目标", "责任单位"], ["地区生产总值增长", "6%", "区发展改革委"], ["新增就业", "1.2万人", "区人力社保局"]]
+OFD_DATE = "2024年2月2日"
+LINE_CHARS, SIZE, LEFT, PITCH = 28, 5.5, 28.0, 10.0
+
+
+def ofd_text(unit: int, x: float, y: float, text: str, size: float = SIZE, ctm: str | None = None) -> str:
+    """A TextObject whose TextCode starts at (x, baseline y) with square characters."""
+    scale = 0.5 if ctm else 1.0
+    advance = size / scale
+    box = f"{x} {y - size} {len(text) * size + 1} {size * 1.3}"
+    deltas = f"g {len(text) - 1} {advance}" if len(text) > 1 else ""
+    ctm_attr = f' CTM="{ctm}"' if ctm else ""
+    return (
+        f'<ofd:TextObject ID="{unit}" Boundary="{box}" Font="1" Size="{size / scale}"{ctm_attr}>'
+        f'<ofd:TextCode X="0" Y="{size / scale}" DeltaX="{deltas}">{text}</ofd:TextCode></ofd:TextObject>'
+    )
+
+
+def wrapped(text: str, first_indent: int = 2) -> list[tuple[float, str]]:
+    """A paragraph hard-wrapped as a typesetter would: (x, line) pairs, the first line indented."""
+    lines, rest, width = [], text, LINE_CHARS - first_indent
+    x = LEFT + first_indent * SIZE
+    while rest:
+        lines.append((x, rest[:width]))
+        rest, width, x = rest[width:], LINE_CHARS, LEFT
+    return lines
+
+
+def make_ofd() -> bytes:
+    """A two-page red-header 公文 as OFD: 发文机关标志, 发文字号, title, hard-wrapped paragraphs
+    (one running on across the page break), a table, page numbers from a page template."""
+    pages: list[list[str]] = [[], []]
+    unit = 100
+    y = 40.0
+
+    def put(page: int, x: float, text: str, size: float = SIZE, ctm: str | None = None) -> None:
+        nonlocal unit
+        unit += 1
+        pages[page].append(ofd_text(unit, x, y, text, size, ctm))
+
+    put(0, 40.0, OFD_ISSUER + "文件", size=14.0)
+    y += 20
+    put(0, 80.0, OFD_NUMBER)
+    y += 20
+    put(0, 50.0, OFD_TITLE, size=6.6, ctm="0.5 0 0 0.5 0 0")
+    y += 16
+    put(0, LEFT, OFD_ADDRESSEE)
+    page = 0
+    for paragraph in OFD_PARAGRAPHS:
+        for x, line in wrapped(paragraph):
+            y += PITCH
+            if y > 150:  # the second paragraph runs on onto page 2
+                page, y = 1, 40.0
+            put(page, x, line)
+    y += PITCH * 2
+    for row in OFD_TABLE:
+        for column, cell in enumerate(row):
+            put(page, LEFT + column * 55.0, cell)
+        y += PITCH
+    y += PITCH
+    put(page, 120.0, OFD_DATE)
+    number_template = (
+        '<ofd:Page {ns}><ofd:Content><ofd:Layer ID="{id}">'
+        '<ofd:TextObject ID="{id}1" Boundary="95 270 20 8" Font="1" Size="4.9">'
+        '<ofd:TextCode X="0" Y="5" DeltaX="4.9 2.45 2.45 2.45">— {n} —</ofd:TextCode>'
+        "</ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>"
+    )
+    files = {
+        "OFD.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD {OFD_NS} Version="1.0" DocType="OFD"><ofd:DocBody>'
+            "<ofd:DocInfo><ofd:DocID>0001</ofd:DocID><ofd:Title>示范区人民政府</ofd:Title>"
+            "<ofd:Author>示范区人民政府办公室</ofd:Author><ofd:CreationDate>2024-02-02</ofd:CreationDate>"
+            '<ofd:CustomDatas><ofd:CustomData Name="密级">公开</ofd:CustomData></ofd:CustomDatas></ofd:DocInfo>'
+            "<ofd:DocRoot>/Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"
+        ),
+        "Doc_0/Document.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document {OFD_NS}><ofd:CommonData>'
+            '<ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea>'
+            '<ofd:TemplatePage ID="7" BaseLoc="Tpls/Tpl_0.xml"/><ofd:TemplatePage ID="8" BaseLoc="Tpls/Tpl_1.xml"/>'
+            '</ofd:CommonData><ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/>'
+            '<ofd:Page ID="2" BaseLoc="Pages/Page_1/Content.xml"/></ofd:Pages></ofd:Document>'
+        ),
+        "Doc_0/Tpls/Tpl_0.xml": number_template.format(ns=OFD_NS, id=70, n=1),
+        "Doc_0/Tpls/Tpl_1.xml": number_template.format(ns=OFD_NS, id=80, n=2),
+    }
+    for number, objects in enumerate(pages):
+        files[f"Doc_0/Pages/Page_{number}/Content.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page {OFD_NS}>'
+            f'<ofd:Template TemplateID="{7 + number}" ZOrder="Background"/>'
+            f'<ofd:Content><ofd:Layer ID="{number + 10}">{"".join(objects)}</ofd:Layer></ofd:Content></ofd:Page>'
+        )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, xml in files.items():
+            package.writestr(name, xml.encode("utf-8"))
+    return buffer.getvalue()
