@@ -23,6 +23,7 @@ package reads the format; the piece table is small and fully specified.
 from __future__ import annotations
 
 import bisect
+import re
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from io import BytesIO
 import olefile
 
 from cleaners.document import Rejected
-from cleaners.docx import Block, cell_text, heading_block
+from cleaners.docx import Block, cell_text, enough_letters, heading_block
 from cleaners.head_fields import split_head_fields
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -57,6 +58,8 @@ SPRM_T_DEF_TABLE, SPRM_P_CHG_TABS = 0xD608, 0xC615
 OPERAND_SIZE = {0: 1, 1: 1, 2: 2, 3: 4, 4: 2, 5: 2, 7: 3}  # by spra, the sprm's top 3 bits
 CELL_MARK, PARAGRAPH_MARK = "\x07", "\r"
 FIELD_BEGIN, FIELD_SEPARATOR, FIELD_END = "\x13", "\x14", "\x15"
+# Marks that end paragraphs and cells, delimit fields or stand for objects: below U+0020.
+SPECIAL_RE = re.compile(r"[\x00-\x1f]")
 LINE_BREAKS = {"\x0b": "\n", "\x0c": "\n", "\x0e": "\n", "\x09": " ", "\x1e": "-", "\xa0": "\xa0"}
 
 
@@ -136,10 +139,14 @@ class Runs:
         self.starts = [start for start, _, _ in self.runs]
 
     def at(self, fc: int) -> bytes:
+        return self.run_at(fc)[0]
+
+    def run_at(self, fc: int) -> tuple[bytes, int | None]:
+        """The grpprl in force at `fc`, and the offset where it stops (None: to the end)."""
         i = bisect.bisect_right(self.starts, fc) - 1
         if i >= 0 and self.runs[i][0] <= fc < self.runs[i][1]:
-            return self.runs[i][2]
-        return b""
+            return self.runs[i][2], self.runs[i][1]
+        return b"", self.starts[i + 1] if i + 1 < len(self.starts) else None
 
 
 def fkp_runs(word: bytes, table: bytes, fc: int, lcb: int, paragraph: bool) -> Runs:
@@ -220,8 +227,12 @@ class WordBinary:
             offset = (raw & 0x3FFFFFFF) // 2 if compressed else raw & 0x3FFFFFFF
             yield cps[n], cps[n + 1], offset, compressed
 
-    def characters(self) -> Iterator[tuple[str, int]]:
-        """Each character of the main text with its file offset (UTF-16 code units for CJK)."""
+    def runs(self) -> Iterator[tuple[str, int, int, bytes]]:
+        """The main text in runs of like characters: (text, file offset, bytes per character, chpx).
+
+        A piece is cut where its character properties change, so properties are looked up
+        once per run and not once per character.
+        """
         for cp_start, cp_end, fc, compressed in self.pieces():
             if cp_start >= self.ccp_text:
                 break
@@ -229,39 +240,43 @@ class WordBinary:
             width = 1 if compressed else 2
             raw = self.word[fc : fc + count * width]
             text = raw.decode("cp1252", errors="replace") if compressed else raw.decode("utf-16-le", errors="surrogatepass")
-            for k, char in enumerate(text):
-                yield char, fc + k * width
+            at = 0
+            while at < len(text):
+                start = fc + at * width
+                chpx, end = self.chpx.run_at(start)
+                length = max(1, -(-(end - start) // width)) if end is not None else len(text) - at
+                yield text[at : at + length], start, width, chpx
+                at += length
 
     def paragraphs(self) -> Iterator[Paragraph]:
         """Paragraphs with deleted and hidden text left out and fields reduced to their result."""
         pieces: list[str] = []
         fields: list[bool] = []  # per open field: True once its result is showing
         size: float | None = None
-        last_chpx: bytes | None = None
-        for char, fc in self.characters():
-            chpx = self.chpx.at(fc)
-            if chpx != last_chpx:
-                character = dict(sprms(chpx))
-                last_chpx = chpx
-                skip = character.get(SPRM_C_DELETED, b"\0")[:1] != b"\0" or character.get(SPRM_C_VANISH, b"\0")[:1] not in (b"\0", b"")
-                if SPRM_C_HPS in character and len(character[SPRM_C_HPS]) == 2:
-                    size = max(size or 0.0, struct.unpack("<H", character[SPRM_C_HPS])[0] / 2)
-            if char in (PARAGRAPH_MARK, CELL_MARK):
-                yield self._paragraph("".join(pieces), char, fc, size)
-                pieces, size, last_chpx = [], None, None
+        for text, fc, width, chpx in self.runs():
+            character = dict(sprms(chpx))
+            skip = character.get(SPRM_C_DELETED, b"\0")[:1] != b"\0" or character.get(SPRM_C_VANISH, b"\0")[:1] not in (b"\0", b"")
+            if SPRM_C_HPS in character and len(character[SPRM_C_HPS]) == 2 and not skip:
+                size = max(size or 0.0, struct.unpack("<H", character[SPRM_C_HPS])[0] / 2)
+            if not fields and not skip and not SPECIAL_RE.search(text):
+                pieces.append(text)  # the common case: plain text, no marks
                 continue
-            if char == FIELD_BEGIN:
-                fields.append(False)
-            elif char == FIELD_SEPARATOR and fields:
-                fields[-1] = True
-            elif char == FIELD_END and fields:
-                fields.pop()
-            elif skip or not all(fields):
-                continue
-            elif char in LINE_BREAKS:
-                pieces.append(LINE_BREAKS[char])
-            elif char >= " ":
-                pieces.append(char)
+            for k, char in enumerate(text):
+                if char in (PARAGRAPH_MARK, CELL_MARK):
+                    yield self._paragraph("".join(pieces), char, fc + k * width, size)
+                    pieces, size = [], None
+                elif char == FIELD_BEGIN:
+                    fields.append(False)
+                elif char == FIELD_SEPARATOR and fields:
+                    fields[-1] = True
+                elif char == FIELD_END and fields:
+                    fields.pop()
+                elif skip or not all(fields):
+                    continue
+                elif char in LINE_BREAKS:
+                    pieces.append(LINE_BREAKS[char])
+                elif char >= " ":
+                    pieces.append(char)
         if pieces:
             yield self._paragraph("".join(pieces), PARAGRAPH_MARK, -1, size)
 
@@ -383,7 +398,7 @@ def extract_doc(data: bytes) -> DocText:
     for block in found:
         if block.cells is None:
             block.text = block.text.strip()
-    if sum(ch.isalnum() for b in found for ch in b.text) < MIN_TEXT_CHARS:
+    if not enough_letters([b.text for b in found], MIN_TEXT_CHARS):
         raise Rejected("no_text", "the .doc file holds no paragraph text")
     keep, fields = split_head_fields([b.text for b in found])
     found = [b for b, kept in zip(found, keep) if kept]

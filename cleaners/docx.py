@@ -20,7 +20,6 @@ accepted:
 
 from __future__ import annotations
 
-import statistics
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -301,9 +300,24 @@ def core_title(document: DocxDocument) -> str | None:
 
 
 def body_text_size(blocks: list[Block]) -> float | None:
-    """The font size most of the text is set in (median over characters)."""
-    sizes = [b.size for b in blocks if b.size is not None and b.cells is None for _ in b.text]
-    return statistics.median(sizes) if sizes else None
+    """The font size most of the text is set in (the median over characters)."""
+    weighted = sorted((b.size, len(b.text)) for b in blocks if b.size is not None and b.cells is None)
+    half, seen = sum(n for _, n in weighted) / 2, 0
+    for size, n in weighted:
+        seen += n
+        if seen >= half:
+            return size
+    return None
+
+
+def enough_letters(texts: list[str], wanted: int = MIN_TEXT_CHARS) -> bool:
+    """Whether the texts hold at least `wanted` letters or digits (stops counting once they do)."""
+    count = 0
+    for text in texts:
+        count += sum(map(str.isalnum, text))
+        if count >= wanted:
+            return True
+    return False
 
 
 def heading_block(blocks: list[Block]) -> int:
@@ -349,7 +363,7 @@ def extract_docx(data: bytes) -> DocxText:
     for block in blocks:
         if block.cells is None:
             block.text = block.text.strip()
-    if sum(ch.isalnum() for b in blocks for ch in b.text) < MIN_TEXT_CHARS:
+    if not enough_letters([b.text for b in blocks]):
         raise Rejected("no_text", "the DOCX holds no paragraph text")
     kept, fields = split_head_fields([b.text for b in blocks])
     blocks = [b for b, keep in zip(blocks, kept) if keep]

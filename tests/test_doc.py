@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import shutil
 import struct
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import olefile
 import pytest
-from office_docs import ACCEPTED, DELETED, FIELD_INSTRUCTION, FIELD_RESULT, HIDDEN, LAYOUT_TEXT, TABLE, TITLE, features_docx
+from office_docs import (
+    ACCEPTED,
+    DELETED,
+    FIELD_INSTRUCTION,
+    FIELD_RESULT,
+    HIDDEN,
+    LAYOUT_TEXT,
+    TABLE,
+    TITLE,
+    features_docx,
+)
 from support import SHARED
 
 from cleaners.doc import WordBinary, extract_doc, ole_format
@@ -22,7 +32,7 @@ FEATURES_DOC = OFFICE / "features.doc"
 
 def fetched(body: bytes, content_type: str | None = "application/octet-stream", url: str = "http://example.test/a.doc") -> Fetched:
     headers = {"content-type": content_type} if content_type else {}
-    return Fetched(url, url, 200, headers, body, datetime.now(timezone.utc).isoformat())
+    return Fetched(url, url, 200, headers, body, datetime.now(UTC).isoformat())
 
 
 def reason_of(body: bytes) -> Rejected:

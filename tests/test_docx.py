@@ -4,7 +4,7 @@ and `metadata.tables`, no page furniture removal, and the real reports in ../sha
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import docx
 import pytest
@@ -37,7 +37,7 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 def fetched(body: bytes, content_type: str | None = "application/octet-stream", url: str = "http://example.test/a.docx") -> Fetched:
     headers = {"content-type": content_type} if content_type else {}
-    return Fetched(url, url, 200, headers, body, datetime.now(timezone.utc).isoformat())
+    return Fetched(url, url, 200, headers, body, datetime.now(UTC).isoformat())
 
 
 @pytest.fixture(scope="module")

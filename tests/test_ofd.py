@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from office_docs import (
@@ -30,7 +30,7 @@ DOCUMENTS = SHARED / "realworld" / "documents"
 
 def fetched(body: bytes, content_type: str | None = "application/octet-stream", url: str = "http://example.test/notice") -> Fetched:
     headers = {"content-type": content_type} if content_type else {}
-    return Fetched(url, url, 200, headers, body, datetime.now(timezone.utc).isoformat())
+    return Fetched(url, url, 200, headers, body, datetime.now(UTC).isoformat())
 
 
 def read_real(name: str) -> tuple[str | None, str, dict]:
