@@ -287,7 +287,7 @@ def pages_per_second(results: Sequence[PageResult], systems: Sequence[str], path
 
 
 def per_page_table(system: str, results: Sequence[PageResult]) -> str:
-    """One system's pages, worst first, with the best other system's F1 on each."""
+    """One system's pages, worst first, with the best other system's result on each."""
     mine = [r for r in results if r.output.system == system]
     best_other: dict[str, tuple[str, float, str]] = {}  # path -> (system, rank value, cell)
     for r in results:
@@ -302,7 +302,15 @@ def per_page_table(system: str, results: Sequence[PageResult]) -> str:
         path = r.output.path
         if path not in best_other or value > best_other[path][1]:
             best_other[path] = (r.output.system, value, cell)
-    mine.sort(key=lambda r: (r.score is None, r.score.f1 if r.score else -len(r.failed)))
+    # Worst first: lowest F1, and among equal F1 the page the best other system does best on (the
+    # largest loss); snippet-only pages after, most failed checks first.
+    mine.sort(
+        key=lambda r: (
+            r.score is None,
+            r.score.f1 if r.score else -len(r.failed),
+            -best_other[r.output.path][1] if r.output.path in best_other else 0.0,
+        )
+    )
     head = f"{'page':<52} {'F1':>6} {'P':>6} {'R':>6} {'best other':>20} {'snip':>5}  outcome"
     lines = [f"== per page: {system}, worst first", head, "-" * len(head)]
     for r in mine:
