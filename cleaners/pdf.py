@@ -1,65 +1,76 @@
 """PDF bytes to report paragraphs and a title, with pypdfium2.
 
-Why pypdfium2 and not pdfminer.six (`benchmarks/pdf_engines.py`, on the fixture PDFs: reportlab,
-STSong-Light CID font, running headers, page numbers): both decode the CID font to the same
-characters, so after `clean_text` their F1 against gold is the same (1.000 on both); pypdfium2
-is about 15x faster (PDFium's C++ text layer against pdfminer's pure-Python layout analysis:
-0.05 s against 0.8 s for a 25-page report), which matters for 100-page yearbooks. It also hands
-out the position of every text run, which is what tells a paragraph's hard wraps from its
-end: text alone cannot, when a line that ends on 。 reaches the right margin.
+Reading order. PDFium hands out every character with its loose box, baseline origin and font
+size, in its own text order; `cleaners/pdf_layout.py` cuts that order into segments at wide
+gaps, finds the column gutters of each page before any line is merged, and reads each band of
+the page column by column (running text) or row by row (tables, one line per row). Running
+headers, footers and page numbers are dropped by their place on the page.
 
-Paragraphs are rebuilt from geometry: a line that starts flush at the left margin continues
-the body line before it when that one ran to the right margin (also across a page break,
-past the running header and page number). Indented, centred and short lines start or end
-paragraphs. Page furniture stays in the text for `clean_text(source_type="pdf")` to drop.
+Why pypdfium2 and not pdfminer.six (`benchmarks/pdf_engines.py` prints the comparison on the
+fixture PDFs, the fault cases and the real bulletins in ../shared/realworld/documents):
+pdfminer's layout analysis (LAParams) reads a table column by column, so the cells of one row
+end up far apart; both engines decode the fonts to the same characters; PDFium is about 15x
+faster per page (its C++ text layer against pdfminer's pure-Python analysis), which matters for
+100-page yearbooks. Its boxes and sizes are all the geometry needs.
+
+Paragraphs are rebuilt from geometry: a line that starts flush at the left margin of its column
+continues the body line before it when that one ran to the right margin of its own column (also
+across a column or a page break). Indented, centred and short lines start or end paragraphs;
+table rows are never joined. The title is the largest text above the body on the first page,
+else the document's Title metadata.
 """
 
 from __future__ import annotations
 
+import ctypes
+import math
 import re
-from collections import Counter
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
+from functools import reduce
 from statistics import median
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
 from cleaners.document import Rejected
 from cleaners.layout import glue, is_heading
-from cleaners.titles import PAGE_NUMBER_RE, is_title_line
+from cleaners.pdf_layout import Glyph, Line, furniture, page_lines, segments
+from cleaners.titles import is_title_line
 
 # Fewer letters than this in the whole file: a scan or a form without a text layer.
 MIN_TEXT_CHARS = 20
-TITLE_LINES_SCANNED = 8
-# Text runs whose baselines are this close (points) are one line.
-BASELINE_TOLERANCE = 3.0
+# A title is printed at least this much larger than the body text.
+TITLE_MIN_SIZE_RATIO = 1.15
+# A line of body size with this many characters is where the body begins.
+BODY_LINE_MIN_CHARS = 10
 # A line ending within this many character widths of the right margin ran to the margin.
 FULL_LINE_SLACK_EMS = 2.5
 # A line starting within this many character widths of the left margin is flush.
 FLUSH_SLACK_EMS = 0.5
 # A gap this many times the usual line pitch separates paragraphs.
 PARAGRAPH_GAP_PITCHES = 1.6
+# Lines of different sizes (beyond this ratio) are not one paragraph.
+SAME_SIZE_RATIO = 0.15
+# A column with fewer lines than this has no margins worth measuring: its lines are never joined.
+MIN_FRAME_LINES = 3
 # Metadata titles that say nothing: empty, tool defaults, file names.
 USELESS_META_TITLE_RE = re.compile(r"^(untitled|无标题|microsoft word\b.*|.*\.(docx?|wps|pdf|txt))$", re.I)
-
-
-@dataclass(frozen=True)
-class Line:
-    text: str  # as printed, leading indentation kept
-    x0: float
-    x1: float
-    baseline: float
-    page: int
+# PDFium reports a hyphen at the end of a line as U+0002/U+FFFE (a possible soft hyphen); in
+# Chinese text it is a printed one (门牌 二路-01).
+HYPHEN = "-"
 
 
 @dataclass(frozen=True)
 class Layout:
-    """The body column of a document: where flush lines start and full lines end."""
+    """One column frame of a document: where flush lines start and full lines end."""
 
     left: float
     right: float
     em: float
     pitch: float
     full_chars: int  # characters (indent included) on a line that runs to the margin
+    lines: int
 
     def chars_to_margin(self, line: Line) -> int:
         return len(line.text.rstrip()) + max(0, round((line.x0 - self.left) / self.em))
@@ -72,36 +83,55 @@ class Layout:
 @dataclass(frozen=True)
 class PdfText:
     title: str | None
-    text: str  # one paragraph per line; page furniture still there
+    text: str  # one paragraph (or table row) per line; page furniture removed
     pages: int
 
 
 # ---------------------------------------------------------------- reading
 
 
-def page_lines(page: pdfium.PdfPage, number: int) -> list[Line]:
-    """The page's text runs merged into lines, top to bottom, whatever the content-stream order."""
-    textpage = page.get_textpage()
-    try:
-        runs = []
-        for i in range(textpage.count_rects()):
-            left, bottom, right, top = textpage.get_rect(i)
-            text = textpage.get_text_bounded(left, bottom, right, top).replace("\r", "").replace("\n", "")
-            if text.strip():
-                runs.append((bottom, left, right, text))
-    finally:
-        textpage.close()
-    lines: list[Line] = []
-    for bottom, left, right, text in sorted(runs, key=lambda r: (-r[0], r[1])):
-        last = lines[-1] if lines else None
-        if last is not None and abs(last.baseline - bottom) <= BASELINE_TOLERANCE:
-            lines[-1] = Line(last.text + text, min(last.x0, left), max(last.x1, right), last.baseline, number)
+def page_glyphs(textpage: pdfium.PdfTextPage) -> list[Glyph]:
+    """The printed characters of a page in PDFium's text order; spaces become `space_before`."""
+    glyphs: list[Glyph] = []
+    box = pdfium_c.FS_RECTF()
+    matrix = pdfium_c.FS_MATRIX()
+    x, y = ctypes.c_double(), ctypes.c_double()
+    space = False
+    count = pdfium_c.FPDFText_CountChars(textpage)
+    index = 0
+    while index < count:
+        code = pdfium_c.FPDFText_GetUnicode(textpage, index)
+        at = index
+        index += 1
+        if 0xD800 <= code <= 0xDBFF and index < count:  # a character outside the BMP comes in two halves
+            low = pdfium_c.FPDFText_GetUnicode(textpage, index)
+            if 0xDC00 <= low <= 0xDFFF:
+                code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                index += 1
+        if pdfium_c.FPDFText_IsHyphen(textpage, at):
+            char = HYPHEN
+        elif code in (0, 0xFFFE, 0xFFFF) or pdfium_c.FPDFText_IsGenerated(textpage, at):
+            space = space or chr(code).isspace() or code == 0x20
+            continue
         else:
-            lines.append(Line(text, left, right, bottom, number))
-    return lines
+            char = chr(code)
+        if char.isspace() or not char.isprintable():
+            space = True
+            continue
+        pdfium_c.FPDFText_GetLooseCharBox(textpage, at, box)
+        pdfium_c.FPDFText_GetCharOrigin(textpage, at, x, y)
+        pdfium_c.FPDFText_GetMatrix(textpage, at, matrix)
+        scale = math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c)) or 1.0
+        size = pdfium_c.FPDFText_GetFontSize(textpage, at) * scale
+        if size <= 0:
+            size = box.top - box.bottom
+        glyphs.append(Glyph(char, box.left, box.right, box.bottom, box.top, y.value, size, space))
+        space = False
+    return glyphs
 
 
 def read_pages(data: bytes) -> tuple[list[list[Line]], dict[str, str]]:
+    """Each page's lines in reading order, and the document's metadata; Rejected('unreadable')."""
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as error:
@@ -109,31 +139,45 @@ def read_pages(data: bytes) -> tuple[list[list[Line]], dict[str, str]]:
     try:
         pages = []
         for number, page in enumerate(pdf):
-            pages.append(page_lines(page, number))
-            page.close()
+            textpage = page.get_textpage()
+            try:
+                pages.append(page_lines(segments(page_glyphs(textpage)), number))
+            finally:
+                textpage.close()
+                page.close()
         return pages, pdf.get_metadata_dict(skip_empty=True)
     finally:
         pdf.close()
 
 
-# ---------------------------------------------------------------- furniture and title
+# ---------------------------------------------------------------- title
 
 
-def running_lines(pages: list[list[str]]) -> set[str]:
-    """Lines that open or close more than one page: running headers and footers."""
-    if len(pages) < 2:
-        return set()
-    edges = Counter(line for lines in pages for line in set(lines[:2] + lines[-2:]))
-    return {line for line, count in edges.items() if count >= 2}
+def body_size(lines: list[Line]) -> float:
+    """The font size most characters are printed in."""
+    sizes: Counter[float] = Counter()
+    for line in lines:
+        sizes[round(line.size, 1)] += len(line.text)
+    return sizes.most_common(1)[0][0] if sizes else 0.0
 
 
-def heading_title(paragraphs: list[str], furniture: set[str]) -> str | None:
-    """The first paragraph that is not page furniture, if it looks like a title."""
-    for text in paragraphs[:TITLE_LINES_SCANNED]:
-        if is_furniture(text, furniture):
-            continue
-        return text if is_title_line(text) else None
-    return None
+def title_lines(first_page: list[Line], size: float) -> list[int]:
+    """Indexes of the title's lines: the largest text above the body on the first page."""
+    above: list[int] = []
+    for index, line in enumerate(first_page):
+        if abs(line.size - size) <= SAME_SIZE_RATIO * size and len(line.text) >= BODY_LINE_MIN_CHARS:
+            break
+        above.append(index)
+    if not above:
+        return []
+    largest = max(first_page[i].size for i in above)
+    if largest < TITLE_MIN_SIZE_RATIO * size:
+        return []
+    first = next(i for i in above if first_page[i].size >= largest - 0.5)
+    chosen = [first]
+    while chosen[-1] + 1 in above and first_page[chosen[-1] + 1].size >= largest - 0.5:
+        chosen.append(chosen[-1] + 1)
+    return chosen
 
 
 def metadata_title(meta: dict[str, str]) -> str | None:
@@ -154,60 +198,81 @@ def measure(body: list[Line]) -> Layout:
     starts = Counter(round(line.x0) for line in body)
     left = min((x for x, n in starts.items() if n >= 2), default=min(starts))
     widths = [(line.x1 - line.x0) / len(line.text.strip()) for line in body if len(line.text.strip()) >= 10]
-    em = median(widths) if widths else 12.0
+    em = median(widths) if widths else median(line.size for line in body)
     flush = [line for line in body if abs(line.x0 - left) <= em]
     right = percentile([line.x1 for line in flush or body], 0.9)
-    gaps = [a.baseline - b.baseline for a, b in zip(body, body[1:]) if a.page == b.page and a.baseline > b.baseline]
-    layout = Layout(left=left, right=right, em=em, pitch=median(gaps) if gaps else em * 1.5, full_chars=0)
+    gaps = [
+        a.baseline - b.baseline
+        for a, b in zip(body, body[1:])
+        if a.page == b.page and a.baseline > b.baseline and a.size == b.size
+    ]
+    pitch = median(gaps) if gaps else em * 1.5
+    layout = Layout(left=left, right=right, em=em, pitch=pitch, full_chars=0, lines=len(body))
     full_chars = percentile([layout.chars_to_margin(line) for line in flush or body], 0.9)
-    return Layout(left=left, right=right, em=em, pitch=layout.pitch, full_chars=int(full_chars))
+    return replace(layout, full_chars=int(full_chars))
 
 
-def continues(previous: Line, line: Line, layout: Layout) -> bool:
-    """`line` is a hard-wrapped continuation of `previous`."""
-    flush = abs(line.x0 - layout.left) <= FLUSH_SLACK_EMS * layout.em and not line.text[:1].isspace()
-    ran_to_margin = layout.ran_to_margin(previous)
-    previous_is_body = abs(previous.x0 - layout.left) <= 4 * layout.em  # flush or indented, not centred
-    spaced = line.page == previous.page and previous.baseline - line.baseline > PARAGRAPH_GAP_PITCHES * layout.pitch
-    return flush and ran_to_margin and previous_is_body and not spaced and not is_heading(line.text.strip())
+def continues(previous: Line, line: Line, layouts: dict[tuple[int, int], Layout]) -> bool:
+    """`line` is a hard-wrapped continuation of `previous` (also across a column or page break)."""
+    before, layout = layouts[previous.frame], layouts[line.frame]
+    if min(before.lines, layout.lines) < MIN_FRAME_LINES or previous.cells > 1 or line.cells > 1:
+        return False
+    if abs(line.size - previous.size) > SAME_SIZE_RATIO * max(line.size, previous.size):
+        return False
+    flush = abs(line.x0 - layout.left) <= FLUSH_SLACK_EMS * layout.em
+    previous_is_body = abs(previous.x0 - before.left) <= 4 * before.em  # flush or indented, not centred
+    same_column = line.page == previous.page and line.frame == previous.frame
+    spaced = same_column and previous.baseline - line.baseline > PARAGRAPH_GAP_PITCHES * layout.pitch
+    return (
+        flush
+        and before.ran_to_margin(previous)
+        and previous_is_body
+        and not spaced
+        and not is_heading(line.text.strip())
+    )
 
 
-def paragraphs(lines: list[Line], furniture: set[str]) -> list[str]:
-    """Lines joined into paragraphs by geometry; furniture lines kept but never joined across."""
-    body = [line for line in lines if not is_furniture(line.text.strip(), furniture)]
-    if not body:
-        return [line.text.strip() for line in lines]
-    layout = measure(body)
+def paragraphs(lines: list[Line]) -> list[str]:
+    """Lines joined into paragraphs by geometry, each column measured on its own."""
+    frames: dict[tuple[int, int], list[Line]] = defaultdict(list)
+    for line in lines:
+        frames[line.frame].append(line)
+    layouts = {frame: measure(members) for frame, members in frames.items()}
     out: list[str] = []
     previous: Line | None = None
-    open_at = -1  # index in `out` of the paragraph `previous` belongs to
     for line in lines:
         text = line.text.strip()
-        if is_furniture(text, furniture):
-            out.append(text)
-        elif previous is not None and continues(previous, line, layout):
-            out[open_at] = glue(out[open_at], text)
-            previous = line
+        if previous is not None and continues(previous, line, layouts):
+            out[-1] = glue(out[-1], text)
         else:
             out.append(text)
-            previous, open_at = line, len(out) - 1
+        previous = line
     return out
 
 
-def is_furniture(text: str, furniture: set[str]) -> bool:
-    return text in furniture or bool(PAGE_NUMBER_RE.match(text))
+# ---------------------------------------------------------------- the whole
 
 
 def extract_pdf(data: bytes) -> PdfText:
-    """Paragraphs and title of a PDF; a PDF without a text layer is Rejected('no_text')."""
+    """Paragraphs and title of a PDF; a PDF without a text layer is Rejected('no_text').
+
+    Raises Rejected('unreadable') for a file PDFium cannot open.
+    """
     pages, meta = read_pages(data)
     letters = sum(ch.isalnum() for lines in pages for line in lines for ch in line.text)
     if letters < MIN_TEXT_CHARS:
         raise Rejected("no_text", f"{letters} letters in {len(pages)} pages: scanned or image-only PDF")
-    furniture = running_lines([[line.text.strip() for line in lines] for lines in pages])
-    body = paragraphs([line for lines in pages for line in lines], furniture)
-    return PdfText(
-        title=heading_title(body, furniture) or metadata_title(meta),
-        text="\n".join(body),
-        pages=len(pages),
-    )
+    dropped = furniture(pages)
+    pages = [[line for i, line in enumerate(lines) if (n, i) not in dropped] for n, lines in enumerate(pages)]
+    title = None
+    first = next((n for n, lines in enumerate(pages) if lines), None)
+    if first is not None:
+        page = pages[first]
+        chosen = title_lines(page, body_size([line for lines in pages for line in lines]))
+        heading = reduce(glue, (page[i].text.strip() for i in chosen), "")
+        if chosen and is_title_line(heading):
+            title = heading
+            one_line = replace(page[chosen[0]], text=heading, cells=1)
+            pages[first] = [one_line if i == chosen[0] else line for i, line in enumerate(page) if i not in chosen[1:]]
+    body = paragraphs([line for lines in pages for line in lines])
+    return PdfText(title=title or metadata_title(meta), text="\n".join(body), pages=len(pages))
