@@ -35,7 +35,7 @@ import pypdfium2.raw as pdfium_c
 
 from cleaners.document import Rejected
 from cleaners.layout import glue, is_heading
-from cleaners.pdf_layout import Glyph, Line, furniture, page_lines, segments
+from cleaners.pdf_layout import Glyph, Line, document_gutters, furniture, page_lines, segments
 from cleaners.titles import is_title_line
 
 # Fewer letters than this in the whole file: a scan or a form without a text layer.
@@ -46,6 +46,8 @@ TITLE_MIN_SIZE_RATIO = 1.15
 BODY_LINE_MIN_CHARS = 10
 # A line ending within this many character widths of the right margin ran to the margin.
 FULL_LINE_SLACK_EMS = 2.5
+# The right margin: where this share of the lines of running text end (a few hang punctuation out).
+RIGHT_MARGIN_SHARE = 0.95
 # A line starting within this many character widths of the left margin is flush.
 FLUSH_SLACK_EMS = 0.5
 # A gap this many times the usual line pitch separates paragraphs.
@@ -56,8 +58,9 @@ SAME_SIZE_RATIO = 0.15
 MIN_FRAME_LINES = 3
 # Metadata titles that say nothing: empty, tool defaults, file names.
 USELESS_META_TITLE_RE = re.compile(r"^(untitled|无标题|microsoft word\b.*|.*\.(docx?|wps|pdf|txt))$", re.I)
-# PDFium reports a hyphen at the end of a line as U+0002/U+FFFE (a possible soft hyphen); in
-# Chinese text it is a printed one (门牌 二路-01).
+# PDFium reports a hyphen at the end of a line as U+0002 or U+FFFE (a possible soft hyphen); in
+# Chinese text it is a printed one (石门二路-01).
+PDFIUM_HYPHENS = (0x02, 0xFFFE)
 HYPHEN = "-"
 
 
@@ -91,38 +94,40 @@ class PdfText:
 
 
 def page_glyphs(textpage: pdfium.PdfTextPage) -> list[Glyph]:
-    """The printed characters of a page in PDFium's text order; spaces become `space_before`."""
+    """The printed characters of a page in PDFium's text order; spaces become `space_before`.
+
+    PDFium's own spaces and line breaks (generated characters) are whitespace like printed ones.
+    """
     glyphs: list[Glyph] = []
+    handle = textpage.raw
     box = pdfium_c.FS_RECTF()
     matrix = pdfium_c.FS_MATRIX()
     x, y = ctypes.c_double(), ctypes.c_double()
+    unicode_of, loose_box, origin = pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetCharOrigin
+    font_size, char_matrix = pdfium_c.FPDFText_GetFontSize, pdfium_c.FPDFText_GetMatrix
     space = False
-    count = pdfium_c.FPDFText_CountChars(textpage)
+    count = pdfium_c.FPDFText_CountChars(handle)
     index = 0
     while index < count:
-        code = pdfium_c.FPDFText_GetUnicode(textpage, index)
         at = index
+        code = unicode_of(handle, at)
         index += 1
         if 0xD800 <= code <= 0xDBFF and index < count:  # a character outside the BMP comes in two halves
-            low = pdfium_c.FPDFText_GetUnicode(textpage, index)
+            low = unicode_of(handle, index)
             if 0xDC00 <= low <= 0xDFFF:
                 code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                 index += 1
-        if pdfium_c.FPDFText_IsHyphen(textpage, at):
+        if code in PDFIUM_HYPHENS and pdfium_c.FPDFText_IsHyphen(handle, at):
             char = HYPHEN
-        elif code in (0, 0xFFFE, 0xFFFF) or pdfium_c.FPDFText_IsGenerated(textpage, at):
-            space = space or chr(code).isspace() or code == 0x20
-            continue
         else:
             char = chr(code)
-        if char.isspace() or not char.isprintable():
-            space = True
-            continue
-        pdfium_c.FPDFText_GetLooseCharBox(textpage, at, box)
-        pdfium_c.FPDFText_GetCharOrigin(textpage, at, x, y)
-        pdfium_c.FPDFText_GetMatrix(textpage, at, matrix)
-        scale = math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c)) or 1.0
-        size = pdfium_c.FPDFText_GetFontSize(textpage, at) * scale
+            if char.isspace() or not char.isprintable() or code in (0xFFFE, 0xFFFF):
+                space = True
+                continue
+        loose_box(handle, at, box)
+        origin(handle, at, x, y)
+        char_matrix(handle, at, matrix)
+        size = font_size(handle, at) * (math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c)) or 1.0)
         if size <= 0:
             size = box.top - box.bottom
         glyphs.append(Glyph(char, box.left, box.right, box.bottom, box.top, y.value, size, space))
@@ -137,14 +142,16 @@ def read_pages(data: bytes) -> tuple[list[list[Line]], dict[str, str]]:
     except pdfium.PdfiumError as error:
         raise Rejected("unreadable", f"PDF cannot be opened: {error}") from error
     try:
-        pages = []
-        for number, page in enumerate(pdf):
+        pieces = []
+        for page in pdf:
             textpage = page.get_textpage()
             try:
-                pages.append(page_lines(segments(page_glyphs(textpage)), number))
+                pieces.append(segments(page_glyphs(textpage)))
             finally:
                 textpage.close()
                 page.close()
+        gutters = document_gutters(pieces)
+        pages = [page_lines(items, number, gutters[number]) for number, items in enumerate(pieces)]
         return pages, pdf.get_metadata_dict(skip_empty=True)
     finally:
         pdf.close()
@@ -189,18 +196,23 @@ def metadata_title(meta: dict[str, str]) -> str | None:
 
 
 def percentile(values: list[float], share: float) -> float:
+    """The value `share` of the way up the sorted values (nearest rank)."""
     ordered = sorted(values)
-    return ordered[int(share * (len(ordered) - 1))]
+    return ordered[round(share * (len(ordered) - 1))]
 
 
 def measure(body: list[Line]) -> Layout:
-    """Left margin, right margin, character width, line pitch and characters per full line."""
-    starts = Counter(round(line.x0) for line in body)
+    """Left margin, right margin, character width, line pitch and characters per full line.
+
+    Table rows (several cells) say nothing about the margins of running text and are left out.
+    """
+    text = [line for line in body if line.cells == 1] or body
+    starts = Counter(round(line.x0) for line in text)
     left = min((x for x, n in starts.items() if n >= 2), default=min(starts))
-    widths = [(line.x1 - line.x0) / len(line.text.strip()) for line in body if len(line.text.strip()) >= 10]
-    em = median(widths) if widths else median(line.size for line in body)
-    flush = [line for line in body if abs(line.x0 - left) <= em]
-    right = percentile([line.x1 for line in flush or body], 0.9)
+    widths = [(line.x1 - line.x0) / len(line.text.strip()) for line in text if len(line.text.strip()) >= 10]
+    em = median(widths) if widths else median(line.size for line in text)
+    flush = [line for line in text if abs(line.x0 - left) <= em]
+    right = percentile([line.x1 for line in text], RIGHT_MARGIN_SHARE)
     gaps = [
         a.baseline - b.baseline
         for a, b in zip(body, body[1:])
@@ -208,7 +220,7 @@ def measure(body: list[Line]) -> Layout:
     ]
     pitch = median(gaps) if gaps else em * 1.5
     layout = Layout(left=left, right=right, em=em, pitch=pitch, full_chars=0, lines=len(body))
-    full_chars = percentile([layout.chars_to_margin(line) for line in flush or body], 0.9)
+    full_chars = percentile([layout.chars_to_margin(line) for line in flush or text], 0.9)
     return replace(layout, full_chars=int(full_chars))
 
 

@@ -25,6 +25,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from statistics import median
+from typing import NamedTuple
 
 from cleaners.layout import is_page_number
 from cleaners.normalize import is_cjk
@@ -39,6 +40,8 @@ BACKTRACK_EMS = 0.5
 SPACE_GAP_EMS = 0.3
 # A gutter is at least this many glyph sizes wide …
 GUTTER_MIN_EMS = 1.0
+# … of which at least this much is crossed by the fewest segments (punctuation may hang into it) …
+GUTTER_CORE_MIN_EMS = 0.3
 # … is crossed by at most this share of the lines beside it (titles, headers, page numbers) …
 GUTTER_MAX_CROSSING_SHARE = 0.25
 # … and has at least this many lines on each side.
@@ -53,8 +56,7 @@ FURNITURE_Y_TOLERANCE_EMS = 1.0
 FURNITURE_MIN_PAGES = 2
 
 
-@dataclass(frozen=True)
-class Glyph:
+class Glyph(NamedTuple):
     """One printed character: its loose box (font ascent to descent), baseline and size, in points."""
 
     char: str
@@ -166,7 +168,8 @@ def gutters(items: list[Segment]) -> list[tuple[float, float]]:
     for s in items:  # a segment covers the whole points inside its box
         for x in range(math.ceil(s.x0) - start, math.floor(s.x1) - start):
             cover[x] += 1
-    low = [count <= GUTTER_MAX_CROSSING_SHARE * max(cover) for count in cover]
+    ceiling = GUTTER_MAX_CROSSING_SHARE * max(cover)
+    low = [count <= ceiling for count in cover]
     found: list[tuple[float, float]] = []
     x = 0
     while x < len(cover):
@@ -182,9 +185,50 @@ def gutters(items: list[Segment]) -> list[tuple[float, float]]:
             and beside >= MIN_COLUMN_LINES
             and max(cover[x:end]) <= GUTTER_MAX_CROSSING_SHARE * beside
         ):
-            found.append((float(start + x), float(start + end)))
+            core_start, core_end = _core(cover, x, end)
+            if core_end - core_start >= GUTTER_CORE_MIN_EMS * em:
+                found.append((float(start + core_start), float(start + core_end)))
         x = end
     return found
+
+
+def _core(cover: list[int], start: int, end: int) -> tuple[int, int]:
+    """The widest run of the strip [start, end) that the fewest segments cross.
+
+    Lines whose closing punctuation hangs into the gutter (标点悬挂) narrow it but do not cross it.
+    """
+    least = min(cover[start:end])
+    best = (start, start)
+    x = start
+    while x < end:
+        if cover[x] != least:
+            x += 1
+            continue
+        run_end = x
+        while run_end < end and cover[run_end] == least:
+            run_end += 1
+        if run_end - x > best[1] - best[0]:
+            best = (x, run_end)
+        x = run_end
+    return best
+
+
+def document_gutters(pages: list[list[Segment]]) -> list[list[tuple[float, float]]]:
+    """Each page's gutters; a page with none of its own borrows those of other pages that fit it.
+
+    A column that holds only a few lines (the end of an article) gives too little evidence on
+    its own page, but the gutter the other pages show still lies empty between its lines.
+    """
+    own = [gutters(items) for items in pages]
+    known = sorted({gutter for found in own for gutter in found})
+    return [found or [g for g in known if _fits(g, items)] for found, items in zip(own, pages)]
+
+
+def _fits(gutter: tuple[float, float], items: list[Segment]) -> bool:
+    left = sum(1 for s in items if s.x1 <= gutter[0] + 0.5)
+    right = sum(1 for s in items if s.x0 >= gutter[1] - 0.5)
+    crossing = len(items) - left - right
+    return min(left, right) >= 1 and crossing <= GUTTER_MAX_CROSSING_SHARE * (left + right)
 
 
 def _crosses(segment: Segment, gutter: tuple[float, float]) -> bool:
@@ -195,9 +239,11 @@ def _column(segment: Segment, found: list[tuple[float, float]]) -> int:
     return sum(1 for gutter in found if segment.x0 >= gutter[1] - 0.5)
 
 
-def page_lines(items: list[Segment], page: int) -> list[Line]:
-    """The page's lines in reading order: bands top to bottom, columns left to right within a band."""
-    found = gutters(items)
+def page_lines(items: list[Segment], page: int, found: list[tuple[float, float]]) -> list[Line]:
+    """The page's lines in reading order: bands top to bottom, columns left to right within a band.
+
+    `found` are the page's column gutters (`document_gutters`), left to right.
+    """
     lines: list[Line] = []
     band: list[list[Segment]] = []
     for row in rows(items):
