@@ -48,6 +48,8 @@ GUTTER_MAX_CROSSING_SHARE = 0.25
 MIN_COLUMN_LINES = 4
 # A column of running text: its lines hold this many characters (median); table cells hold fewer.
 TEXT_COLUMN_MIN_CHARS = 8
+# Rows over a band's columns this many line pitches above the rest of their column head the band.
+PREFACE_GAP_PITCHES = 1.6
 # Furniture: how many lines from the top and from the bottom of a page are looked at …
 FURNITURE_EDGE_LINES = 2
 # … and how far (glyph sizes) the same header may move between pages.
@@ -264,14 +266,37 @@ def _band_lines(band: list[list[Segment]], found: list[tuple[float, float]], pag
     for row in band:
         for segment in row:
             columns[_column(segment, found)].append(segment)
-    if len(columns) > 1 and all(_is_running_text(rows(c)) for c in columns.values()):
+    by_column = {index: rows(columns[index]) for index in sorted(columns)}
+    preface = _preface(by_column)
+    if len(by_column) > 1 and all(_is_running_text(column) for column in by_column.values() if column):
         count = len(found) + 1
-        return [
-            _row_line(row, page, frame=(count, index))
-            for index in sorted(columns)
-            for row in rows(columns[index])
+        return [_row_line(row, page) for row in preface] + [
+            _row_line(row, page, frame=(count, index)) for index, column in by_column.items() for row in column
         ]
     return [_row_line(row, page) for row in band]
+
+
+def _preface(by_column: dict[int, list[list[Segment]]]) -> list[list[Segment]]:
+    """Take out the rows that head a band from above its columns (a short title, a masthead).
+
+    They are the leading rows of one column that stand above the top of every other column and
+    a paragraph gap above the rest of their own column; left in, a title over the right column
+    would be read after the whole left column.
+    """
+    if len(by_column) < 2:
+        return []
+    pitches = [a[0].baseline - b[0].baseline for column in by_column.values() for a, b in zip(column, column[1:])]
+    pitch = median(pitches) if pitches else 0.0
+    taken: list[list[Segment]] = []
+    for index, column in by_column.items():
+        others_top = max(other[0][0].y1 for i, other in by_column.items() if i != index and other)
+        block = 0
+        while block < len(column) and column[block][0].y0 > others_top:
+            block += 1
+        if 0 < block < len(column) and column[block - 1][0].baseline - column[block][0].baseline > PREFACE_GAP_PITCHES * pitch:
+            taken += column[:block]
+            by_column[index] = column[block:]
+    return sorted(taken, key=lambda row: -row[0].baseline)
 
 
 def _is_running_text(column_rows: list[list[Segment]]) -> bool:
