@@ -28,6 +28,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from functools import reduce
+from itertools import pairwise
 from statistics import median
 
 import pypdfium2 as pdfium
@@ -35,7 +36,14 @@ import pypdfium2.raw as pdfium_c
 
 from cleaners.document import Rejected
 from cleaners.layout import glue, is_heading
-from cleaners.pdf_layout import Glyph, Line, document_gutters, furniture, page_lines, segments
+from cleaners.pdf_layout import (
+    Glyph,
+    Line,
+    document_gutters,
+    furniture,
+    page_lines,
+    segments,
+)
 from cleaners.titles import is_title_line
 
 # Fewer letters than this in the whole file: a scan or a form without a text layer.
@@ -57,7 +65,7 @@ SAME_SIZE_RATIO = 0.15
 # A column with fewer lines than this has no margins worth measuring: its lines are never joined.
 MIN_FRAME_LINES = 3
 # Metadata titles that say nothing: empty, tool defaults, file names.
-USELESS_META_TITLE_RE = re.compile(r"^(untitled|无标题|microsoft word\b.*|.*\.(docx?|wps|pdf|txt))$", re.I)
+USELESS_META_TITLE_RE = re.compile(r"^(untitled|无标题|microsoft word\b.*|.*\.(docx?|wps|pdf|txt))$", re.IGNORECASE)
 # PDFium reports a hyphen at the end of a line as U+0002 or U+FFFE (a possible soft hyphen); in
 # Chinese text it is a printed one (石门二路-01).
 PDFIUM_HYPHENS = (0x02, 0xFFFE)
@@ -215,7 +223,7 @@ def measure(body: list[Line]) -> Layout:
     right = percentile([line.x1 for line in text], RIGHT_MARGIN_SHARE)
     gaps = [
         a.baseline - b.baseline
-        for a, b in zip(body, body[1:])
+        for a, b in pairwise(body)
         if a.page == b.page and a.baseline > b.baseline and a.size == b.size
     ]
     pitch = median(gaps) if gaps else em * 1.5

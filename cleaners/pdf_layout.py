@@ -24,6 +24,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import pairwise
 from statistics import median
 from typing import NamedTuple
 
@@ -127,7 +128,7 @@ def segments(glyphs: list[Glyph]) -> list[Segment]:
 
 def _segment(run: list[Glyph]) -> Segment:
     parts = [run[0].char]
-    for last, glyph in zip(run, run[1:]):
+    for last, glyph in pairwise(run):
         spaced = glyph.space_before or glyph.x0 - last.x1 >= SPACE_GAP_EMS * max(last.size, glyph.size)
         if spaced and not (is_cjk(last.char) or is_cjk(glyph.char)):
             parts.append(" ")
@@ -285,7 +286,7 @@ def _preface(by_column: dict[int, list[list[Segment]]]) -> list[list[Segment]]:
     """
     if len(by_column) < 2:
         return []
-    pitches = [a[0].baseline - b[0].baseline for column in by_column.values() for a, b in zip(column, column[1:])]
+    pitches = [a[0].baseline - b[0].baseline for column in by_column.values() for a, b in pairwise(column)]
     pitch = median(pitches) if pitches else 0.0
     taken: list[list[Segment]] = []
     for index, column in by_column.items():
@@ -307,7 +308,7 @@ def _is_running_text(column_rows: list[list[Segment]]) -> bool:
 def _row_line(row: list[Segment], page: int, frame: tuple[int, int] = (1, 0)) -> Line:
     parts = [row[0].text]
     cells = 1
-    for last, segment in zip(row, row[1:]):
+    for last, segment in pairwise(row):
         gap = segment.x0 - last.x1
         if gap >= SEGMENT_GAP_EMS * max(last.size, segment.size):
             parts.append("\t")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from pdf_builder import HEIGHT, WIDTH, Text, flow, handmade
@@ -78,7 +78,7 @@ def fetched(body: bytes, content_type: str) -> Fetched:
         status=200,
         headers={"content-type": content_type},
         body=body,
-        fetched_at=datetime.now(timezone.utc).isoformat(),
+        fetched_at=datetime.now(UTC).isoformat(),
     )
 
 

@@ -9,7 +9,17 @@ from __future__ import annotations
 import random
 
 import pytest
-from pdf_builder import HEIGHT, WIDTH, Text, flow, handmade, rows_first, spelled_out, typeset, with_furniture
+from pdf_builder import (
+    HEIGHT,
+    WIDTH,
+    Text,
+    flow,
+    handmade,
+    rows_first,
+    spelled_out,
+    typeset,
+    with_furniture,
+)
 from support import SHARED
 
 from cleaners.pdf import extract_pdf

@@ -8,7 +8,7 @@ footnote marks [2], page numbers `— N —` at the right.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cache
 
 import pytest
@@ -127,7 +127,7 @@ def test_the_whole_pipeline_gives_title_type_and_region() -> None:
             status=200,
             headers={"content-type": "application/pdf"},
             body=data,
-            fetched_at=datetime.now(timezone.utc).isoformat(),
+            fetched_at=datetime.now(UTC).isoformat(),
         )
     )
     assert document.title == "2023年周口市国民经济和社会发展统计公报"
