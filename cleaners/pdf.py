@@ -64,6 +64,8 @@ PARAGRAPH_GAP_PITCHES = 1.6
 SAME_SIZE_RATIO = 0.15
 # A column with fewer lines than this has no margins worth measuring: its lines are never joined.
 MIN_FRAME_LINES = 3
+# Sizes below this (points) are taken as this: a glyph without a size still has a place.
+MIN_GLYPH_SIZE = 0.5
 # Metadata titles that say nothing: empty, tool defaults, file names.
 USELESS_META_TITLE_RE = re.compile(r"^(untitled|无标题|microsoft word\b.*|.*\.(docx?|wps|pdf|txt))$", re.IGNORECASE)
 # PDFium reports a hyphen at the end of a line as U+0002 or U+FFFE (a possible soft hyphen); in
@@ -138,6 +140,7 @@ def page_glyphs(textpage: pdfium.PdfTextPage) -> list[Glyph]:
         size = font_size(handle, at) * (math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c)) or 1.0)
         if size <= 0:
             size = box.top - box.bottom
+        size = max(size, MIN_GLYPH_SIZE)
         glyphs.append(Glyph(char, box.left, box.right, box.bottom, box.top, y.value, size, space))
         space = False
     return glyphs
@@ -218,7 +221,7 @@ def measure(body: list[Line]) -> Layout:
     starts = Counter(round(line.x0) for line in text)
     left = min((x for x, n in starts.items() if n >= 2), default=min(starts))
     widths = [(line.x1 - line.x0) / len(line.text.strip()) for line in text if len(line.text.strip()) >= 10]
-    em = median(widths) if widths else median(line.size for line in text)
+    em = max(median(widths) if widths else median(line.size for line in text), MIN_GLYPH_SIZE)
     flush = [line for line in text if abs(line.x0 - left) <= em]
     right = percentile([line.x1 for line in text], RIGHT_MARGIN_SHARE)
     gaps = [

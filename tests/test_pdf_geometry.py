@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from cleaners.pdf_layout import (
     Glyph,
     Line,
@@ -131,3 +134,33 @@ def test_a_page_number_alone_is_furniture_but_a_number_inside_the_body_is_not() 
     lines = page(0, header=None, footer="第{}页")
     lines.insert(2, Line("2023", 72, 96, 705, 12, 0))
     assert furniture([lines]) == {(0, len(lines) - 1)}
+
+
+# ---------------------------------------------------------------- nothing is lost
+
+PRINTABLE = st.sampled_from("政府工作报告全年实现地区生产总值亿元，。、：（）0123456789.%ABCabc")
+
+
+@st.composite
+def scattered_glyphs(draw: st.DrawFn) -> list[Glyph]:
+    """Glyphs anywhere on a page, of any size, in any order: whatever a content stream may hold."""
+    count = draw(st.integers(min_value=0, max_value=120))
+    found = []
+    for _ in range(count):
+        size = draw(st.floats(min_value=0.5, max_value=40))
+        x = draw(st.floats(min_value=0, max_value=580))
+        baseline = draw(st.floats(min_value=0, max_value=840))
+        width = draw(st.floats(min_value=0, max_value=2)) * size
+        found.append(Glyph(draw(PRINTABLE), x, x + width, baseline - 0.2 * size, baseline + 0.8 * size, baseline, size))
+    return found
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(scattered_glyphs(), min_size=1, max_size=3))
+def test_reading_order_keeps_every_character_exactly_once(pages: list[list[Glyph]]) -> None:
+    pieces = [segments(page) for page in pages]
+    found = document_gutters(pieces)
+    for number, (page, items) in enumerate(zip(pages, pieces, strict=True)):
+        lines = page_lines(items, number, found[number])
+        printed = sorted(ch for line in lines for ch in line.text if not ch.isspace())
+        assert printed == sorted(glyph.char for glyph in page)
