@@ -6,7 +6,11 @@ Every function here is a pure `str -> str` step that leaves already-canonical te
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
+from functools import cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
 HAN = (
     "\u3400-\u4dbf"  # Extension A
@@ -32,6 +36,17 @@ _SPACE_AROUND_TAB = re.compile(r"[^\S\n\t]*\t[^\S\n\t]*")
 _SPACE_NEXT_TO_CJK = re.compile(rf"(?<=[{CJK}]) +| +(?=[{CJK}])")
 _IS_CJK = re.compile(rf"[{CJK}]")
 
+# Blocks of look-alike code points that PDF fonts' ToUnicode maps emit for ordinary ideographs.
+_COMPATIBILITY_IDEOGRAPHS = re.compile(
+    "["
+    "\u2e80-\u2eff"  # CJK Radicals Supplement (⻓ for 长): Unicode's Equivalent_Unified_Ideograph
+    "\u2f00-\u2fdf"  # Kangxi Radicals (⼯ for 工): their NFKC decompositions
+    "\uf900-\ufaff"  # CJK Compatibility Ideographs: their decompositions (12 unified ones have none)
+    "\U0002f800-\U0002fa1f"  # CJK Compatibility Ideographs Supplement
+    "]"
+)
+RADICALS_PATH: Traversable = files("cleaners") / "rules" / "radicals.toml"
+
 ASCII_DIGITS = "0123456789"
 FULLWIDTH_OF = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "?": "？", "!": "！"}
 _PAREN_PAIR = re.compile(r"\(([^()（）\n]*)\)")
@@ -50,6 +65,32 @@ def remove_invisible_characters(text: str) -> str:
 
 def to_nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
+
+
+def fold_compatibility_ideographs(text: str) -> str:
+    """Radicals and compatibility ideographs become the ordinary ideograph (⼯ → 工, ⻓ → 长).
+
+    Only these four blocks are touched, one character at a time; nothing else of NFKC is applied
+    (TEXT_SPEC rule 4: NFC only). Kangxi radicals and compatibility ideographs fold by their
+    Unicode decomposition (NFKC of the single character); CJK Radicals Supplement characters
+    mostly have none, so they fold by the UCD's EquivalentUnifiedIdeograph.txt
+    (`rules/radicals.toml`, made by tools/make_radicals_table.py). A radical with no ordinary
+    equivalent (U+2E80) stays as it is.
+    """
+    return _COMPATIBILITY_IDEOGRAPHS.sub(_fold_ideograph, text)
+
+
+def _fold_ideograph(match: re.Match[str]) -> str:
+    char = match.group()
+    return radical_equivalents().get(char) or unicodedata.normalize("NFKC", char)
+
+
+@cache
+def radical_equivalents() -> dict[str, str]:
+    """CJK Radicals Supplement character → its equivalent unified ideograph, from rules/radicals.toml."""
+    with RADICALS_PATH.open("rb") as fh:
+        table: dict[str, str] = tomllib.load(fh)["equivalent"]
+    return table
 
 
 def halfwidth_ascii_alnum(text: str) -> str:

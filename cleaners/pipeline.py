@@ -33,6 +33,7 @@ from cleaners.docx import extract_docx
 from cleaners.encoding import decode_html
 from cleaners.extract import extract_html
 from cleaners.metadata import infer_metadata
+from cleaners.normalize import fold_compatibility_ideographs
 from cleaners.ofd import extract_ofd
 from cleaners.pdf import extract_pdf
 from cleaners.steps import canonical_line, clean_text
@@ -273,6 +274,8 @@ def build_document(
         page = with_continuation(page, continuation)
     if parent is not None:
         page = with_parent(page, parent)
+    # Radicals a PDF font put into a title or a metadata table become ordinary characters there too.
+    page = replace(page, metadata={key: fold_compatibility_ideographs(value) for key, value in page.metadata.items()})
     title = clean_title(page.title)
     text = clean_text(page.text, source_type=page.source_type, title=title)
     counts = TextCounts.of(text)

@@ -20,6 +20,7 @@ from cleaners.layout import (
 )
 from cleaners.normalize import (
     drop_blank_lines,
+    fold_compatibility_ideographs,
     halfwidth_ascii_alnum,
     remove_invisible_characters,
     remove_space_next_to_cjk,
@@ -41,6 +42,7 @@ CHARACTERS: Final[tuple[Step, ...]] = (
     unify_line_breaks,
     remove_invisible_characters,
     to_nfc,
+    fold_compatibility_ideographs,
     halfwidth_ascii_alnum,
     tidy_line_whitespace,
 )
