@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from statistics import median
 from typing import NamedTuple
@@ -257,7 +257,32 @@ def page_lines(items: list[Segment], page: int, found: list[tuple[float, float]]
         band = []
         lines.append(_row_line(row, page))
     lines += _band_lines(band, found, page)
-    return lines
+    return untable_lone_rows(lines)
+
+
+def untable_lone_rows(lines: list[Line]) -> list[Line]:
+    """A line with cells but no table row above or below it is letter-spaced text, not a table.
+
+    Chinese typesetting spreads short headings over a wider measure (综　　合); their gaps look
+    like cell gaps, but a table has at least two rows whose cells line up.
+    """
+    out = list(lines)
+    for index, line in enumerate(lines):
+        if line.cells < 2:
+            continue
+        neighbours = [lines[i] for i in (index - 1, index + 1) if 0 <= i < len(lines)]
+        if not any(other.cells > 1 for other in neighbours):
+            out[index] = replace(line, text=_unspread(line.text), cells=1)
+    return out
+
+
+def _unspread(text: str) -> str:
+    parts = text.split("\t")
+    joined = parts[0]
+    for part in parts[1:]:
+        cjk_join = joined and part and (is_cjk(joined[-1]) or is_cjk(part[0]))
+        joined += part if cjk_join else " " + part
+    return joined
 
 
 def _band_lines(band: list[list[Segment]], found: list[tuple[float, float]], page: int) -> list[Line]:

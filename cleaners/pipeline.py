@@ -255,6 +255,15 @@ def require_success(fetched: Fetched) -> None:
         raise Rejected("empty", "the response body is empty")
 
 
+def fold_strings(value: Any) -> Any:
+    """`fold_compatibility_ideographs` applied to every string in a metadata value (tables are lists of rows)."""
+    if isinstance(value, str):
+        return fold_compatibility_ideographs(value)
+    if isinstance(value, list):
+        return [fold_strings(item) for item in value]
+    return value
+
+
 def clean_title(title: str | None) -> str | None:
     """The title in the canonical form of a text line."""
     return (clean_text(title).replace("\n", "") or None) if title else None
@@ -275,7 +284,7 @@ def build_document(
     if parent is not None:
         page = with_parent(page, parent)
     # Radicals a PDF font put into a title or a metadata table become ordinary characters there too.
-    page = replace(page, metadata={key: fold_compatibility_ideographs(value) for key, value in page.metadata.items()})
+    page = replace(page, metadata={key: fold_strings(value) for key, value in page.metadata.items()})
     title = clean_title(page.title)
     text = clean_text(page.text, source_type=page.source_type, title=title)
     counts = TextCounts.of(text)
