@@ -44,9 +44,11 @@ CHARACTERS: Final[tuple[Step, ...]] = (
     join_soft_wraps,
     unify_line_breaks,
     remove_invisible_characters,
+    # Half-width first: a full-width letter with a combining mark (Ａ + U+0300) composes only
+    # once it is ASCII, and NFC must see the pair then or a second pass would compose it.
+    halfwidth_ascii_alnum,
     to_nfc,
     fold_compatibility_ideographs,
-    halfwidth_ascii_alnum,
     tidy_line_whitespace,
 )
 # Run again after joining: a join makes new neighbours for punctuation and spaces.
