@@ -60,13 +60,15 @@ def test_every_walk_accepts_comment_nodes_built_into_a_tree() -> None:
     root[0][0].tail = "乙"
     root.insert(0, etree.ProcessingInstruction("php", "x"))
     root[0].tail = "丙"
+    root[1].append(etree.Entity("nbsp"))
+    root[1][-1].tail = "丁"
     cell = lxml.html.fragment_fromstring("<td>发布日期：</td>")
     cell.append(etree.Comment("date"))
     cell[0].tail = "2024-02-02"
     root.append(cell)
-    assert element_text(root[1][0]) == ""  # the comment itself
+    assert element_text(root[1][0]) == "" and element_text(root[1][-1]) == ""  # the comment, the entity
     assert text_of(etree.Comment("x")) == ""
-    assert block_lines(root) == ["丙", "甲乙", "发布日期：2024-02-02"]
+    assert block_lines(root) == ["丙", "甲乙丁", "发布日期：2024-02-02"]
     assert dict(pairs for _, found in label_cells(root) for pairs in found) == {"published": "2024-02-02"}
 
 
