@@ -180,12 +180,14 @@ def _print_json(value: Any) -> None:
 
 def cmd_fetch(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from crawler.urlcheck import url_problem
-    from govcorpus.commands import fetch_url
 
     problem = url_problem(args.url)
     if problem is not None:
         raise UsageError(problem[1])
     store_uri = _store(args, write=not args.no_store)
+
+    from govcorpus.commands import fetch_url  # slow imports, after the quick checks
+
     outcome = fetch_url(args.url.strip(), store_uri=store_uri, store=not args.no_store, overrides=overrides)
     if outcome.document is None:
         detail = f" ({outcome.detail})" if outcome.detail else ""
@@ -199,11 +201,14 @@ def cmd_fetch(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
 def cmd_crawl(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from crawler.sources import load_sources, select_sources
+
+    sources = select_sources(load_sources(args.config), args.source)  # ConfigError: exit status 2
+
+    # Slow imports, after the quick checks.
     from govcorpus.commands import crawl_sources, print_summary
     from govcorpus.distributed import redis_url_from_env
     from govcorpus.preflight import check_redis
 
-    sources = select_sources(load_sources(args.config), args.source)  # ConfigError: exit status 2
     store_uri = _store(args, write=True)
     redis_url = args.redis or redis_url_from_env(overrides)
     if redis_url:

@@ -132,7 +132,8 @@ def report(exc: BaseException, verbose: bool, prog: str = "govcorpus") -> int:
     if known is not None:
         message, status = known
     else:
-        message = f"internal error: {type(exc).__name__}: {exc}; rerun with -v for the details, and please report it"
+        hint = "the traceback is above" if verbose else "rerun with -v for the details"
+        message = f"internal error: {type(exc).__name__}: {exc}; {hint}, and please report it"
         status = FAILURE
     for line in message.splitlines() or [""]:
         print(f"{prog}: error: {line}", file=sys.stderr)

@@ -98,6 +98,9 @@ def check_overrides(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, Any], l
 
     Raises SettingError naming every bad value, what its setting expects and its default.
     """
+    pairs = list(pairs)
+    if not pairs:
+        return {}, []  # no need to load Scrapy's settings for nothing
     declared = declared_settings()
     values: dict[str, Any] = {}
     problems: list[str] = []
