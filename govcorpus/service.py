@@ -29,6 +29,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 from starlette.exceptions import HTTPException
+from starlette.types import Receive, Scope, Send
 
 from cleaners.document import Document
 from crawler.items import FailedItem, FetchedItem
@@ -352,6 +353,36 @@ def query_documents(
 # --- the app -------------------------------------------------------------------------------------
 
 
+class ServiceApp(FastAPI):
+    """FastAPI with request bodies capped at `max_body_size`, answered in the service's error format.
+
+    FastAPI's own limit (on Content-Length and while a chunked body streams in) raises an
+    HTTPException(413) that the app's handler words; but where Content-Length alone is over the
+    limit Starlette swaps any answer for a plain-text one, so that case is answered here first.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = self.max_body_size
+        if scope["type"] == "http" and limit is not None and _declared_length(scope) > limit:
+            await body_too_large(limit)(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def _declared_length(scope: Scope) -> int:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return 0  # h11 refuses such a request before it gets here
+    return 0
+
+
+def body_too_large(limit: int) -> JSONResponse:
+    return error(413, "body_too_large", f"request bodies are limited to {limit} bytes (GOVCORPUS_SERVICE_MAX_BODY)")
+
+
 class FetchRequest(BaseModel):
     url: str = Field(max_length=4096, description="an http(s) URL of a report page, PDF or DOCX")
     store: bool = Field(default=True, description="false: build and check for duplicates, write nothing")
@@ -382,7 +413,7 @@ def create_app(store_uri: str, settings: dict[str, Any] | None = None) -> FastAP
         except (TimeoutError, RuntimeError):
             log.warning("crawls still in flight at shutdown were abandoned")
 
-    app = FastAPI(
+    app = ServiceApp(
         title="govcorpus",
         summary="Fetch Chinese government reports into a clean, deduplicated corpus, and query it.",
         lifespan=lifespan,
@@ -398,7 +429,7 @@ def create_app(store_uri: str, settings: dict[str, Any] | None = None) -> FastAP
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         if exc.status_code == 413:
-            return error(413, "body_too_large", f"request bodies are limited to {max_body} bytes (GOVCORPUS_SERVICE_MAX_BODY)")
+            return body_too_large(max_body)
         return error(exc.status_code, "http_error", str(exc.detail))
 
     async def store_failure(request: Request, exc: Exception) -> JSONResponse:
