@@ -86,6 +86,8 @@ def parse_sources(data: dict[str, Any], origin: str = "<config>", text: str | No
     if not isinstance(raw_sources, list) or not raw_sources:
         others = [key for key in data if key != "sources"]
         guess = f" (found {', '.join(map(repr, others))}: each source is a [[sources]] table)" if others else ""
+        if isinstance(raw_sources, dict):
+            guess = " ([sources] is one table: write [[sources]], with double brackets, before each source)"
         raise ConfigError(f"{origin}: no [[sources]] tables found{guess}; see README 'Sources' for an example")
     sources: list[Source] = []
     problems: list[str] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -167,10 +168,11 @@ def _store(args: argparse.Namespace, write: bool) -> str:
     from govcorpus.preflight import check_store_uri, open_writable
 
     uri = store_uri_from_env(args.store)
+    what = "--store" if args.store else "$GOVCORPUS_STORE" if os.environ.get("GOVCORPUS_STORE") else "the default store"
     if write:
-        open_writable(uri)
+        open_writable(uri, what)
     else:
-        check_store_uri(uri)
+        check_store_uri(uri, what)
     return uri
 
 
@@ -324,11 +326,13 @@ def cmd_demo(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
-    from govcorpus.preflight import check_store_uri
-    from govcorpus.service import serve
+    from govcorpus.preflight import check_listen
 
-    store_uri = store_uri_from_env(args.store)
-    check_store_uri(store_uri)  # the store itself is checked by the service, which reports it per request
+    store_uri = _store(args, write=False)  # the store itself is checked by the service, which reports it per request
+    check_listen(args.host, args.port)
+
+    from govcorpus.service import serve  # slow imports, after the quick checks
+
     serve(store_uri, host=args.host, port=args.port, settings=overrides, verbose=args.verbose)
     return 0
 

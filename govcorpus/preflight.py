@@ -7,7 +7,10 @@ own errors through for what the world refused (exit status 1, worded by govcorpu
 
 from __future__ import annotations
 
+import errno
 import os
+import re
+import socket
 import tempfile
 from pathlib import Path
 from urllib.parse import urlparse
@@ -16,6 +19,9 @@ from govcorpus.errors import RunFailure, UsageError
 from storage.backends import LocalStore, ObjectStore, open_store
 
 STORE_FORMS = "a path, file:///path or s3://bucket/prefix"
+# S3 bucket naming rules (docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html),
+# which MinIO and SeaweedFS enforce too.
+BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
 def check_store_uri(uri: str, what: str = "--store") -> None:
@@ -29,6 +35,11 @@ def check_store_uri(uri: str, what: str = "--store") -> None:
     if parsed.scheme == "s3":
         if not parsed.netloc:
             raise UsageError(f"{what} {uri!r} names no bucket: give s3://bucket/prefix")
+        if not BUCKET_NAME.match(parsed.netloc) or ".." in parsed.netloc:
+            raise UsageError(
+                f"{what} {uri!r}: {parsed.netloc!r} is not a valid S3 bucket name: "
+                "3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit"
+            )
         return
     if parsed.scheme in ("", "file") or len(parsed.scheme) == 1:  # len 1: a Windows drive letter
         return
@@ -72,3 +83,24 @@ def check_redis(url: str) -> None:
         raise UsageError(f"--redis {url!r} is not a valid Redis URL ({exc}): give redis://host:6379/0") from None
     except redis.RedisError as exc:
         raise RunFailure(f"cannot reach Redis at {url} ({exc}): check --redis / GOVCORPUS_REDIS_URL and that the server is up") from None
+
+
+def check_listen(host: str, port: int) -> None:
+    """UsageError if `host` is no address of this machine's resolver; RunFailure if host:port is taken.
+
+    Binding once here (with SO_REUSEADDR, as the server will) turns uvicorn's own
+    "error while attempting to bind" into one line before the service starts.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise UsageError(f"--host {host!r} cannot be resolved ({exc.strerror}): give an address of this machine, e.g. 127.0.0.1 or 0.0.0.0") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise RunFailure(f"cannot listen on {host}:{port}: the port is in use; pass --port N or stop the other server") from None
+            raise RunFailure(f"cannot listen on {host}:{port}: {exc.strerror}; pass --host with an address of this machine") from None

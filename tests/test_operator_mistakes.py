@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -145,6 +146,11 @@ def test_every_problem_of_a_config_is_listed_at_once(tmp_path: Path) -> None:
     assert [line.split(": ")[2] for line in lines] == [f"{config}:3", f"{config}:4", f"{config}:8"]
 
 
+def test_sources_as_a_single_table(tmp_path: Path) -> None:
+    config = write_config(tmp_path, '[sources]\nname = "a"\nstart_urls = ["http://a.example/"]\n')
+    assert_error(crawl(config, tmp_path / "corpus"), USAGE, "no [[sources]] tables found", "double brackets")
+
+
 def test_unknown_source_name(tmp_path: Path) -> None:
     config = write_config(tmp_path, GOOD_SOURCE.format(port=9))
     result = run_cli("crawl", "--config", str(config), "--source", "b", "--store", str(tmp_path / "corpus"))
@@ -234,6 +240,12 @@ def test_unsupported_store_uri(tmp_path: Path, store: str, needles: list[str], c
     assert_error(run_cli(command, *target[command], "--store", store, timeout=60), USAGE, *needles)
 
 
+def test_bad_bucket_name_and_a_store_from_the_environment(tmp_path: Path) -> None:
+    assert_error(run_cli("ls", "--store", "s3://Corpus_2024/gov"), USAGE, "'Corpus_2024' is not a valid S3 bucket name")
+    result = run_cli("ls", env={"GOVCORPUS_STORE": "ftp://example.org/corpus"})
+    assert_error(result, USAGE, "$GOVCORPUS_STORE 'ftp://example.org/corpus'")
+
+
 @pytest.mark.parametrize("command", ["crawl", "fetch", "export", "demo"])
 def test_store_path_under_a_regular_file(tmp_path: Path, command: str) -> None:
     (tmp_path / "file").write_text("x")
@@ -268,6 +280,20 @@ def test_export_to_an_unwritable_out(tmp_path: Path, immutable_store: Path) -> N
     assert_error(result, FAILURE, f"cannot write {immutable_store}:")
     result = run_cli("export", "--store", str(tmp_path / "other"), "--out", "gopher://x/y")
     assert_error(result, USAGE, "--out 'gopher://x/y'")
+
+
+# --- serve ------------------------------------------------------------------------------------
+
+
+def test_serve_on_a_port_in_use_or_an_unknown_host(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--port", str(port), "--store", str(tmp_path / "corpus"))
+    assert_error(result, FAILURE, f"cannot listen on 127.0.0.1:{port}: the port is in use", "--port N")
+    result = run_cli("serve", "--host", "no-such-host.invalid", "--store", str(tmp_path / "corpus"))
+    assert_error(result, USAGE, "--host 'no-such-host.invalid' cannot be resolved")
 
 
 # --- show ------------------------------------------------------------------------------------
