@@ -52,6 +52,8 @@ def read_config(path: Path) -> tuple[str, dict[str, Any]]:
         raise ConfigError(f"config path {path} is a directory: pass --config with a TOML file, e.g. {path}/sources.toml") from None
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError(f"{path}: is UTF-16 (a byte-order mark says so): TOML files must be UTF-8; save it as UTF-8")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -60,7 +60,7 @@ class Source:
     def with_defaults(cls, name: str, start_urls: tuple[str, ...], family: str = "generic", **overrides: Any) -> Source:
         """A source of `family` whose unset keys come from families.toml."""
         defaults = {**family_defaults()["shared"], **family_defaults()[family]}
-        values = {key: tuple(value) for key, value in defaults.items()}
+        values: dict[str, Any] = {key: tuple(value) for key, value in defaults.items()}
         values.update(overrides)
         return cls(name=name, start_urls=start_urls, family=family, **values)
 

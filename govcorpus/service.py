@@ -118,7 +118,7 @@ class ReactorThread:
                 ready.set()
 
             reactor.callWhenRunning(running)
-            reactor.run(installSignalHandlers=False)
+            reactor.run(installSignalHandlers=False)  # type: ignore[misc, call-arg]  # the concrete reactor takes it
         except BaseException as exc:  # noqa: BLE001 (reported to start()'s caller)
             failure.append(exc)
             ready.set()
@@ -134,7 +134,7 @@ class ReactorThread:
         if self.loop is not None:
             from twisted.internet import reactor
 
-            reactor.callFromThread(reactor.stop)
+            reactor.callFromThread(reactor.stop)  # type: ignore[misc]
             self.loop = None
 
 
@@ -148,7 +148,7 @@ def install_resolver(settings: Settings) -> None:
 
     resolver_class = load_object(settings["TWISTED_DNS_RESOLVER"])
     # Like CrawlerProcess, pass an object with .settings where a Crawler is expected.
-    build_from_crawler(resolver_class, SimpleNamespace(settings=settings), reactor=reactor).install_on_reactor()  # type: ignore[arg-type]
+    build_from_crawler(resolver_class, SimpleNamespace(settings=settings), reactor=reactor).install_on_reactor()  # type: ignore[call-overload]
     reactor.getThreadPool().adjustPoolsize(maxthreads=settings.getint("REACTOR_THREADPOOL_MAXSIZE"))
 
 

@@ -58,6 +58,12 @@ def test_config_in_gbk_names_the_line_and_how_to_convert(tmp_path: Path) -> None
     assert not (tmp_path / "corpus").exists()
 
 
+def test_config_in_utf16_says_so(tmp_path: Path) -> None:
+    config = tmp_path / "sources.toml"
+    config.write_bytes(GOOD_SOURCE.format(port=9).encode("utf-16"))
+    assert_error(crawl(config, tmp_path / "corpus"), USAGE, "is UTF-16", "save it as UTF-8")
+
+
 def test_config_with_a_utf8_byte_order_mark_is_read(tmp_path: Path) -> None:
     config = tmp_path / "sources.toml"
     config.write_bytes(b"\xef\xbb\xbf" + GOOD_SOURCE.format(port=free_port()).encode())
