@@ -34,9 +34,11 @@ from cleaners.document import Document, Fetched, Rejected, document_id, sha256_h
 from cleaners.docx import extract_docx
 from cleaners.encoding import decode_html, repair_extracted_text
 from cleaners.extract import extract_html
-from cleaners.metadata import infer_metadata
+from cleaners.meta_tags import meta_fields
+from cleaners.metadata import infer_metadata, standard_metadata
 from cleaners.normalize import fold_compatibility_ideographs
 from cleaners.ofd import extract_ofd
+from cleaners.official import official_fields
 from cleaners.pdf import extract_pdf
 from cleaners.sniff import looks_like_html
 from cleaners.steps import canonical_line, clean_text
@@ -120,7 +122,7 @@ def read_html(fetched: Fetched, starter: str | None = None) -> Page:
         title=extracted.title,
         text=extracted.text,
         family=extracted.family,
-        metadata=extracted.metadata,
+        metadata={**meta_fields(decoded.text), **extracted.metadata},
         encoding=decoded.used,
         encoding_declared=decoded.declared,
         encoding_detected=decoded.detected,
@@ -188,6 +190,13 @@ def with_parent(page: Page, parent: Fetched) -> Page:
     except Rejected:
         return page
     return replace(page, title=page.title or linking.title, metadata={**linking.metadata, **page.metadata})
+
+
+def with_official_fields(page: Page) -> Page:
+    """The 公文 fields its text shows (版头, 主送机关, 成文日期: cleaners/official.py) added to what the
+    reader labelled; a labelled field (disclosure table, OFD head) wins over the text's."""
+    found = official_fields(page.text, page.title)
+    return replace(page, metadata={**found, **page.metadata}) if found else page
 
 
 def with_text_checked(page: Page) -> Page:
@@ -300,11 +309,13 @@ def build_document(
     page = READERS[sniff_source_type(fetched)](fetched)
     if continuation:
         page = with_continuation(page, continuation)
+    page = with_official_fields(page)  # before the parent's: a document's own head speaks for it
     if parent is not None:
         page = with_parent(page, parent)
     page = with_attribution(with_text_checked(page))
-    # Radicals a PDF font put into a title or a metadata table become ordinary characters there too.
-    page = replace(page, metadata={key: fold_strings(value) for key, value in page.metadata.items()})
+    # Radicals a PDF font put into a title or a metadata table become ordinary characters there too;
+    # dates become ISO, 发文字号 canonical, placeholders (无, -) nothing.
+    page = replace(page, metadata=standard_metadata({key: fold_strings(value) for key, value in page.metadata.items()}))
     title = clean_title(page.title)
     text = clean_text(page.text, source_type=page.source_type, title=title)
     counts = TextCounts.of(text)

@@ -16,12 +16,15 @@ PAGES = {
     "002": ("政府工作报告", {}, "http://127.0.0.2/files/2024/jingan_gzbg_2024.pdf"),
     "003": (
         "新华路街道2023年工作总结",
-        {"publisher": "上海市长宁区人民政府新华路街道办事处", "published": "2024-02-02"},
+        {"issuer": GOLD["003"]["publisher"], "published": "2024-02-02"},
         "http://127.0.0.2/art/2024/2/2/art_4157_5678.html",
     ),
     "004": ("2024年长宁区政府工作报告", {}, "http://127.0.0.4/baogao/huadong/9817.html"),
 }
-FIELDS = ("region", "doc_type", "year", "delivered", "speaker", "publisher", "published")
+# gold.json predates the standard names: its `publisher` is the disclosure table's 发布机构, the
+# organ that issued the document, which is `issuer` here (`publisher` is the website); it comes
+# from the table as it is (tests/test_extract.py) and gives the region, which is checked.
+FIELDS = ("region", "doc_type", "year", "delivered", "speaker", "published")
 
 
 @pytest.mark.parametrize("gold_id", sorted(PAGES))
