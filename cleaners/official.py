@@ -30,7 +30,8 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 
 from cleaners.dates import is_date_line, iso_date
-from cleaners.layout import SOFT_BREAK
+from cleaners.layout import SOFT_BREAK, glue
+from cleaners.titles import is_title_line
 
 RULES_PATH: Traversable = files("cleaners") / "rules" / "official.toml"
 
@@ -229,6 +230,34 @@ def read_tail(lines: list[str], start: int) -> dict[str, str]:
                 fields["signature"] = organs
             return fields
     return {}
+
+
+def is_head_part(line: str) -> bool:
+    """A 发文机关标志 or a 发文字号: what a reader that takes the largest or first line may take for the title."""
+    return bool(issuer_mark(line) or document_number(line))
+
+
+def head_title(text: str) -> str | None:
+    """The title set under the 版头 (GB/T 9704-2012 7.3.1: below the 发文字号, over one or more lines).
+
+    Only found when the text has a 版头 (a 发文机关标志 or 发文字号 above it); the title runs until
+    the 主送机关, a 题注 or the body.
+    """
+    lines = text_lines(text)
+    _, start = read_head(lines)
+    pieces: list[str] = []
+    below_head = False
+    for line in lines[:start]:
+        if is_head_part(line) or signer(line):
+            below_head, pieces = True, []
+        elif below_head:
+            if addressee(line) or caption_date(line) or not is_title_line(line):
+                break
+            pieces.append(line)
+    title = ""
+    for piece in pieces:
+        title = glue(title, piece)
+    return title or None
 
 
 def official_fields(text: str, title: str | None = None) -> dict[str, str]:

@@ -38,7 +38,7 @@ from cleaners.meta_tags import meta_fields
 from cleaners.metadata import infer_metadata, standard_metadata
 from cleaners.normalize import fold_compatibility_ideographs
 from cleaners.ofd import extract_ofd
-from cleaners.official import official_fields
+from cleaners.official import head_title, is_head_part, official_fields
 from cleaners.pdf import extract_pdf
 from cleaners.sniff import looks_like_html
 from cleaners.steps import canonical_line, clean_text
@@ -194,9 +194,18 @@ def with_parent(page: Page, parent: Fetched) -> Page:
 
 def with_official_fields(page: Page) -> Page:
     """The 公文 fields its text shows (版头, 主送机关, 成文日期: cleaners/official.py) added to what the
-    reader labelled; a labelled field (disclosure table, OFD head) wins over the text's."""
+    reader labelled; a labelled field (disclosure table, OFD head) wins over the text's.
+
+    A reader that took the 发文机关标志 or the 发文字号 for the title (it is the largest, or the
+    first, line of a red-header 公文) gets the title set under them instead.
+    """
     found = official_fields(page.text, page.title)
-    return replace(page, metadata={**found, **page.metadata}) if found else page
+    title = page.title
+    if title is None or is_head_part(title):
+        title = head_title(page.text) or title
+    if not found and title == page.title:
+        return page
+    return replace(page, title=title, metadata={**found, **page.metadata})
 
 
 def with_text_checked(page: Page) -> Page:
