@@ -216,19 +216,30 @@ def read_head(lines: list[str]) -> tuple[dict[str, str], int]:
     return fields, start
 
 
+def closes_body(line: str) -> bool:
+    """A line a 成文日期 may stand under: the 署名, the body's last sentence, or the 附件说明 (7.3.4)."""
+    return bool(organ_names(line)) or line.endswith(("。", "！", "!")) or line.startswith("附件")
+
+
 def read_tail(lines: list[str], start: int) -> dict[str, str]:
-    """The 成文日期 and the 署名 above it: the first date line after the body began, before the 版记."""
+    """The 成文日期 and the 署名 above it: the first date line after the body began, before the 版记.
+
+    The date stands alone on its line (or after the 署名 on the same line) right under the
+    署名, the body's last sentence or the 附件说明 (GB/T 9704-2012 7.3.5), so a date under a label
+    (批准时间 / 2023年12月27日) is not one.
+    """
     for index in range(start + 1, len(lines)):
         line = lines[index]
         if is_colophon(line):
             break
         cells = line.split()
-        if is_date_line(line) or (len(cells) > 1 and is_date_line(cells[-1]) and organ_names(" ".join(cells[:-1]))):
-            fields = {"written_date": iso_date(cells[-1] if not is_date_line(line) else line) or ""}
-            above = " ".join(cells[:-1]) if not is_date_line(line) else lines[index - 1]
-            if organs := organ_names(above):
+        if is_date_line(line) and closes_body(lines[index - 1]):
+            fields = {"written_date": iso_date(line) or ""}
+            if organs := organ_names(lines[index - 1]):
                 fields["signature"] = organs
             return fields
+        if len(cells) > 1 and is_date_line(cells[-1]) and (organs := organ_names(" ".join(cells[:-1]))):
+            return {"written_date": iso_date(cells[-1]) or "", "signature": organs}
     return {}
 
 
