@@ -281,8 +281,8 @@ def official_fields(text: str, title: str | None = None) -> dict[str, str]:
     lines = text_lines(text)
     head, start = read_head(lines)
     tail = read_tail(lines, start) if start < len(lines) else {}
-    fields = {**tail, **head}  # a 题注's date is the document's own; a tail date line may be an attachment's
-    signature = fields.pop("signature", None) or tail.get("signature")
+    fields = {**tail, **head}  # a date in the head (题注, or under the title) is the document's own
+    signature = fields.pop("signature", None)
     issuer = fields.get("issuer") or signature or title_issuer(title)
     if issuer:
         fields["issuer"] = issuer
