@@ -48,6 +48,8 @@ _NOT_NAVIGATION = ("javascript:", "about:", "mailto:", "tel:", "#")
 _INVISIBLE = ("script", "style", "template", "noframes", "title", "head")
 _WHITESPACE = " \t\n\f\r"
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
+# huge_tree: libxml2 keeps 2046 levels of nesting instead of 254 (what lies deeper is dropped).
+_PARSER = lxml.html.HTMLParser(huge_tree=True)
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ def parse(html: str) -> etree._Element | None:
     if not html.strip():
         return None
     try:
-        return lxml.html.document_fromstring(html)
+        return lxml.html.document_fromstring(html, parser=_PARSER)
     except (etree.ParserError, ValueError):
         return None
 
