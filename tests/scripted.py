@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 
 @dataclass
@@ -36,7 +36,7 @@ Route = Answer | Callable[[int], Answer]
 class ScriptedServer:
     """Serve `routes` (by path, query included; others 404) on `host` until stopped."""
 
-    def __init__(self, routes: dict[str, Route], host: str = "127.0.0.1") -> None:
+    def __init__(self, routes: Mapping[str, Route], host: str = "127.0.0.1") -> None:
         self.routes = routes
         self.arrivals: dict[str, list[float]] = {}  # path → time.monotonic() of each request
         self._lock = threading.Lock()
@@ -46,7 +46,7 @@ class ScriptedServer:
             protocol_version = "HTTP/1.1"
             timeout = 10
 
-            def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+            def do_GET(self) -> None:
                 with server._lock:
                     hits = server.arrivals.setdefault(self.path, [])
                     hits.append(time.monotonic())
@@ -57,12 +57,12 @@ class ScriptedServer:
                     answer = Answer(404, {"Content-Type": "text/html"}, b"<html><body>not found</body></html>")
                 server._send(self, answer)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         self._httpd = ThreadingHTTPServer((host, 0), Handler)
         self._httpd.daemon_threads = True
-        self.host, self.port = self._httpd.server_address[:2]
+        self.host, self.port = str(self._httpd.server_address[0]), int(self._httpd.server_address[1])
         self.base_url = f"http://{self.host}:{self.port}"
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
         self._thread.start()
@@ -98,7 +98,7 @@ class ScriptedServer:
         self._httpd.shutdown()
         self._httpd.server_close()
 
-    def __enter__(self) -> ScriptedServer:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

@@ -7,7 +7,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import SHARED
 
-from crawler.clientside import Navigation, find_navigation, parse_refresh, same_site, script_targets
+from crawler.clientside import (
+    Navigation,
+    find_navigation,
+    parse_refresh,
+    same_site,
+    script_targets,
+)
 
 URL = "http://www.example.gov.cn/zwgk/index.html"
 REPORT = "".join(f"<p>{line}</p>" for line in (SHARED / "gold" / "003.txt").read_text(encoding="utf-8").splitlines()[:6])

@@ -75,7 +75,7 @@ def busy() -> Iterator[ScriptedServer]:
 
 @pytest.mark.parametrize(("path", "at_least"), [("/seconds.html", 1.9), ("/date.html", 1.5)])
 def test_retry_after_is_honoured(busy: ScriptedServer, tmp_path: Path, path: str, at_least: float) -> None:
-    code, doc, stderr = fetch(busy.url(path), tmp_path)
+    code, _, stderr = fetch(busy.url(path), tmp_path)
     assert code == 0, stderr
     first, second = busy.hits(path)
     assert second - first >= at_least
@@ -83,7 +83,7 @@ def test_retry_after_is_honoured(busy: ScriptedServer, tmp_path: Path, path: str
 
 def test_retry_after_is_capped(busy: ScriptedServer, tmp_path: Path) -> None:
     # Asked for an hour; waits GOVCORPUS_RETRY_AFTER_MAX (1 s) and finishes well within the CLI's timeout.
-    code, doc, stderr = fetch(busy.url("/too-long.html"), tmp_path, "-s", "GOVCORPUS_RETRY_AFTER_MAX=1")
+    code, _, stderr = fetch(busy.url("/too-long.html"), tmp_path, "-s", "GOVCORPUS_RETRY_AFTER_MAX=1")
     assert code == 0, stderr
     first, second = busy.hits("/too-long.html")
     assert second - first >= 0.9
@@ -111,7 +111,7 @@ def redirecting(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiteServer
     (root / "target.html").write_bytes(REPORT)
     links = "".join(f'<li><a href="{path}">{TITLE}（{n}）</a></li>' for n, path in enumerate(LINKED))
     (root / "index.html").write_text(f"<html><head><meta charset='utf-8'></head><body><ul>{links}</ul></body></html>", encoding="utf-8")
-    routes = [{"path": "/index.html", "file": "index.html", "headers": HTML},
+    routes: list[dict[str, object]] = [{"path": "/index.html", "file": "index.html", "headers": HTML},
               {"path": "/target.html", "file": "target.html", "headers": HTML}]
     routes += [{"path": path, "status": 302, "redirect": target} for path, target in REDIRECTS.items()]
     (root / "routes.json").write_text(json.dumps(routes))
