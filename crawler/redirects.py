@@ -123,10 +123,8 @@ class RedirectMiddleware(ScrapyRedirectMiddleware):
 
     def _follow(self, request: Request, response: Response, navigation: Navigation) -> Request:
         redirected = self._redirect_request_using_get(request, response, navigation.url)
-        if navigation.kind == "frame":
+        if navigation.kind == "frame":  # (a frame that is a stub in turn keeps the shell it came from)
             redirected.meta[FRAME_PARENT] = fetched(response)
-        else:
-            redirected.meta.pop(FRAME_PARENT, None)  # a stub is not the shell of what it leads to
         assert self.crawler.stats is not None
         name = "content_frame" if navigation.kind == "frame" else f"client_redirect/{navigation.kind}"
         self.crawler.stats.inc_value(f"govcorpus/{name}")
