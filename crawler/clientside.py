@@ -49,8 +49,6 @@ _NOT_NAVIGATION = ("javascript:", "about:", "mailto:", "tel:", "#")
 _INVISIBLE = ("script", "style", "template", "noframes", "title", "head")
 _WHITESPACE = " \t\n\f\r"
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
-# huge_tree: libxml2 keeps 2046 levels of nesting instead of 254 (what lies deeper is dropped).
-_PARSER = lxml.html.HTMLParser(huge_tree=True)
 
 
 @dataclass(frozen=True)
@@ -111,7 +109,9 @@ def parse(html: str) -> etree._Element | None:
     if not html.strip():
         return None
     try:
-        return lxml.html.document_fromstring(html, parser=_PARSER)
+        # huge_tree: libxml2 keeps 2046 levels of nesting instead of 254 (what lies deeper is dropped).
+        # A parser per call: lxml parsers must not be shared between threads.
+        return lxml.html.document_fromstring(html, parser=lxml.html.HTMLParser(huge_tree=True))
     except (etree.ParserError, ValueError):
         return None
 
