@@ -39,6 +39,8 @@ OFFICIAL_FIELDS = frozenset({
 DATE_FIELDS = ("published", "written_date")
 
 _YEAR = re.compile(r"(20\d{2}|19\d{2})\s*年")
+# Dates and their parts stand before place names in titles (11月德清县…) but are never part of one.
+_DATE_PART = re.compile(r"(?:(?:20|19)\d{2}\s*年)?\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|(?:20|19)\d{2}\s*年")
 _SUBTITLE = re.compile(r"^[—－\-]{1,2}\s*(?P<date>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*在(?P<meeting>.+?)上\s*$")
 _PLACE = re.compile(
     r"(?P<province>[\u4e00-\u9fff]{2,7}(?:省|自治区))?"
@@ -47,7 +49,7 @@ _PLACE = re.compile(
     r"(?P<town>[\u4e00-\u9fff]{2,8}?(?:街道|镇|乡))?"
 )
 # Characters that never occur in a place name but often right before one (关于…, …的报告).
-_NOT_IN_PLACE = set("的于和与及年度工作报告总结会议第届次关")
+_NOT_IN_PLACE = set("的于和与及年度工作报告总结会议第届次关各")
 _SPEAKER = re.compile(
     r"^(?P<place>[\u4e00-\u9fff]{0,12}?)(?:" + "|".join(OFFICE_TITLES) + r")\s*(?P<name>[\u4e00-\u9fff]{2,4})$"
 )
@@ -147,7 +149,7 @@ def region_of(title: str | None, text: str, issuer: str | None, publisher: str |
     if issuer:
         candidates.append(_strip_organ(issuer))
     if title:
-        candidates.append(re.sub(_YEAR, "", title))
+        candidates.append(_DATE_PART.sub("", title))
     speaker = speaker_line(text)
     if speaker and speaker.group("place"):
         candidates.append(speaker.group("place"))

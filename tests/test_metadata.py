@@ -51,6 +51,8 @@ def test_meeting_comes_from_the_subtitle_line() -> None:
         ("政府工作报告", "——2023年1月10日在朝阳区人民代表大会上\n朝阳区区长 张三\n北京市朝阳区北京北京", "北京市朝阳区"),
         ("关于2023年度工作的报告", "", None),
         ("国务院政府工作报告", "", None),
+        ("11月德清县召开农村工作会议", "", "德清县"),  # a date part is not part of the place
+        ("河北各市2012年政府工作报告汇总", "", None),  # 各市 is "every city", not a place
     ],
 )
 def test_region_rules_are_general(title: str, text: str, region: str | None) -> None:
