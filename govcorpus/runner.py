@@ -9,6 +9,9 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
+from twisted.python.failure import Failure
+
+from storage.backends import StoreError
 
 
 def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
@@ -36,8 +39,13 @@ def run_spider(spider_cls: type, overrides: dict[str, Any] | None = None, **spid
         result.items.append(item)
 
     crawler.signals.connect(collect, signal=signals.item_scraped)
-    process.crawl(crawler, **spider_args)
+    failures: list[Failure] = []
+    process.crawl(crawler, **spider_args).addErrback(failures.append)
     process.start()
+    for failure in failures:
+        if failure.check(StoreError):  # e.g. a damaged store found while the pipeline opened it
+            failure.raiseException()
+        logging.getLogger(__name__).error("the crawl failed: %s", failure.getTraceback())
     result.stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
     logging.getLogger(__name__).debug("run finished: %s", result.stats)
     return result
