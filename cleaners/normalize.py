@@ -6,7 +6,11 @@ Every function here is a pure `str -> str` step that leaves already-canonical te
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
+from functools import cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
 HAN = (
     "\u3400-\u4dbf"  # Extension A
@@ -26,9 +30,22 @@ _LINE_BREAKS = re.compile(r"\r\n|[\r\f\v\x1c\x1d\x1e\x85\u2028\u2029]")
 # Control characters other than \n and \t, and invisible marks that only break matching.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2060\ufeff]")
 _FULLWIDTH_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ]")
-_INLINE_SPACE = re.compile(r"[^\S\n]+")
+_INLINE_SPACE = re.compile(r"[^\S\n\t]+")
+# A TAB is the cell separator of a table row: the spaces around it go, the TAB stays.
+_SPACE_AROUND_TAB = re.compile(r"[^\S\n\t]*\t[^\S\n\t]*")
 _SPACE_NEXT_TO_CJK = re.compile(rf"(?<=[{CJK}]) +| +(?=[{CJK}])")
 _IS_CJK = re.compile(rf"[{CJK}]")
+
+# Blocks of look-alike code points that PDF fonts' ToUnicode maps emit for ordinary ideographs.
+_COMPATIBILITY_IDEOGRAPHS = re.compile(
+    "["
+    "\u2e80-\u2eff"  # CJK Radicals Supplement (⻓ for 长): Unicode's Equivalent_Unified_Ideograph
+    "\u2f00-\u2fdf"  # Kangxi Radicals (⼯ for 工): their NFKC decompositions
+    "\uf900-\ufaff"  # CJK Compatibility Ideographs: their decompositions (12 unified ones have none)
+    "\U0002f800-\U0002fa1f"  # CJK Compatibility Ideographs Supplement
+    "]"
+)
+RADICALS_PATH: Traversable = files("cleaners") / "rules" / "radicals.toml"
 
 ASCII_DIGITS = "0123456789"
 FULLWIDTH_OF = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "?": "？", "!": "！"}
@@ -50,14 +67,45 @@ def to_nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def fold_compatibility_ideographs(text: str) -> str:
+    """Radicals and compatibility ideographs become the ordinary ideograph (⼯ → 工, ⻓ → 长).
+
+    Only these four blocks are touched, one character at a time; nothing else of NFKC is applied
+    (TEXT_SPEC rule 4: NFC only). Kangxi radicals and compatibility ideographs fold by their
+    Unicode decomposition (NFKC of the single character); CJK Radicals Supplement characters
+    mostly have none, so they fold by the UCD's EquivalentUnifiedIdeograph.txt
+    (`rules/radicals.toml`, made by tools/make_radicals_table.py). A radical with no ordinary
+    equivalent (U+2E80) stays as it is.
+    """
+    return _COMPATIBILITY_IDEOGRAPHS.sub(_fold_ideograph, text)
+
+
+def _fold_ideograph(match: re.Match[str]) -> str:
+    char = match.group()
+    return radical_equivalents().get(char) or unicodedata.normalize("NFKC", char)
+
+
+@cache
+def radical_equivalents() -> dict[str, str]:
+    """CJK Radicals Supplement character → its equivalent unified ideograph, from rules/radicals.toml."""
+    with RADICALS_PATH.open("rb") as fh:
+        table: dict[str, str] = tomllib.load(fh)["equivalent"]
+    return table
+
+
 def halfwidth_ascii_alnum(text: str) -> str:
     """Full-width ASCII letters and digits become half-width (２０２３ → 2023); nothing else does."""
     return _FULLWIDTH_ALNUM.sub(lambda m: chr(ord(m.group()) - 0xFEE0), text)
 
 
 def tidy_line_whitespace(text: str) -> str:
-    """Strip every line (U+3000 included), collapse inner runs of whitespace to one space."""
-    return "\n".join(_INLINE_SPACE.sub(" ", line).strip() for line in text.split("\n"))
+    """Strip every line (U+3000 included), collapse inner runs of whitespace to one space.
+
+    A TAB inside a line separates two cells of a table row (one row per line, as readers of
+    tables emit it): it survives, without the spaces around it, one TAB per cell boundary.
+    """
+    lines = (_INLINE_SPACE.sub(" ", _SPACE_AROUND_TAB.sub("\t", line)).strip() for line in text.split("\n"))
+    return "\n".join(lines)
 
 
 def remove_space_next_to_cjk(text: str) -> str:

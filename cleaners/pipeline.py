@@ -4,9 +4,10 @@
 short stable reason:
   http_<status>  the server answered 4xx/5xx
   empty          the body is empty
-  not_html       neither HTML, PDF nor DOCX (images, robots.txt, feeds)
-  unsupported_type  a legacy Office/WPS file (.doc, .wps)
-  binary, undecodable, mojibake   from the decoder (cleaners/encoding.py)
+  not_html       neither HTML, PDF, DOCX, OFD nor a Word binary (images, robots.txt, feeds)
+  unsupported_type  an OLE2 file that is not a Word document (.xls, .ppt, WPS 2000 …), a Word 6/95 file
+  binary, undecodable, mojibake   from the decoder (cleaners/encoding.py); mojibake also when a
+                 reader's text (after entities, from PDF/DOCX …) is garbled beyond verified repair
   unreadable, no_text             a broken document file, a PDF without a text layer
   login_page, list_page, soft_404 what the page is instead of a document
   not_report     too little Chinese text to be a report, summary or bulletin
@@ -16,8 +17,10 @@ Thresholds and phrases of the filters are data in rules/filters.toml.
 
 from __future__ import annotations
 
+import io
 import re
 import tomllib
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -25,19 +28,23 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any, Final
 
+from cleaners.boilerplate import split_attribution
+from cleaners.doc import OLE2_MAGIC, extract_doc, ole_format
 from cleaners.document import Document, Fetched, Rejected, document_id, sha256_hex
 from cleaners.docx import extract_docx
-from cleaners.encoding import decode_html
+from cleaners.encoding import decode_html, repair_extracted_text
 from cleaners.extract import extract_html
 from cleaners.metadata import infer_metadata
+from cleaners.normalize import fold_compatibility_ideographs
+from cleaners.ofd import extract_ofd
 from cleaners.pdf import extract_pdf
-from cleaners.steps import clean_text
+from cleaners.sniff import looks_like_html
+from cleaners.steps import canonical_line, clean_text
 
 FILTERS_PATH: Traversable = files("cleaners") / "rules" / "filters.toml"  # works inside a zipped egg too
 CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SNIFF_BYTES = 2048
-OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .doc, .wps, .xls and other pre-2007 Office files
 LEGACY_OFFICE_TYPES = ("application/msword", "application/vnd.ms-works", "application/kswps", "application/wps-office")
 
 
@@ -45,11 +52,11 @@ LEGACY_OFFICE_TYPES = ("application/msword", "application/vnd.ms-works", "applic
 class Page:
     """What a reader got out of one resource, before cleaning: the same shape for every type."""
 
-    source_type: str  # html | pdf | docx
+    source_type: str  # html | pdf | docx | ofd | doc
     title: str | None
     text: str  # one paragraph (or PDF line) per line, not yet canonical
     family: str | None = None
-    metadata: dict[str, str] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)  # str fields; `tables` is a list of row lists
     encoding: str | None = None
     encoding_declared: str | None = None
     encoding_detected: str | None = None
@@ -67,25 +74,47 @@ def limits() -> dict[str, Any]:
 # ---------------------------------------------------------------- reading
 
 
+def zip_kind(body: bytes) -> str | None:
+    """docx or ofd for a zip package, by the part that defines it; None for another zip."""
+    try:
+        names = zipfile.ZipFile(io.BytesIO(body)).namelist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return "docx" if b"word/" in body[:65536] else None  # let the reader say what is broken
+    lowered = {name.lower().lstrip("/") for name in names}
+    if "word/document.xml" in lowered:
+        return "docx"
+    if "ofd.xml" in lowered:  # GB/T 33190: the package's entry file, at its root
+        return "ofd"
+    return None
+
+
 def sniff_source_type(fetched: Fetched) -> str:
-    """html, pdf or docx, from the bytes first and the Content-Type second."""
+    """html, pdf, docx, ofd or doc, from the bytes first and the Content-Type second.
+
+    Portals serve attachments as application/octet-stream, so containers are told apart by what
+    they hold: a zip with word/document.xml is DOCX, a zip with OFD.xml at its root is OFD, an
+    OLE2 compound file with a WordDocument stream is a Word binary (.doc, or a .wps saved in that
+    form); any other OLE2 file is Rejected('unsupported_type') with its format named.
+    """
     body = fetched.body
     if body.lstrip()[:5] == b"%PDF-":
         return "pdf"
-    if body.startswith(b"PK\x03\x04") and b"word/" in body[:65536]:
-        return "docx"
+    if body.startswith(b"PK\x03\x04") and (kind := zip_kind(body)):
+        return kind
+    if body.startswith(OLE2_MAGIC):
+        ole_format(body)
+        return "doc"
     content_type = (fetched.content_type or "").lower()
-    if body.startswith(OLE2_MAGIC) or any(kind in content_type for kind in LEGACY_OFFICE_TYPES):
-        raise Rejected("unsupported_type", "a legacy Office/WPS file (.doc, .wps, .xls): only HTML, PDF and DOCX are read")
-    head = body[:SNIFF_BYTES].lower()
-    if "html" in content_type or b"<html" in head or b"<!doctype html" in head:
+    if any(kind in content_type for kind in LEGACY_OFFICE_TYPES):
+        raise Rejected("unsupported_type", f"Content-Type {content_type} but not a Word-binary file: a legacy Office/WPS format")
+    if "html" in content_type or looks_like_html(body):
         return "html"
-    raise Rejected("not_html", f"not HTML, PDF or DOCX (Content-Type {content_type or 'missing'})")
+    raise Rejected("not_html", f"not HTML, PDF, DOCX, OFD or DOC (Content-Type {content_type or 'missing'})")
 
 
 def read_html(fetched: Fetched, starter: str | None = None) -> Page:
     decoded = decode_html(fetched.body, fetched.content_type)
-    extracted = extract_html(decoded.text, starter=starter)
+    extracted = extract_html(decoded.text, starter=starter, url=fetched.final_url)
     return Page(
         source_type="html",
         title=extracted.title,
@@ -106,12 +135,42 @@ def read_pdf(fetched: Fetched) -> Page:
     return Page(source_type="pdf", title=pdf.title, text=pdf.text, family="pdf", metadata={"pages": str(pdf.pages)})
 
 
+def canonical_tables(tables: list[list[list[str]]]) -> list[list[list[str]]]:
+    """`metadata.tables`: each table a list of rows, each row its cells in canonical form."""
+    return [[[canonical_line(cell) or "" for cell in row] for row in table] for table in tables]
+
+
 def read_docx(fetched: Fetched) -> Page:
     docx = extract_docx(fetched.body)
-    return Page(source_type="docx", title=docx.title, text=docx.text, family="docx")
+    metadata: dict[str, Any] = dict(docx.metadata)
+    if docx.tables:
+        metadata["tables"] = canonical_tables(docx.tables)
+    return Page(source_type="docx", title=docx.title, text=docx.text, family="docx", metadata=metadata)
 
 
-READERS: Final[dict[str, Callable[[Fetched], Page]]] = {"html": read_html, "pdf": read_pdf, "docx": read_docx}
+def read_ofd(fetched: Fetched) -> Page:
+    ofd = extract_ofd(fetched.body)
+    metadata: dict[str, Any] = {**ofd.metadata, "pages": str(ofd.pages)}
+    if ofd.tables:
+        metadata["tables"] = canonical_tables(ofd.tables)
+    return Page(source_type="ofd", title=ofd.title, text=ofd.text, family="ofd", metadata=metadata)
+
+
+def read_doc(fetched: Fetched) -> Page:
+    doc = extract_doc(fetched.body)
+    metadata: dict[str, Any] = dict(doc.metadata)
+    if doc.tables:
+        metadata["tables"] = canonical_tables(doc.tables)
+    return Page(source_type="doc", title=doc.title, text=doc.text, family="doc", metadata=metadata)
+
+
+READERS: Final[dict[str, Callable[[Fetched], Page]]] = {
+    "html": read_html,
+    "pdf": read_pdf,
+    "docx": read_docx,
+    "ofd": read_ofd,
+    "doc": read_doc,
+}
 
 
 def with_continuation(page: Page, parts: tuple[Fetched, ...]) -> Page:
@@ -129,6 +188,23 @@ def with_parent(page: Page, parent: Fetched) -> Page:
     except Rejected:
         return page
     return replace(page, title=page.title or linking.title, metadata={**linking.metadata, **page.metadata})
+
+
+def with_text_checked(page: Page) -> Page:
+    """The reader's title and text checked for mojibake (repaired, or Rejected: never stored)."""
+    title = repair_extracted_text(page.title, page.source_type) if page.title else page.title
+    return replace(page, title=title, text=repair_extracted_text(page.text, page.source_type))
+
+
+def with_attribution(page: Page) -> Page:
+    """A reprint's source line (来源：解放日报) taken from the head of the text into `metadata["source"]`.
+
+    A source the page's own metadata table gave wins over the line.
+    """
+    text, source = split_attribution(page.text)
+    if source is None:
+        return page
+    return replace(page, text=text, metadata={"source": source, **page.metadata})
 
 
 # ---------------------------------------------------------------- filters
@@ -198,6 +274,15 @@ def require_success(fetched: Fetched) -> None:
         raise Rejected("empty", "the response body is empty")
 
 
+def fold_strings(value: Any) -> Any:
+    """`fold_compatibility_ideographs` applied to every string in a metadata value (tables are lists of rows)."""
+    if isinstance(value, str):
+        return fold_compatibility_ideographs(value)
+    if isinstance(value, list):
+        return [fold_strings(item) for item in value]
+    return value
+
+
 def clean_title(title: str | None) -> str | None:
     """The title in the canonical form of a text line."""
     return (clean_text(title).replace("\n", "") or None) if title else None
@@ -217,6 +302,9 @@ def build_document(
         page = with_continuation(page, continuation)
     if parent is not None:
         page = with_parent(page, parent)
+    page = with_attribution(with_text_checked(page))
+    # Radicals a PDF font put into a title or a metadata table become ordinary characters there too.
+    page = replace(page, metadata={key: fold_strings(value) for key, value in page.metadata.items()})
     title = clean_title(page.title)
     text = clean_text(page.text, source_type=page.source_type, title=title)
     counts = TextCounts.of(text)

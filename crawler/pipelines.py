@@ -18,6 +18,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from cleaners.document import Rejected
+from cleaners.extract import fallback_stages
 from crawler.items import FailedItem, FetchedItem
 from storage.backends import store_uri_from_env
 from storage.corpus import Corpus
@@ -102,6 +103,9 @@ class CorpusPipeline:
         self._count(item.outcome.outcome)
         if item.outcome.reason:
             self._count(f"{item.outcome.outcome}/{item.outcome.reason}")
+        if item.outcome.document is not None and item.outcome.outcome in ("stored", "duplicate"):
+            for stage in fallback_stages(item.outcome.document.metadata):
+                self._count(f"fallback/{stage}")  # an extraction stage's safety net caught this page
         return item
 
     async def _write(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -63,3 +63,12 @@ GOVCORPUS_PROGRESS_INTERVAL = 30.0  # seconds between summaries when not on a te
 # crawler.ssrf.GuardedResolver as TWISTED_DNS_RESOLVER): only http(s) to public addresses.
 GOVCORPUS_SSRF_GUARD = False
 GOVCORPUS_SSRF_ALLOW: list[str] = []  # hosts, addresses or CIDRs allowed anyway (trusted internal hosts)
+# Read where they are used with no default of their own: declared here so `-s` can check them.
+GOVCORPUS_PIPELINE_ENABLED = True  # False: no corpus pipeline at all (benchmarks)
+GOVCORPUS_SSRF_RESOLVER = None  # the resolver GuardedResolver wraps (None: Scrapy's caching resolver)
+GOVCORPUS_TEST_HOSTS: dict[str, str] = {}  # name → address(es) answered before real DNS (tests)
+
+# govcorpus serve (govcorpus/service.py).
+GOVCORPUS_SERVICE_DEADLINE = 120.0  # seconds for a whole fetch (robots.txt, retries, redirects, download)
+GOVCORPUS_SERVICE_CONCURRENCY = 32  # fetches in flight at once; more wait their turn
+GOVCORPUS_SERVICE_MAX_BODY = 64 * 1024  # bytes of a request body; a larger one is answered 413

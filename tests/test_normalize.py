@@ -44,11 +44,26 @@ def test_nfc_composes_but_keeps_compatibility_characters() -> None:
         ("95 街坊 C 地块", "95街坊C地块"),
         ("增长 7.0% 。", "增长7.0%。"),
         ("“ 一网通办 ”", "“一网通办”"),
-        ("Powered by  X3.4\tInc.", "Powered by X3.4 Inc."),
+        ("Powered by  X3.4 \u3000Inc.", "Powered by X3.4 Inc."),
     ],
 )
 def test_no_space_next_to_cjk(raw: str, expected: str) -> None:
     assert remove_space_next_to_cjk(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("粮食 \t 1223474\t1.8", "粮食\t1223474\t1.8"),  # spaces around a cell boundary go
+        ("一般公共预算支出\t\t5.2", "一般公共预算支出\t\t5.2"),  # an empty cell keeps its boundary
+        ("\t单位\t产量 \t", "单位\t产量"),  # no leading or trailing whitespace, TABs included
+        ("木材  采伐\t万立方米", "木材采伐\t万立方米"),
+    ],
+)
+def test_a_tab_between_table_cells_survives(raw: str, expected: str) -> None:
+    assert remove_space_next_to_cjk(raw) == expected
+    assert clean_text(raw, source_type="docx") == expected
+    assert tidy_line_whitespace(expected) == expected
 
 
 @pytest.mark.parametrize(

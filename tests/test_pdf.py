@@ -1,9 +1,13 @@
-"""PDF reading: paragraphs from geometry, furniture left for clean_text, titles, scans rejected."""
+"""PDF reading: paragraphs from geometry across lines and pages, titles, scans and broken files rejected.
+
+Columns, running headers, tables and per-character runs: tests/test_pdf_layout.py; the real
+bulletins: tests/test_pdf_realworld.py; boxes placed by hand: tests/test_pdf_geometry.py.
+"""
 
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from reportlab.lib.pagesizes import A4
@@ -132,7 +136,7 @@ def test_build_document_reads_a_pdf_served_as_octet_stream() -> None:
             status=200,
             headers={"content-type": "application/octet-stream"},
             body=data,
-            fetched_at=datetime.now(timezone.utc).isoformat(),
+            fetched_at=datetime.now(UTC).isoformat(),
         )
     )
     assert (document.source_type, document.family, document.title) == ("pdf", "pdf", "政府工作报告")

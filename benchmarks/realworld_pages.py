@@ -1,0 +1,216 @@
+"""The real-world pages of ../shared/realworld, their references, and how an extraction is scored.
+
+Shared by `benchmarks/realworld.py` (govcorpus beside its peers) and
+`tests/test_realworld_floor.py` (the CI quality floor), so both score the same way.
+
+Subsets (`SUBSETS`) follow the folders of ../shared/realworld, with magic/ split by page kind:
+  magic-article, magic-forum  hand-made gold (`magic/*.txt`): the one real score target
+  gne                         expected snippets only (`*.expect.json`)
+  gbk-originals               cx-extractor's output (`*.ref.txt`) and one `*.expect.json`
+  readability, newspaper4k    Readability's / newspaper's own output (`expected.txt`)
+Another tool's output is a reference to agree with, not gold: it carries that tool's mistakes
+(../shared/realworld/README.md, "how far to trust them").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from rapidfuzz.distance import LCSseq
+
+ROOT = Path(__file__).resolve().parent.parent
+REALWORLD_DIR = ROOT.parent / "shared" / "realworld"
+
+SUBSETS: Final = ("magic-article", "magic-forum", "gne", "gbk-originals", "readability", "newspaper4k")
+HTML_KINDS: Final = frozenset({"html-gold", "html-ref", "html-expect"})
+# A page below this F1 is counted apart: it lost a paragraph or kept a block of chrome.
+LOW_F1: Final = 0.8
+# Every whitespace character, U+00A0 and U+3000 included (str.isspace), as the expect.json files say.
+WHITESPACE_RE: Final = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class RealPage:
+    """One HTML page of ../shared/realworld and what it is scored against.
+
+    `reference_kind` is "gold" (hand-made), "tool" (another extractor's output) or None (snippets only).
+    """
+
+    path: str  # relative to the realworld folder, e.g. "magic/article-06586406af5a.html"
+    subset: str
+    url: str | None
+    body: bytes
+    reference: str | None
+    reference_kind: str | None
+    expect: dict[str, Any] | None
+
+
+def subset_of(path: str) -> str:
+    """The subset a page belongs to, from its path inside the realworld folder."""
+    folder, _, name = path.partition("/")
+    if folder == "magic":
+        return "magic-" + name.split("-", 1)[0]  # magic-article | magic-forum
+    return folder
+
+
+def load_pages(data_dir: Path = REALWORLD_DIR, subsets: Iterable[str] = SUBSETS) -> list[RealPage]:
+    """Every HTML page of the wanted subsets, in index.json order.
+
+    Raises FileNotFoundError when the folder or its index.json is missing, ValueError on an
+    unknown subset name.
+    """
+    wanted = set(subsets)
+    if unknown := wanted - set(SUBSETS):
+        raise ValueError(f"unknown subset {', '.join(sorted(unknown))}: choose from {', '.join(SUBSETS)}")
+    index = json.loads((data_dir / "index.json").read_text(encoding="utf-8"))
+    pages = []
+    for entry in index["files"]:
+        if entry["kind"] not in HTML_KINDS or (subset := subset_of(entry["path"])) not in wanted:
+            continue
+        gold, reference = entry.get("gold"), entry.get("reference")
+        ref_path, kind = (gold, "gold") if gold else (reference, "tool") if reference else (None, None)
+        expect = entry.get("expect")
+        pages.append(
+            RealPage(
+                path=entry["path"],
+                subset=subset,
+                url=entry.get("url"),
+                body=(data_dir / entry["path"]).read_bytes(),
+                reference=(data_dir / ref_path).read_text(encoding="utf-8") if ref_path else None,
+                reference_kind=kind,
+                expect=json.loads((data_dir / expect).read_text(encoding="utf-8")) if expect else None,
+            )
+        )
+    return pages
+
+
+# ---------------------------------------------------------------- character P/R/F1
+
+
+def letters_and_digits(text: str) -> str:
+    """The characters an extraction is compared on: letters and digits (str.isalnum) after NFKC.
+
+    NFKC first, so a full-width ２０２４ or Ａ and its ASCII form count as the same characters
+    whichever a system emits; punctuation, whitespace and symbols are dropped.
+    """
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class CharScore:
+    """Character precision, recall and F1 (each 0..1) of an extraction against a reference."""
+
+    precision: float
+    recall: float
+    f1: float
+
+
+ZERO_SCORE: Final = CharScore(0.0, 0.0, 0.0)
+
+
+def char_score(predicted: str, reference: str) -> CharScore:
+    """P/R/F1 over letters and digits from the exact longest common subsequence (rapidfuzz, C++)."""
+    p, r = letters_and_digits(predicted), letters_and_digits(reference)
+    if not p or not r:
+        return ZERO_SCORE
+    common = LCSseq.similarity(p, r)
+    precision, recall = common / len(p), common / len(r)
+    f1 = 2 * precision * recall / (precision + recall) if common else 0.0
+    return CharScore(precision, recall, f1)
+
+
+def best_score(title: str | None, text: str | None, reference: str) -> CharScore:
+    """The better F1 of the text alone and of the title line followed by the text.
+
+    References differ in whether they include the page's title; neither choice is charged to a
+    system. No text (a crash or a refusal) scores 0.
+    """
+    if not text:
+        return ZERO_SCORE
+    alone = char_score(text, reference)
+    if not title:
+        return alone
+    with_title = char_score(f"{title}\n{text}", reference)
+    return with_title if with_title.f1 > alone.f1 else alone
+
+
+# ---------------------------------------------------------------- snippet checks
+
+
+def squeeze(text: str) -> str:
+    """Text with every whitespace character deleted, the form expect.json snippets are matched in."""
+    return WHITESPACE_RE.sub("", text)
+
+
+@dataclass(frozen=True)
+class SnippetCheck:
+    """One expect.json check: `kind` is must_contain, must_not_contain or must_not_contain_added."""
+
+    kind: str
+    snippet: str
+
+    @property
+    def name(self) -> str:
+        """A short stable name for reports and KNOWN_FAILING lists: `kind:first 12 characters`."""
+        return f"{self.kind}:{squeeze(self.snippet)[:12]}"
+
+    def passes(self, text: str | None) -> bool:
+        """Whether the extracted text meets the check.
+
+        No text (a crash or a refusal) fails every check, must_not_contain too: the floor the
+        snippets test begins with "the extraction must not crash".
+        """
+        if not text:
+            return False
+        found = squeeze(self.snippet) in squeeze(text)
+        return found if self.kind == "must_contain" else not found
+
+
+def snippet_checks(expect: dict[str, Any]) -> list[SnippetCheck]:
+    """The checks of one expect.json, less the strings the file says never occur in the page.
+
+    Those (`without_not_in_file`) would pass whatever the extraction does, so they test nothing.
+    """
+    never_there = set(expect.get("without_not_in_file", []))
+    checks: list[SnippetCheck] = []
+    for kind in ("must_contain", "must_not_contain", "must_not_contain_added"):
+        checks.extend(SnippetCheck(kind, s) for s in expect.get(kind, []) if s not in never_there)
+    return checks
+
+
+def failed_checks(expect: dict[str, Any], text: str | None) -> list[SnippetCheck]:
+    """The checks of one expect.json that an extracted text fails."""
+    return [check for check in snippet_checks(expect) if not check.passes(text)]
+
+
+# ---------------------------------------------------------------- summaries
+
+
+@dataclass(frozen=True)
+class F1Summary:
+    """Per-page F1 values of one system on one subset, summarised."""
+
+    pages: int
+    mean: float
+    median: float
+    below: int  # pages under LOW_F1
+    zeros: int
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> F1Summary | None:
+        if not values:
+            return None
+        return cls(
+            pages=len(values),
+            mean=statistics.fmean(values),
+            median=statistics.median(values),
+            below=sum(v < LOW_F1 for v in values),
+            zeros=sum(v == 0.0 for v in values),
+        )
