@@ -7,7 +7,8 @@ import json
 import os
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -395,9 +396,30 @@ def cmd_serve(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
     from govcorpus.service import serve  # slow imports, after the quick checks
 
-    with _writer_lease(args, overrides, store_uri):  # the service stores what it fetches
+    with _service_lease(args, overrides, store_uri):  # the service stores what it fetches
         serve(store_uri, host=args.host, port=args.port, settings=overrides, verbose=args.verbose)
     return 0
+
+
+@contextmanager
+def _service_lease(args: argparse.Namespace, overrides: dict[str, Any], store_uri: str) -> Iterator[None]:
+    """The store's lease for the service's lifetime; refused if another process writes the store.
+
+    A store that cannot be used at all (wrong credentials, S3 down) does not stop the service: it
+    answers 503 for what needs the store, and each storing request then takes the lease itself.
+    """
+    from govcorpus.errors import describe
+    from storage.lease import LeaseHeld
+
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(_writer_lease(args, overrides, store_uri))
+        except LeaseHeld:
+            raise
+        except Exception as exc:
+            if describe(exc) is None:  # not a store failure: a bug, reported as one
+                raise
+        yield
 
 
 def cmd_check(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
