@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cleaners.reasons import is_reason
+
 
 @dataclass(frozen=True)
 class Fetched:
@@ -23,9 +25,14 @@ class Fetched:
 
 
 class Rejected(Exception):
-    """The fetched resource cannot become a document; `reason` is a short stable code."""
+    """The fetched resource cannot become a document; `reason` is a code of `cleaners.reasons`.
+
+    Raises ValueError for a reason outside the vocabulary: that is a bug, not a page's fault.
+    """
 
     def __init__(self, reason: str, detail: str = "") -> None:
+        if not is_reason(reason):
+            raise ValueError(f"Rejected with {reason!r}, which is not a reason of cleaners/reasons.py")
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
@@ -63,6 +70,10 @@ class Document:
     etag: str | None = None
     last_modified: str | None = None
     raw_headers: dict[str, str] = field(default_factory=dict)
+    # The WARC response records the document was built from (storage.warc.WarcRef as dicts: file,
+    # offset, length, uri, role), and the crawl source that fetched it; both set when stored.
+    warc_records: list[dict[str, Any]] = field(default_factory=list)
+    source: str | None = None
 
     @property
     def chars(self) -> int:
@@ -70,7 +81,10 @@ class Document:
 
     def to_dict(self) -> dict[str, Any]:
         # Shallow: every field is a str, number or flat dict, and asdict's deep copy cost ~0.4 ms a document.
-        return {name: dict(value) if isinstance(value, dict) else value for name, value in vars(self).items()}
+        return {
+            name: dict(value) if isinstance(value, dict) else list(value) if isinstance(value, list) else value
+            for name, value in vars(self).items()
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Document:

@@ -1,6 +1,6 @@
 """Distributed crawling on scrapy-redis: many worker processes, one frontier, one seen-set, one dedup index.
 
-Enabled by govcorpus.distributed.redis_settings (GOVCORPUS_REDIS_URL / --redis). Per crawl job (the
+Enabled by the DistributedAddon (govcorpus.distributed.redis_settings: GOVCORPUS_REDIS_URL / --redis). Per crawl job (the
 sources' job name) Redis holds under `govcorpus:job:<job>:`
 
 - `requests`: the frontier, scrapy-redis's priority queue (a sorted set of serialised requests);
@@ -38,19 +38,21 @@ from typing import Any
 import redis
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy_redis.scheduler import Scheduler as ScrapyRedisScheduler
 from twisted.internet import task
 
 from cleaners.document import Document
-from crawler.pipelines import CorpusPipeline
+from crawler.addons import MODE_PRIORITY
+from crawler.components import Components
 from storage.backends import ObjectStore, open_store, store_uri_from_env
 from storage.corpus import Corpus, index_entry
 from storage.dedup import Link, StoreDedupIndex
 from storage.dedup.redis_index import RedisDedupIndex
-from storage.ingest import Ingestor
 from storage.lease import StoreLease, distributed_group, hold_lease
-from storage.manifest import MANIFEST_PREFIX, ManifestWriter, new_run_id
+from storage.manifest import MANIFEST_PREFIX, ManifestWriter, new_run_id, utc_now
+from storage.runs import RunStart
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +100,10 @@ class Coordinator:
         self.idle_timeout = settings.getfloat("GOVCORPUS_REDIS_IDLE_TIMEOUT", IDLE_TIMEOUT)
         self.lease_timeout = settings.getfloat("GOVCORPUS_REDIS_LEASE_TIMEOUT", LEASE_TIMEOUT)
         self.store: ObjectStore | None = None  # set by the pipeline: where manifests are
-        self.flush: Callable[[], None] | None = None  # the manifest's flush, which releases finished leases
+        # Flushes the manifest on the store thread, then releases the given finished leases.
+        self.flush: Callable[[list[int]], None] | None = None
         self.leases: dict[int, tuple[Request, bytes]] = {}  # id(request) -> (request, lease token)
+        self._leases_lock = threading.Lock()  # the store thread releases what the reactor leased
         self.redis.set(self._key("run"), new_run_id(), nx=True)
         self.run_id = self.redis.get(self._key("run")).decode()
         self.worker = int(self.redis.incr(self._key("seq")))
@@ -222,16 +226,19 @@ class Coordinator:
     # --- leases -----------------------------------------------------------------------------
 
     def leased(self, request: Request, token: bytes) -> None:
-        self.leases[id(request)] = (request, token)
+        with self._leases_lock:
+            self.leases[id(request)] = (request, token)
 
     def finished(self) -> list[int]:
         """Leased requests the engine is done with (their output processed), by id."""
         slot = _engine_slot(self.crawler)
         inprogress = slot.inprogress if slot is not None else set()
-        return [key for key, (request, _) in self.leases.items() if request not in inprogress]
+        with self._leases_lock:
+            return [key for key, (request, _) in self.leases.items() if request not in inprogress]
 
     def release(self, keys: list[int]) -> None:
-        tokens = [self.leases.pop(key)[1] for key in keys if key in self.leases]
+        with self._leases_lock:
+            tokens = [self.leases.pop(key)[1] for key in keys if key in self.leases]
         if tokens:
             self.redis.hdel(self.lease_key(), *tokens)
 
@@ -240,10 +247,11 @@ class Coordinator:
         if not self.leases or (not force and time.monotonic() - self._last_flush < FLUSH_EVERY):
             return
         self._last_flush = time.monotonic()
+        done = self.finished()  # on the reactor: the engine's in-progress set is read here only
         if self.flush is not None:
-            self.flush()  # LeasedManifest.flush releases what finished before it
+            self.flush(done)  # the manifest lines of these requests first, then their leases
         else:
-            self.release(self.finished())
+            self.release(done)
 
     # --- the shared frontier ----------------------------------------------------------------
 
@@ -282,7 +290,8 @@ class Coordinator:
         pipe.delete(self.lease_key())
         pipe.srem(self._key("workers"), self.worker)
         pipe.execute()
-        self.leases.clear()
+        with self._leases_lock:
+            self.leases.clear()
         self.stop()
 
     def finish(self, last: Callable[[Coordinator], None]) -> bool:
@@ -401,18 +410,25 @@ class DistributedCrawl:
 
 
 class LeasedManifest(ManifestWriter):
-    """A manifest whose flush also releases the leases of requests finished before it."""
+    """A worker's own manifest (`<run>-w<N>`); a URL a dead worker recorded counts as recorded."""
 
     coordinator: Coordinator | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, store: ObjectStore, run_id: str) -> LeasedManifest:
+        coordinator = Coordinator.of(crawler)
+        manifest = cls(store, coordinator.manifest_id)
+        manifest.coordinator = coordinator
+        coordinator.store = store
+        return manifest
 
     def has_recorded(self, url: str) -> bool:
         return super().has_recorded(url) or (self.coordinator is not None and self.coordinator.recorded_elsewhere(url))
 
-    def flush(self) -> None:
-        done = self.coordinator.finished() if self.coordinator is not None else []
-        super().flush()
-        if done:
-            assert self.coordinator is not None
+    def flush_and_release(self, done: list[int]) -> None:
+        """On the store thread: make the lines durable, then release the leases of the requests that wrote them."""
+        self.flush()
+        if done and self.coordinator is not None:
             self.coordinator.release(done)
 
 
@@ -423,9 +439,23 @@ class TrackingCorpus(Corpus):
         super().__init__(store)
         self.coordinator = coordinator
 
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, store: ObjectStore) -> TrackingCorpus:
+        return cls(store, Coordinator.of(crawler))
+
     def put(self, doc: Document, replaces: Document | None = None) -> None:
         self.coordinator.touch(doc.id)
         super().put(doc, replaces)
+
+
+class JobDedupIndex(RedisDedupIndex):
+    """The job's shared dedup index in Redis; without storing, a private index (checked, never shared)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, store: ObjectStore) -> StoreDedupIndex:
+        if not crawler.settings.getbool("GOVCORPUS_STORE_ENABLED"):
+            return StoreDedupIndex(store)
+        return cls(Coordinator.of(crawler).redis, store)
 
 
 def _with_link(doc: Document, link: Link) -> Document:
@@ -433,7 +463,7 @@ def _with_link(doc: Document, link: Link) -> Document:
 
 
 def _amender(links: dict[str, Link]) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """Rewrite stored/duplicate manifest lines to the final canonical (as Ingestor.close does for one run)."""
+    """Rewrite stored/duplicate manifest lines to the final canonical (as Journey.close does for one run)."""
 
     def amend(line: dict[str, Any]) -> dict[str, Any]:
         link = links.get(line.get("id", ""))
@@ -447,76 +477,79 @@ def _amender(links: dict[str, Link]) -> Callable[[dict[str, Any]], dict[str, Any
     return amend
 
 
-class DistributedCorpusPipeline(CorpusPipeline):
-    """CorpusPipeline for one worker of a distributed job: shared run id and dedup index, own manifest."""
+class DistributedAddon:
+    """One worker of a distributed crawl job (GOVCORPUS_REDIS_URL, GOVCORPUS_JOB): shared frontier,
+    seen-set and dedup index in Redis, the job's shared store lease, a manifest of its own."""
 
-    coordinator: Coordinator
-    # The coordinator's tick flushes the manifest and reads the engine's in-progress set on the
-    # reactor thread: the writes stay there too.
-    store_thread = False
+    def update_settings(self, settings: BaseSettings) -> None:
+        prefix = job_prefix(settings["GOVCORPUS_JOB"])
+        for name, value in {
+            "REDIS_URL": settings["GOVCORPUS_REDIS_URL"],
+            "SCHEDULER": "crawler.distributed.RedisScheduler",
+            "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+            "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+            "SCHEDULER_PERSIST": True,  # the job's last worker deletes the keys (Coordinator.finish)
+            "SCHEDULER_QUEUE_KEY": f"{prefix}:requests",
+            "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:seen",
+            "EXTENSIONS": {**settings.getdict("EXTENSIONS"), "crawler.distributed.DistributedCrawl": 400},
+            "GOVCORPUS_COMPONENTS_CLASS": "crawler.distributed.DistributedComponents",
+            "GOVCORPUS_CORPUS_CLASS": "crawler.distributed.TrackingCorpus",
+            "GOVCORPUS_DEDUP_INDEX_CLASS": "crawler.distributed.JobDedupIndex",
+            "GOVCORPUS_MANIFEST_CLASS": "crawler.distributed.LeasedManifest",
+        }.items():
+            settings.set(name, value, MODE_PRIORITY)
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> CorpusPipeline:
-        settings = crawler.settings
-        if not settings.get("GOVCORPUS_REDIS_URL"):
-            return super().from_crawler(crawler)
-        if not settings.getbool("GOVCORPUS_PIPELINE_ENABLED", True):
-            raise NotConfigured("GOVCORPUS_PIPELINE_ENABLED is off")
-        coordinator = Coordinator.of(crawler)
-        store = open_store(store_uri_from_env(settings.get("GOVCORPUS_STORE")))
-        corpus = TrackingCorpus(store, coordinator)
-        storing = settings.getbool("GOVCORPUS_STORE_ENABLED", True)
-        # The job's workers share the store's lease (storage.lease): they do not lock each other out.
-        group = distributed_group(settings["GOVCORPUS_REDIS_URL"], coordinator.job)
-        lease = hold_lease(store, timeout=settings.getfloat("GOVCORPUS_LEASE_TIMEOUT"), group=group) if storing else None
-        manifest = None
-        if storing:
-            coordinator.store = store
-            manifest = LeasedManifest(store, coordinator.manifest_id)
-            manifest.coordinator = coordinator
-            coordinator.flush = manifest.flush
-        # Without storing, documents are only checked: they must not enter the shared index.
-        dedup = RedisDedupIndex(coordinator.redis, store) if storing else StoreDedupIndex(store)
-        ingestor = Ingestor(corpus, store=storing, run_id=coordinator.run_id, dedup=dedup, manifest=manifest)
-        pipeline = cls(crawler, ingestor, None, settings.getint("GOVCORPUS_PROCESS_WORKERS"))
-        pipeline.coordinator = coordinator
-        pipeline.job_lease = lease
+
+class DistributedComponents(Components):
+    """Components of one worker: the job's run id and shared lease; the last worker out finishes the job."""
+
+    resumable = False  # a job's run is shared through Redis, not resumed from runs/active/
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.coordinator = Coordinator.of(crawler)
+        super().__init__(crawler)
+        manifest = self.journey.manifest
+        if isinstance(manifest, LeasedManifest):
+            self.coordinator.flush = lambda done: self._on_writer_later(manifest.flush_and_release, done)
         assert crawler.stats is not None
-        crawler.stats.set_value("govcorpus/run_id", coordinator.manifest_id)
-        crawler.stats.set_value("govcorpus/job_run_id", coordinator.run_id)
-        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
-        return pipeline
+        crawler.stats.set_value("govcorpus/run_id", self.coordinator.manifest_id)
+        crawler.stats.set_value("govcorpus/job_run_id", self.coordinator.run_id)
 
-    job_lease: StoreLease | None = None  # held until the job's last writes (see spider_closed)
+    def hold_lease(self) -> StoreLease:
+        # The job's workers share the store's lease (storage.lease): they do not lock each other out.
+        group = distributed_group(self.crawler.settings["GOVCORPUS_REDIS_URL"], self.coordinator.job)
+        return hold_lease(self.store, timeout=self.crawler.settings.getfloat("GOVCORPUS_LEASE_TIMEOUT"), group=group)
 
-    def spider_closed(self, spider: Any, reason: str) -> None:
-        try:
-            if reason != "finished":
-                super().spider_closed(spider, reason)
-                self.coordinator.leave()
-                return
-            if isinstance(self.ingestor.dedup, RedisDedupIndex):
-                self.ingestor.repointed.update(self._final_links(self.coordinator.touched()))
-            super().spider_closed(spider, reason)
-            if self.coordinator.finish(self._finish_job) and self.job_lease is not None:
-                self.job_lease.end_group()  # the last worker out: the store is free again
-        finally:
-            if self.job_lease is not None:
-                self.job_lease.release()
-                self.job_lease = None
+    def open_run(self) -> RunStart | None:
+        return RunStart(self.coordinator.run_id, False, utc_now())
+
+    def _on_writer_later(self, method: Callable[[list[int]], None], done: list[int]) -> None:
+        future = self.writer.submit(method, done)
+        future.add_done_callback(_log_failure)
+
+    def close(self, reason: str) -> None:
+        if reason != "finished":
+            super().close(reason)
+            self.coordinator.leave()
+            return
+        if isinstance(self.journey.dedup, RedisDedupIndex):
+            self.journey.repointed.update(self._final_links(self.coordinator.touched()))
+        super().close(reason)
+        if self.coordinator.finish(self._finish_job) and self.lease is not None:
+            self.lease.end_group()  # the last worker out: the store is free again
 
     def _final_links(self, doc_ids: list[str]) -> dict[str, Link]:
-        dedup = self.ingestor.dedup
+        dedup = self.journey.dedup
         assert isinstance(dedup, RedisDedupIndex)
         dedup.sync()
         return {doc_id: dedup.link(doc_id) for doc_id in doc_ids if doc_id in dedup}
 
     def _finish_job(self, coordinator: Coordinator) -> None:
         """The last worker: documents and corpus index follow the final dedup index; dead workers' manifests close."""
-        dedup = self.ingestor.dedup
+        dedup = self.journey.dedup
         if not isinstance(dedup, RedisDedupIndex):
             return
-        store = self.ingestor.corpus.store
+        store = self.store
         links = self._final_links(coordinator.touched())
         corpus = Corpus(store)  # a fresh read of index.jsonl: each worker wrote its own view of it
         entries = corpus._loaded_index()
@@ -537,3 +570,8 @@ class DistributedCorpusPipeline(CorpusPipeline):
                 )
         written = dedup.checkpoint()
         log.info("job %s finished: %d documents reconciled, %d dedup entries checkpointed", coordinator.job, len(links), written)
+
+
+def _log_failure(future: Any) -> None:
+    if future.exception() is not None:
+        log.error("flushing the manifest failed: %s", future.exception())

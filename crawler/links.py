@@ -9,7 +9,6 @@ from functools import cached_property
 from urllib.parse import urlparse
 
 from crawler.sources import Source
-from storage.ingest import is_report_title
 
 
 class Role(StrEnum):
@@ -66,7 +65,11 @@ class LinkRules:
 
     def is_report_title(self, text: str) -> bool:
         """The report filter: no keywords configured means everything passes."""
-        return is_report_title(text, self.source.report_keywords, self.source.report_exclude)
+        return self.source.policy.admits(text)
+
+    def names_report(self, text: str) -> bool:
+        """Evidence that a link leads to a report: its text names one of the source's report kinds."""
+        return self.source.policy.names_report(text)
 
     def is_attachment(self, url: str) -> bool:
         path = urlparse(url).path.lower()
@@ -120,7 +123,9 @@ class LinkRules:
                     chosen[link.url] = Role.ATTACHMENT
             elif text.lower() in self._next_texts or self.is_list_url(link.url):
                 chosen[link.url] = Role.LIST
-            elif self.is_article_url(link.url) and self.is_report_title(text):
+            elif self.names_report(text) or (self.is_article_url(link.url) and self.is_report_title(text)):
+                # Text evidence is enough whatever the URL's shape (/show.asp?id=77); URL patterns
+                # add candidates and `deny` (checked in `allowed`) refuses, but they never veto the text.
                 chosen[link.url] = Role.ARTICLE
         return list(chosen.items())
 

@@ -33,6 +33,7 @@ from crawler.errors import (
 from crawler.items import FailedItem, FetchedItem
 from crawler.robots import RobotsUnreachable
 from crawler.ssrf import ForbiddenAddress
+from storage.journey import Exchange
 from storage.manifest import utc_now
 
 _NETWORK_REASONS: tuple[tuple[type[BaseException], str], ...] = (
@@ -88,7 +89,7 @@ def frame_parent(response: Response) -> Fetched | None:
 
 
 def fetched_item(response: Response) -> FetchedItem:
-    return FetchedItem(fetched(response), parent=frame_parent(response))
+    return FetchedItem(Exchange(fetched(response), parent=frame_parent(response)))
 
 
 def failed_item(failure: Failure) -> FailedItem:
@@ -108,7 +109,7 @@ def failed_item(failure: Failure) -> FailedItem:
     if isinstance(exc, RedirectForbiddenScheme):
         return FailedItem(url, "redirect_forbidden_scheme", str(exc))
     if isinstance(exc, Redirected):
-        return FailedItem(url, "redirected", f"to {exc.target} (already requested in this crawl)", skipped=True)
+        return FailedItem(url, "redirected", f"to {exc.target} (already requested in this crawl)")
     if isinstance(exc, ResponseTooLarge):
         return FailedItem(url, "too_large", f"{exc}{at}")
     if isinstance(exc, IgnoreRequest):
@@ -116,12 +117,12 @@ def failed_item(failure: Failure) -> FailedItem:
             network = next((reason for exc_type, reason in _NETWORK_REASONS if isinstance(exc.cause, exc_type)), None)
             if network is not None:  # the site itself is unreachable: say so, as for any page
                 return FailedItem(url, network, f"{exc.cause} (its robots.txt could not be fetched either)".strip())
-            return FailedItem(url, "robots_unreachable", f"{exc}: not crawled until it can be read", skipped=True)
+            return FailedItem(url, "robots_unreachable", f"{exc}: not crawled until it can be read")
         if "robots.txt" in str(exc):
-            return FailedItem(url, "robots_txt", f"disallowed by the site's robots.txt{at}", skipped=True)
+            return FailedItem(url, "robots_txt", f"disallowed by the site's robots.txt{at}")
         if "DOWNLOAD_MAXSIZE" in str(exc):  # HttpCompressionMiddleware: too large once decompressed
             return FailedItem(url, "too_large", str(exc))
-        return FailedItem(url, "ignored", str(exc) or "request ignored", skipped=True)
+        return FailedItem(url, "ignored", str(exc) or "request ignored")
     if isinstance(exc, DownloadCancelledError):
         too_large = "max size" in str(exc).lower()
         return FailedItem(url, "too_large" if too_large else "cancelled", f"{exc}{at}".strip() or "download cancelled")

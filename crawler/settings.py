@@ -60,6 +60,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.sizelimit.DownloadSizeMiddleware": 595,
 }
 EXTENSIONS = {"crawler.extensions.Progress": 500}
+# Modes are add-ons: crawler.addons.ServiceAddon (govcorpus serve), crawler.distributed.DistributedAddon (--redis).
+ADDONS: dict[str, int] = {}
 
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # no control port: a crawler opens no listening sockets
@@ -74,6 +76,14 @@ GOVCORPUS_JOB = None  # a name for a crawl job: a killed run of the same job is 
 GOVCORPUS_LEASE_TIMEOUT = 60.0  # seconds without a heartbeat after which a store's writer lease is stale
 GOVCORPUS_CONDITIONAL_GET = True  # send stored ETag/Last-Modified; 304 → unchanged
 GOVCORPUS_PROCESS_WORKERS = 2  # processes that build documents in parallel; 0 = in the crawl process
+# The store side of a crawl, built once per crawler (crawler/components.py), each by class path:
+# modes (crawler/addons.py, crawler/distributed.py) are add-ons that change these.
+GOVCORPUS_COMPONENTS_CLASS = "crawler.components.Components"
+GOVCORPUS_CORPUS_CLASS = "storage.corpus.Corpus"
+GOVCORPUS_DEDUP_INDEX_CLASS = "storage.dedup.StoreDedupIndex"
+GOVCORPUS_MANIFEST_CLASS = "storage.manifest.ManifestWriter"
+GOVCORPUS_ARCHIVE_CLASS = "storage.warc.WarcArchive"  # the raw archive: WARC records of every response a document uses
+GOVCORPUS_SHARED_STORE = False  # True: every crawl of the process shares one corpus, dedup index and store thread per store
 GOVCORPUS_PROGRESS = True  # a live line on a terminal, periodic summaries otherwise
 GOVCORPUS_PROGRESS_INTERVAL = 30.0  # seconds between summaries when not on a terminal
 # SSRF guard, for URLs given by strangers (govcorpus serve turns it on, with its resolver

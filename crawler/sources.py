@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from cleaners.report_policy import ReportPolicy
 from crawler.config_schema import (
     FAMILIES,
     ConfigError,
@@ -51,6 +52,11 @@ class Source:
     max_depth: int = 3
     max_pages: int | None = None
     schedule: str | None = None  # cron expression for `govcorpus schedule`
+
+    @property
+    def policy(self) -> ReportPolicy:
+        """The source's report filter, for link texts and for document titles alike."""
+        return ReportPolicy(self.report_keywords, self.report_exclude)
 
     def domains(self) -> tuple[str, ...]:
         """The allowed domains, defaulting to the start URLs' hosts."""

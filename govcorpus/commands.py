@@ -9,7 +9,7 @@ from typing import Any
 
 from crawler.items import FailedItem, FetchedItem
 from crawler.sources import Source
-from storage.ingest import Outcome
+from storage.journey import Outcome
 from storage.manifest import read_manifest
 
 DEMO_SITE = Path(__file__).parent / "demo_site"

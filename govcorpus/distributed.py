@@ -6,7 +6,6 @@ import os
 from typing import Any
 
 from crawler import settings as project
-from crawler.distributed import job_prefix
 
 REDIS_URL_ENV = "GOVCORPUS_REDIS_URL"
 
@@ -24,17 +23,8 @@ def redis_settings(redis_url: str, job: str) -> dict[str, Any]:
     """
     if not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ValueError(f"not a Redis URL: {redis_url!r} (expected redis://host:port/db)")
-    prefix = job_prefix(job)
     return {
         "GOVCORPUS_REDIS_URL": redis_url,
         "GOVCORPUS_JOB": job,
-        "REDIS_URL": redis_url,
-        "SCHEDULER": "crawler.distributed.RedisScheduler",
-        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
-        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
-        "SCHEDULER_PERSIST": True,  # the job's last worker deletes the keys (crawler.distributed.Coordinator.finish)
-        "SCHEDULER_QUEUE_KEY": f"{prefix}:requests",
-        "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:seen",
-        "EXTENSIONS": {**project.EXTENSIONS, "crawler.distributed.DistributedCrawl": 400},
-        "ITEM_PIPELINES": {"crawler.distributed.DistributedCorpusPipeline": 300},
+        "ADDONS": {**project.ADDONS, "crawler.distributed.DistributedAddon": 0},
     }

@@ -1,7 +1,7 @@
 """`govcorpus serve`: an HTTP API that fetches URLs on request and queries the corpus.
 
 A fetch runs the same Scrapy stack as `govcorpus fetch` (crawler.settings, FetchSpider, the corpus
-pipeline and Ingestor), one crawler per request, with the SSRF guard (crawler.ssrf) switched on.
+pipeline and the journey), one crawler per request, with the SSRF guard (crawler.ssrf) switched on.
 A Twisted reactor cannot be restarted, so one asyncio-flavoured reactor runs for the life of the
 process on its own event loop in a daemon thread; request handlers on uvicorn's loop hand it
 coroutines and await the result. Each storing fetch is a run with its own manifest.
@@ -34,20 +34,17 @@ from starlette.types import Receive, Scope, Send
 from cleaners.document import Document
 from cleaners.metadata import standard_value
 from crawler.items import FailedItem, FetchedItem
-from crawler.pipelines import CorpusPipeline
 from crawler.urlcheck import url_problem
 from govcorpus.errors import describe_for_http
 from govcorpus.runner import project_settings
 from storage.backends import StoreError
+from cleaners.reasons import SKIP_REASONS
 from storage.corpus import Corpus
-from storage.dedup import StoreDedupIndex
-from storage.ingest import SKIP_REASONS, Outcome
+from storage.journey import Outcome
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-PIPELINE = "crawler.pipelines.CorpusPipeline"
-SERVICE_PIPELINE = "govcorpus.service.ServicePipeline"
 
 # Settings of the service, under the user's overrides. GOVCORPUS_SSRF_GUARD may be turned off with
 # -s only for a service that strangers cannot reach.
@@ -154,43 +151,6 @@ def install_resolver(settings: Settings) -> None:
     reactor.getThreadPool().adjustPoolsize(maxthreads=settings.getint("REACTOR_THREADPOOL_MAXSIZE"))
 
 
-# --- the pipeline, shared per store ---------------------------------------------------------------
-
-
-@dataclass
-class _SharedStore:
-    corpus: Corpus
-    dedup: StoreDedupIndex
-
-
-_SHARED: dict[str, _SharedStore] = {}  # by store URI; touched on the reactor thread only
-
-
-class ServicePipeline(CorpusPipeline):
-    """CorpusPipeline whose storing runs share one Corpus and one dedup index per store.
-
-    The dedup index and the corpus index each allow one writer: concurrent requests that each
-    loaded their own would overwrite each other's additions. All pipelines run on the reactor
-    thread, so sharing the in-memory objects serialises their writes. Each request is still its
-    own run with its own manifest; a fetch with store=false keeps a private index, written nowhere.
-    """
-
-    store_thread = False  # the shared objects are serialised by the reactor thread
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> CorpusPipeline:
-        pipeline = super().from_crawler(crawler)
-        ingestor = pipeline.ingestor
-        if ingestor.store and type(ingestor.dedup) is StoreDedupIndex and ingestor.manifest is not None:
-            shared = _SHARED.get(ingestor.corpus.uri)
-            if shared is None:
-                shared = _SHARED[ingestor.corpus.uri] = _SharedStore(ingestor.corpus, ingestor.dedup)
-            ingestor.corpus = shared.corpus
-            ingestor.dedup = shared.dedup
-            ingestor.manifest.before_flush = shared.dedup.flush
-        return pipeline
-
-
 # --- fetching ------------------------------------------------------------------------------------
 
 
@@ -198,15 +158,10 @@ def crawler_settings(base: dict[str, Any], store_uri: str, store: bool) -> Setti
     """The per-request crawler settings: the project's, the service's, the user's, the request's."""
     overrides = {**SERVICE_DEFAULTS, **base}
     settings = project_settings(overrides)
-    pipelines = dict(settings.getdict("ITEM_PIPELINES"))
-    if PIPELINE in pipelines:
-        pipelines[SERVICE_PIPELINE] = pipelines.pop(PIPELINE)
     request = {
-        "ITEM_PIPELINES": pipelines,
+        "ADDONS": {**settings.getdict("ADDONS"), "crawler.addons.ServiceAddon": 0},
         "GOVCORPUS_STORE": store_uri,
         "GOVCORPUS_STORE_ENABLED": store,
-        # One document: worker processes would cost more than they save.
-        "GOVCORPUS_PROCESS_WORKERS": 0,
         # No single download may outlive the fetch it belongs to.
         "DOWNLOAD_TIMEOUT": min(settings.getfloat("DOWNLOAD_TIMEOUT"), settings.getfloat("GOVCORPUS_SERVICE_DEADLINE")),
     }

@@ -38,6 +38,7 @@ from storage.manifest import (
     utc_now,
 )
 from storage.runs import ACTIVE_PREFIX, finish_cleanup
+from storage.warc import WARC_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ DAMAGED_PREFIX = "damaged/"
 # Problem kinds: a stable code, whether repair_store can fix it, and how a count of them reads.
 KINDS: dict[str, tuple[bool, str]] = {
     "document_unreadable": (True, "document records that are not readable JSON documents"),
-    "raw_missing": (False, "documents whose raw bytes (raw/…) are missing"),
+    "raw_missing": (False, "documents whose raw bytes (raw/… or their WARC file) are missing"),
     "duplicate_of_dangling": (True, "documents whose duplicate_of names a missing or non-canonical document"),
     "index_unreadable": (True, "index.jsonl cannot be read"),
     "index_missing_documents": (True, "documents missing from index.jsonl"),
@@ -129,6 +130,7 @@ def check_store(store: ObjectStore) -> Report:
     open_runs = _check_active_runs(store, report)
     report.open_runs = sorted(open_runs)
     in_flight = {doc_id for doc_id, record in records.items() if record.doc.run_id in open_runs}
+    _check_raw(store, report, records, in_flight)
     _check_index(store, report, records, in_flight)
     _check_dedup(store, report, records, in_flight)
     _check_manifests(store, report, records, open_runs)
@@ -167,14 +169,25 @@ def _check_documents(store: ObjectStore, report: Report) -> dict[str, _Record]:
             continue
         records[doc.id] = _Record(doc, index_entry(doc))
     report.documents = len(records)
-    raw = {key.rsplit("/", 1)[-1] for key in store.list("raw/")}
     for doc_id, record in records.items():
-        if record.doc.raw_sha256 and record.doc.raw_sha256 not in raw:
-            report.add("raw_missing", f"documents/{doc_id}.json (raw {record.doc.raw_sha256[:12]}…)")
         target = record.doc.duplicate_of
         if target is not None and (target not in records or records[target].doc.duplicate_of is not None):
             report.add("duplicate_of_dangling", f"documents/{doc_id}.json → {target}")
     return records
+
+
+def _check_raw(store: ObjectStore, report: Report, records: dict[str, _Record], in_flight: set[str]) -> None:
+    """Every document's raw bytes: its WARC files (a run still open may not have stored them yet), else raw/<sha>."""
+    warc_files = set(store.list(WARC_PREFIX))
+    raw = {key.rsplit("/", 1)[-1] for key in store.list("raw/")}
+    for doc_id, record in records.items():
+        doc = record.doc
+        if doc.warc_records:
+            missing = sorted({ref["file"] for ref in doc.warc_records} - warc_files)
+            if missing and doc_id not in in_flight:
+                report.add("raw_missing", f"documents/{doc_id}.json ({missing[0]})")
+        elif doc.raw_sha256 and doc.raw_sha256 not in raw:
+            report.add("raw_missing", f"documents/{doc_id}.json (raw {doc.raw_sha256[:12]}…)")
 
 
 def _check_active_runs(store: ObjectStore, report: Report) -> set[str]:
@@ -342,7 +355,7 @@ def repair_store(store: ObjectStore, report: Report | None = None) -> RepairResu
     if report.has(
         "dedup_unreadable", "dedup_missing_documents", "dedup_orphan_entries", "duplicate_of_disagrees", "duplicate_of_dangling"
     ):
-        result.actions.append(_rebuild_dedup(store, corpus))
+        result.actions.append(rebuild_dedup(store, corpus))
     if report.has(
         "index_unreadable", "index_missing_documents", "index_orphan_entries", "index_stale_entries",
         "document_unreadable", "dedup_unreadable", "dedup_missing_documents", "duplicate_of_disagrees", "duplicate_of_dangling",
@@ -353,7 +366,8 @@ def repair_store(store: ObjectStore, report: Report | None = None) -> RepairResu
     return result
 
 
-def _rebuild_dedup(store: ObjectStore, corpus: Corpus) -> str:
+def rebuild_dedup(store: ObjectStore, corpus: Corpus) -> str:
+    """Rebuild the dedup index from every current document's fingerprint and re-point the records; says what it did."""
     docs = sorted(
         (doc for doc in (corpus.get(key[len("documents/") : -len(".json")]) for key in _document_keys(store)) if doc is not None),
         key=lambda doc: (doc.fetched_at or "", doc.id),

@@ -35,6 +35,9 @@ INDEX_FIELDS = (
     "source_type",
     "published",
     "fetched_at",
+    "run_id",
+    "etag",  # the HTTP validators the next crawl sends back (conditional GET)
+    "last_modified",
 )
 
 
@@ -160,6 +163,10 @@ class Corpus:
             if doc is not None:
                 self._index[doc.id] = index_entry(doc)
         self.write_index()
+
+    def entry(self, doc_id: str) -> dict[str, Any] | None:
+        """The index's summary of one document (INDEX_FIELDS), or None; from memory once the index is loaded."""
+        return self._loaded_index().get(doc_id)
 
     def entries(self) -> list[dict[str, Any]]:
         """The index: one summary per current document, sorted by id."""

@@ -1,7 +1,7 @@
-"""Test-only: a CorpusPipeline whose process dies by SIGKILL at a chosen store write.
+"""Test-only: crawl components whose process dies by SIGKILL at a chosen store write.
 
 Loaded in a crawl subprocess with PYTHONPATH=tests and
--s ITEM_PIPELINES='{"killhook.KillingCorpusPipeline": 300}'
+-s GOVCORPUS_COMPONENTS_CLASS=killhook.KillingComponents
 -s KILL_AT=<key prefix>:<n>         die instead of the n-th put of a key starting with the prefix
 -s KILL_AT=delete:<key prefix>:<n>  die instead of the n-th delete of such a key
 -s KILL_AT=*:<n>                    die instead of the n-th write (put or delete) of any key
@@ -17,7 +17,7 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
-from crawler.pipelines import CorpusPipeline
+from crawler.components import Components
 from storage.backends import LocalStore, S3Store
 
 
@@ -56,15 +56,15 @@ def _arm(kill_at: str, log_path: str | None) -> None:
         backend.delete = delete  # type: ignore[method-assign]
 
 
-class KillingCorpusPipeline(CorpusPipeline):
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> CorpusPipeline:
+class KillingComponents(Components):
+    """Armed before anything is written: the run record, the lease and every write after them count."""
+
+    def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
         if settings.get("KILL_AT") or settings.get("WRITE_LOG"):
             _arm(settings.get("KILL_AT", ""), settings.get("WRITE_LOG"))
-        pipeline = super().from_crawler(crawler)
+        super().__init__(crawler)
         every = settings.getint("KILL_FLUSH_EVERY")
-        if every and pipeline.ingestor.manifest is not None:
-            pipeline.ingestor.manifest.flush_every = every
-            pipeline.ingestor.dedup.flush_every = every  # type: ignore[attr-defined]
-        return pipeline
+        if every and self.journey.manifest is not None:
+            self.journey.manifest.flush_every = every
+            self.journey.dedup.flush_every = every  # type: ignore[attr-defined]

@@ -28,7 +28,7 @@ from storage.corpus import Corpus
 from storage.manifest import OUTCOMES, manifest_keys, read_manifest
 from storage.runs import active_runs
 
-KILL_PIPELINE = ["-s", 'ITEM_PIPELINES={"killhook.KillingCorpusPipeline": 300}']
+KILL_PIPELINE = ["-s", "GOVCORPUS_COMPONENTS_CLASS=killhook.KillingComponents"]
 # Small flushes so that a 22-URL run has many manifest parts and dedup segments to be killed in; one
 # request at a time so that every run writes in the reference run's order and each boundary is reached.
 QUICK = [

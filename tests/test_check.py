@@ -17,7 +17,8 @@ from storage.backends import ObjectStore, open_store
 from storage.check import check_store, repair_store
 from storage.corpus import INDEX_KEY, Corpus
 from storage.dedup import StoreDedupIndex
-from storage.ingest import Ingestor
+from storage.journey import Exchange, Journey
+from storage.warc import WarcRef, read_response
 from storage.lease import store_lease
 from storage.manifest import manifest_keys, read_manifest
 
@@ -40,7 +41,7 @@ def pristine(site: tuple[SiteServer, Path], tmp_path_factory: pytest.TempPathFac
     store = tmp_path_factory.mktemp("pristine") / "corpus"
     done = run_cli(
         "crawl", "--config", str(site[1]), "--store", str(store), *QUICK,
-        "-s", 'ITEM_PIPELINES={"killhook.KillingCorpusPipeline": 300}', "-s", "KILL_FLUSH_EVERY=4",
+        "-s", "GOVCORPUS_COMPONENTS_CLASS=killhook.KillingComponents", "-s", "KILL_FLUSH_EVERY=4",
         env={"PYTHONPATH": str(Path(__file__).parent)},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -169,12 +170,12 @@ def test_two_writers_without_a_lease_damage_the_store_and_repair_rebuilds_it(pri
     source = open_store(str(pristine))
     docs = [doc for doc in (Corpus(source).get(entry["id"]) for entry in Corpus(source).entries()) if doc is not None]
     store = open_store(str(tmp_path / "corpus"))
-    first, second = Ingestor(Corpus(store), run_id="r1"), Ingestor(Corpus(store), run_id="r2")
+    first, second = Journey(Corpus(store), run_id="r1"), Journey(Corpus(store), run_id="r2")
     for number, doc in enumerate(docs):
         writer = first if number % 2 else second
         writer.dedup.flush_every = 2  # type: ignore[attr-defined]
-        raw = source.get(f"raw/{doc.raw_sha256[:2]}/{doc.raw_sha256}")
-        writer.ingest(Fetched(doc.url, doc.url, 200, doc.raw_headers, raw, doc.fetched_at))
+        raw = read_response(source, WarcRef.from_dict(doc.warc_records[0])).body
+        writer.ingest(Exchange(Fetched(doc.url, doc.url, 200, doc.raw_headers, raw, doc.fetched_at)))
     first.close()
     second.close()
     report = check_store(store)  # each overwrote the other's segments and index: a mix that may even load

@@ -16,7 +16,8 @@ from support import SHARED
 from cleaners.document import Fetched, document_id
 from storage.backends import LocalStore, S3Store, StoreError, open_store
 from storage.corpus import INDEX_KEY, Corpus, document_key
-from storage.ingest import Ingestor
+from storage.journey import Exchange, Journey
+from storage.warc import WarcRef, read_response
 from storage.manifest import ManifestWriter, manifest_keys, read_manifest
 
 
@@ -114,8 +115,8 @@ def test_ingest_stores_once_per_url_and_marks_copies(store_uri: str) -> None:
     page = report_page("003", "新华路街道2023年工作总结")
     urls = ["http://portal.test/a.html", "http://mirror.test/copy.html"]
 
-    first = Ingestor(corpus, run_id="r1")
-    outcomes = [first.ingest(fetched(url, page)) for url in urls]
+    first = Journey(corpus, run_id="r1")
+    outcomes = [first.ingest(Exchange(fetched(url, page))) for url in urls]
     first.close()
     # Equal copies: which one is canonical does not depend on which came first.
     docs = {url: Corpus.open(store_uri).get(outcome.document.id) for url, outcome in zip(urls, outcomes, strict=True)}
@@ -124,8 +125,8 @@ def test_ingest_stores_once_per_url_and_marks_copies(store_uri: str) -> None:
     assert len(canonical) == 1 and len(copies) == 1
     assert copies[0].duplicate_of == canonical[0].id and copies[0].duplicate_relation == "exact"
 
-    second = Ingestor(Corpus.open(store_uri), run_id="r2")
-    again = second.ingest(fetched(urls[0], page))
+    second = Journey(Corpus.open(store_uri), run_id="r2")
+    again = second.ingest(Exchange(fetched(urls[0], page)))
     second.close()
     assert again.outcome == "unchanged"
 
@@ -134,7 +135,8 @@ def test_ingest_stores_once_per_url_and_marks_copies(store_uri: str) -> None:
     record = json.loads(store.get(document_key(docs[urls[0]].id)))
     assert record["url"] == urls[0]
     assert "新华路街道" in record["text"]
-    assert corpus.get_raw(record["raw_sha256"]) == page
+    warc = [WarcRef.from_dict(ref) for ref in record["warc_records"]]  # the bytes as fetched, in the WARC archive
+    assert [(ref.role, read_response(store, ref).body) for ref in warc] == [("document", page)]
     assert record["raw_headers"]["content-type"].startswith("text/html")
 
     index = [json.loads(line) for line in store.get(INDEX_KEY).decode().splitlines()]
@@ -149,11 +151,11 @@ def test_ingest_stores_once_per_url_and_marks_copies(store_uri: str) -> None:
 
 def test_rejections_and_failures_reach_the_manifest(store_uri: str) -> None:
     corpus = Corpus.open(store_uri)
-    ingestor = Ingestor(corpus, run_id="r")
-    assert ingestor.ingest(fetched("http://a/empty", b"")).outcome == "failed"
-    assert ingestor.fail("http://a/404", "http_404", "HTTP 404").outcome == "failed"
-    assert ingestor.fail("http://a/private", "robots_txt", skipped=True).outcome == "skipped"
-    key = ingestor.close()
+    journey = Journey(corpus, run_id="r")
+    assert journey.ingest(Exchange(fetched("http://a/empty", b""))).outcome == "failed"
+    assert journey.fail("http://a/404", "http_404", "HTTP 404").outcome == "failed"
+    assert journey.fail("http://a/private", "robots_txt").outcome == "skipped"
+    key = journey.close()
     lines = {line["url"]: line for line in read_manifest(corpus.store, key) if "url" in line}
     assert lines["http://a/empty"]["reason"] == "empty"
     assert (lines["http://a/404"]["outcome"], lines["http://a/404"]["reason"]) == ("failed", "http_404")
@@ -163,16 +165,16 @@ def test_rejections_and_failures_reach_the_manifest(store_uri: str) -> None:
 
 def test_no_store_mode_writes_nothing(store_uri: str) -> None:
     corpus = Corpus.open(store_uri)
-    outcome = Ingestor(corpus, store=False).ingest(fetched("http://a/x", report_page("003", "新华路街道2023年工作总结")))
+    outcome = Journey(corpus, store=False).ingest(Exchange(fetched("http://a/x", report_page("003", "新华路街道2023年工作总结"))))
     assert outcome.outcome == "stored" and outcome.document is not None
     assert list(open_store(store_uri).list()) == []
 
 
 def test_rebuild_index_recovers_from_a_lost_index(store_uri: str) -> None:
     corpus = Corpus.open(store_uri)
-    ingestor = Ingestor(corpus, run_id="r")
-    doc = ingestor.ingest(fetched("http://a/x", report_page("004", "长宁区政府工作报告"))).document
-    ingestor.close()
+    journey = Journey(corpus, run_id="r")
+    doc = journey.ingest(Exchange(fetched("http://a/x", report_page("004", "长宁区政府工作报告")))).document
+    journey.close()
     corpus.store.delete(INDEX_KEY)
     fresh = Corpus.open(store_uri)
     assert fresh.entries() == []
@@ -200,9 +202,9 @@ def test_a_record_cut_short_by_a_power_cut_is_fetched_again(store_uri: str) -> N
     assert corpus.get(document_id(url)) is None
     corpus.rebuild_index()
     assert corpus.entries() == []
-    ingestor = Ingestor(Corpus.open(store_uri), run_id="after-the-cut")
-    outcome = ingestor.ingest(fetched(url, page))
-    ingestor.close()
+    journey = Journey(Corpus.open(store_uri), run_id="after-the-cut")
+    outcome = journey.ingest(Exchange(fetched(url, page)))
+    journey.close()
     assert outcome.outcome == "stored" and Corpus.open(store_uri).get(outcome.document.id).url == url
 
 
@@ -212,7 +214,7 @@ def test_a_document_worker_whose_crawl_is_already_gone_exits() -> None:
     gone.wait()
     started = time.monotonic()
     worker = subprocess.run(
-        [sys.executable, "-c", f"import time; from storage.ingest import worker_init; worker_init({gone.pid}); time.sleep(60)"],
+        [sys.executable, "-c", f"import time; from storage.journey import worker_init; worker_init({gone.pid}); time.sleep(60)"],
         timeout=30,
     )
     assert worker.returncode == 0 and time.monotonic() - started < 20

@@ -21,6 +21,7 @@ from crawler.items import FetchedItem, skipped_item
 from crawler.links import Link, LinkRules, Role
 from crawler.responses import asked_url, failed_item, fetched, frame_parent
 from crawler.sources import Source, load_sources, select_sources
+from storage.journey import Exchange
 
 # Reports are often attachments: do not let the link extractor drop them.
 DENY_EXTENSIONS = [ext for ext in IGNORED_EXTENSIONS if ext not in {"pdf", "doc", "docx", "wps"}]
@@ -140,11 +141,8 @@ class SourcesSpider(scrapy.Spider):
         else:
             yield from self._article(response, source, depth, parts=())
 
-    def _item(self, fetched: Any, source: str, **fields: Any) -> FetchedItem:
-        rules = self.sources[source]
-        return FetchedItem(
-            fetched, report_keywords=rules.report_keywords, report_exclude=rules.report_exclude, source=source, **fields
-        )
+    def _item(self, fetched: Fetched, source: str, **fields: Any) -> FetchedItem:
+        return FetchedItem(Exchange(fetched, policy=self.sources[source].policy, source=source, **fields))
 
     def _follow_list(self, response: Response, source: str, depth: int) -> Iterator[scrapy.Request]:
         max_depth = self.sources[source].max_depth
