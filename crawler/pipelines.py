@@ -16,8 +16,10 @@ from typing import Any, TypeVar
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.settings import BaseSettings
 
 from cleaners.document import Rejected
+from cleaners.ocr import OcrOptions
 from crawler.items import FailedItem, FetchedItem
 from storage.backends import store_uri_from_env
 from storage.corpus import Corpus
@@ -28,6 +30,27 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# Builds documents for pipelines without a store thread and without worker processes (the
+# service): off the reactor thread, one at a time in the whole process, as PDFium needs.
+_build_thread: ThreadPoolExecutor | None = None
+
+
+def build_thread() -> ThreadPoolExecutor:
+    global _build_thread
+    if _build_thread is None:
+        _build_thread = ThreadPoolExecutor(1, thread_name_prefix="govcorpus-build")
+    return _build_thread
+
+
+def ocr_options(settings: BaseSettings) -> OcrOptions:
+    """The GOVCORPUS_OCR_* settings as the options `build_document` takes."""
+    return OcrOptions(
+        enabled=settings.getbool("GOVCORPUS_OCR_ENABLED", True),
+        max_pages=settings.getint("GOVCORPUS_OCR_MAX_PAGES", OcrOptions.max_pages),
+        page_timeout=settings.getfloat("GOVCORPUS_OCR_PAGE_TIMEOUT", OcrOptions.page_timeout),
+        dpi=settings.getint("GOVCORPUS_OCR_DPI", OcrOptions.dpi),
+    )
+
 
 class CorpusPipeline:
     """Builds, deduplicates and stores each fetched item; records every URL in the run's manifest.
@@ -35,7 +58,10 @@ class CorpusPipeline:
     Building a document (decode, extract, clean) is CPU work: with GOVCORPUS_PROCESS_WORKERS > 0
     it runs in that many worker processes while the crawl goes on downloading; deduplication,
     storage and the manifest stay in this process, one item at a time, on a thread of their own
-    (`store_thread`) so that fsyncs and S3 round trips do not hold up the reactor.
+    (`store_thread`) so that fsyncs and S3 round trips do not hold up the reactor. Without worker
+    processes, documents are built on the store thread, or, without one, on the build thread:
+    never on the reactor thread (OCR of a scanned PDF takes seconds a page). The GOVCORPUS_OCR_*
+    settings travel with each job as an `OcrOptions`.
 
     With GOVCORPUS_JOB set (the crawl command sets it to the sources' names), a run that was
     killed or shut down is resumed by the next run of the same job instead of starting over.
@@ -50,6 +76,7 @@ class CorpusPipeline:
         self.ingestor = ingestor
         self.job = job
         self.workers = workers
+        self.ocr = ocr_options(crawler.settings)
         self.pool: ProcessPoolExecutor | None = None
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="govcorpus-store") if self.store_thread else None
         self.started = time.monotonic()
@@ -98,19 +125,21 @@ class CorpusPipeline:
         return await asyncio.get_running_loop().run_in_executor(self.writer, partial(method, *args, **kwargs))
 
     async def _ingest(self, item: FetchedItem) -> Outcome:
-        if self.workers <= 0:
+        if self.workers <= 0 and self.writer is not None:
             return await self._ingest_here(item)
         url = item.fetched.url
         if self.ingestor.already_recorded(url):
             return Outcome(url, "skipped", "already_recorded")
-        job = partial(prepare, item.fetched, item.continuation, item.parent, item.report_keywords, item.report_exclude)
-        pool = self._pool()
+        job = partial(
+            prepare, item.fetched, item.continuation, item.parent, item.report_keywords, item.report_exclude, self.ocr
+        )
+        executor: ProcessPoolExecutor | ThreadPoolExecutor = self._pool() if self.workers > 0 else build_thread()
         try:
-            prepared = await asyncio.get_running_loop().run_in_executor(pool, job)
+            prepared = await asyncio.get_running_loop().run_in_executor(executor, job)
         except Rejected as rejected:
             return await self._write(self.ingestor.reject, url, rejected)
         except BrokenProcessPool as exc:
-            if pool is self.pool:  # the first of the in-flight items to notice this pool broke
+            if executor is self.pool:  # the first of the in-flight items to notice this pool broke
                 self._pool_broke(exc)
             return await self._ingest_here(item)
         except Exception as exc:
@@ -126,6 +155,7 @@ class CorpusPipeline:
             parent=item.parent,
             report_keywords=item.report_keywords,
             report_exclude=item.report_exclude,
+            ocr=self.ocr,
         )
 
     def _pool_broke(self, exc: BaseException) -> None:

@@ -56,6 +56,11 @@ GOVCORPUS_RUN_ID = None
 GOVCORPUS_JOB = None  # a name for a crawl job: a killed run of the same job is resumed
 GOVCORPUS_CONDITIONAL_GET = True  # send stored ETag/Last-Modified; 304 → unchanged
 GOVCORPUS_PROCESS_WORKERS = 2  # processes that build documents in parallel; 0 = in the crawl process
+# OCR of scanned PDF pages (cleaners/ocr.py), in the document workers.
+GOVCORPUS_OCR_ENABLED = True  # False: a PDF without a text layer is skipped as no_text
+GOVCORPUS_OCR_MAX_PAGES = 50  # pages recognised per document; the rest are counted in metadata.ocr
+GOVCORPUS_OCR_PAGE_TIMEOUT = 60.0  # seconds per page; a page that runs over is skipped and recorded
+GOVCORPUS_OCR_DPI = 150  # resolution pages are rendered at for recognition
 GOVCORPUS_PROGRESS = True  # a live line on a terminal, periodic summaries otherwise
 GOVCORPUS_PROGRESS_INTERVAL = 30.0  # seconds between summaries when not on a terminal
 # SSRF guard, for URLs given by strangers (govcorpus serve turns it on, with its resolver

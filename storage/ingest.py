@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from cleaners.document import Document, Fetched, Rejected, document_id
+from cleaners.ocr import DEFAULT_OCR, OcrOptions
 from cleaners.pipeline import build_document
 from storage.corpus import Corpus
 from storage.dedup import Candidate, DedupIndex, Fingerprint, Link, StoreDedupIndex, fingerprint, rank_for_document
@@ -93,13 +94,15 @@ def prepare(
     parent: Fetched | None = None,
     report_keywords: tuple[str, ...] = (),
     report_exclude: tuple[str, ...] = (),
+    ocr: OcrOptions = DEFAULT_OCR,
 ) -> Prepared:
     """Build, filter and fingerprint the document: no I/O and picklable, so it may run in a worker process.
 
     `parent` is the article page that linked an attachment; `report_keywords`, when given,
-    is the source's report filter: a document whose title names none of them is rejected.
+    is the source's report filter: a document whose title names none of them is rejected;
+    `ocr` bounds the recognition of scanned PDF pages (the GOVCORPUS_OCR_* settings).
     """
-    doc = build_document(fetched, continuation=continuation, parent=parent)
+    doc = build_document(fetched, continuation=continuation, parent=parent, ocr=ocr)
     # Without a title, the opening lines stand in for it.
     if not is_report_title(doc.title or doc.text[:200], report_keywords, report_exclude):
         raise Rejected("not_report", f"title {doc.title!r} does not name a report (source's report filter)")
@@ -166,12 +169,13 @@ class Ingestor:
         parent: Fetched | None = None,
         report_keywords: tuple[str, ...] = (),
         report_exclude: tuple[str, ...] = (),
+        ocr: OcrOptions = DEFAULT_OCR,
     ) -> Outcome:
         """Prepare the document of `fetched` here and now, then accept it (see `prepare`)."""
         if self.already_recorded(fetched.url):
             return Outcome(fetched.url, "skipped", "already_recorded")
         try:
-            prepared = prepare(fetched, continuation, parent, report_keywords, report_exclude)
+            prepared = prepare(fetched, continuation, parent, report_keywords, report_exclude, ocr)
         except Rejected as rejected:
             return self.reject(fetched.url, rejected)
         except Exception as exc:  # a bug must cost one URL, recorded, not the run
