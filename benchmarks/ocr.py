@@ -50,33 +50,40 @@ FIXTURES = ROOT / "tests" / "fixtures"
 TARGET_F1 = 0.97
 DPI = 150
 JPEG_QUALITY = 60
+BILEVEL_THRESHOLD = 160
 
 
 # ---------------------------------------------------------------- making scans
 
 
-def scan_pdf(data: bytes, *, dpi: int = DPI, quality: int = JPEG_QUALITY, pages: Iterable[int] | None = None) -> bytes:
-    """An image-only PDF of `data`'s pages (all, or the 0-based `pages`): each a grey JPEG at `dpi`.
+def scan_pdf(
+    data: bytes, *, dpi: int = DPI, quality: int = JPEG_QUALITY, pages: Iterable[int] | None = None, bilevel: bool = False
+) -> bytes:
+    """An image-only PDF of `data`'s pages (all, or the 0-based `pages`), each rendered at `dpi`.
 
-    The pages keep their size in points; nothing of the text layer survives.
+    Each page becomes a grey JPEG of `quality`, or with `bilevel` a black-and-white image (grey
+    below BILEVEL_THRESHOLD is black, as a fax-mode scanner makes it) that PDFium stores with
+    Flate: a third of the bytes. The pages keep their size in points; nothing of the text layer
+    survives.
     """
-    from PIL import Image
-
     source = pdfium.PdfDocument(data)
     scan = pdfium.PdfDocument.new()
     try:
         for number in range(len(source)) if pages is None else pages:
             page = source[number]
             width, height = page.get_size()
-            picture: Image.Image = page.render(scale=dpi / 72, grayscale=True).to_pil()
+            picture = page.render(scale=dpi / 72, grayscale=True).to_pil()
             page.close()
-            jpeg = io.BytesIO()
-            picture.save(jpeg, "JPEG", quality=quality)
-            jpeg.seek(0)
-            new = scan.new_page(width, height)
             image = pdfium.PdfImage.new(scan)
-            image.load_jpeg(jpeg, inline=True)
+            if bilevel:
+                image.set_bitmap(pdfium.PdfBitmap.from_pil(picture.point(lambda v: 255 if v >= BILEVEL_THRESHOLD else 0)))
+            else:
+                jpeg = io.BytesIO()
+                picture.save(jpeg, "JPEG", quality=quality)
+                jpeg.seek(0)
+                image.load_jpeg(jpeg, inline=True)
             image.set_matrix(pdfium.PdfMatrix().scale(width, height))
+            new = scan.new_page(width, height)
             new.insert_obj(image)
             new.gen_content()
             new.close()

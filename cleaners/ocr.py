@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
+from itertools import pairwise
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -54,8 +55,12 @@ MAX_RENDER_SIDE_PX = 3000
 DETECTION_SIDE_PX = 1280
 # Lines the recogniser is less sure of than this are dropped (RapidOCR's own default).
 MIN_LINE_SCORE = 0.5
-# A Han character's box (ink) is about this share of its font size; its advance is the size.
+# A line's size comes from the distances between this many pairs of Han characters, or more …
+MIN_PITCHES = 3
+# … else from its Han characters' boxes (ink), about this share of the font size.
 HAN_INK_SHARE = 0.9
+# Measured sizes of body lines wander by up to this share; within it of the body size, they are it.
+SIZE_NOISE = 0.12
 # A line box (detection adds margins) is about this many font sizes high.
 LINE_BOX_EMS = 1.25
 # Where the baseline sits in a line box, from its bottom (share of the box height).
@@ -327,22 +332,53 @@ def _chars(text: str, words: Any, scale: float, x0: float, x1: float, score: flo
     return tuple(out)
 
 
+def _is_han(char: str) -> bool:
+    return is_cjk(char) and unicodedata.category(char) == "Lo"
+
+
 def line_size(line: OcrLine) -> float:
-    """The font size of a line in points: from its Han characters' widths, else from its height."""
-    han = [c.x1 - c.x0 for c in line.chars if is_cjk(c.char) and unicodedata.category(c.char) == "Lo"]
-    if len(han) >= 2:
-        return median(han) / HAN_INK_SHARE
+    """The font size of a line in points.
+
+    Han characters are set one em apart, so the size is the median distance between the centres
+    of neighbouring Han characters (the boxes' edges wander more than their centres); a line with
+    too few of them takes its Han characters' widths, else its height.
+    """
+    chars = line.chars
+    pitches = [
+        (b.x0 + b.x1 - a.x0 - a.x1) / 2 for a, b in pairwise(chars) if _is_han(a.char) and _is_han(b.char)
+    ]
+    if len(pitches) >= MIN_PITCHES:
+        return median(pitches)
+    widths = [c.x1 - c.x0 for c in chars if _is_han(c.char)]
+    if widths:
+        return median(widths) / HAN_INK_SHARE
     return (line.y1 - line.y0) / LINE_BOX_EMS
 
 
+def page_sizes(lines: list[OcrLine]) -> list[float]:
+    """Each line's size, the measuring noise taken out: a size within SIZE_NOISE of the page's
+    body size (the size most characters have) is the body size, so that body lines are alike."""
+    sizes = [line_size(line) for line in lines]
+    if not sizes:
+        return []
+    weighted = sorted((size, len(line.chars)) for size, line in zip(sizes, lines))
+    half, seen = sum(count for _, count in weighted) / 2, 0
+    body = weighted[-1][0]
+    for size, count in weighted:
+        seen += count
+        if seen >= half:
+            body = size
+            break
+    return [body if abs(size - body) <= SIZE_NOISE * body else size for size in sizes]
+
+
 def line_glyphs(lines: list[OcrLine]) -> list[Glyph]:
-    """Recognised lines as glyphs of a text layer, line after line (the order `segments` expects).
+    """A page's recognised lines as glyphs of a text layer, line after line (the order `segments` expects).
 
     Every character of a line gets the line's box vertically and the line's size.
     """
     glyphs: list[Glyph] = []
-    for line in lines:
-        size = line_size(line)
+    for line, size in zip(lines, page_sizes(lines)):
         baseline = line.y0 + BASELINE_SHARE * (line.y1 - line.y0)
         glyphs += [Glyph(c.char, c.x0, c.x1, line.y0, line.y1, baseline, size, c.space_before) for c in line.chars]
     return glyphs
@@ -420,7 +456,7 @@ class OcrRun:
             return "OCR is off (GOVCORPUS_OCR_ENABLED)"
         if self.unavailable:
             return f"OCR unavailable: {self.unavailable}"
-        said = [f"OCR found no text on {len(self.pages)} of {len(self.wanted)} scanned pages"]
+        said = [f"OCR read {len(self.pages)} of {len(self.wanted)} scanned pages and found no text"]
         if self.timed_out:
             said.append(f"pages {', '.join(map(str, self.timed_out))} ran past {self.options.page_timeout:g} s")
         if self.over_max_pages:
