@@ -82,6 +82,13 @@ class OcrOptions:
     page_timeout: float = 60.0  # seconds per page (render and recognition); an overrunning page is skipped
     dpi: int = 150  # the resolution pages are rendered at
 
+    def __post_init__(self) -> None:
+        if self.max_pages < 0 or self.page_timeout <= 0 or not 36 <= self.dpi <= 1200:
+            raise ValueError(
+                f"OCR options out of range: max_pages {self.max_pages} (≥ 0), page_timeout {self.page_timeout} s (> 0),"
+                f" dpi {self.dpi} (36–1200); see GOVCORPUS_OCR_MAX_PAGES, GOVCORPUS_OCR_PAGE_TIMEOUT, GOVCORPUS_OCR_DPI"
+            )
+
 
 # The options of a caller that names none: OCR on, with the settings' defaults.
 DEFAULT_OCR = OcrOptions()

@@ -116,6 +116,10 @@ class CorpusPipeline:
         self._count(item.outcome.outcome)
         if item.outcome.reason:
             self._count(f"{item.outcome.outcome}/{item.outcome.reason}")
+        document = item.outcome.document
+        if document is not None and item.outcome.outcome in ("stored", "duplicate") and document.metadata.get("ocr"):
+            self._count("ocr/documents")
+            self._count("ocr/pages", document.metadata["ocr"]["pages"])
         return item
 
     async def _write(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
