@@ -13,11 +13,22 @@ from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
+from cleaners.layout import SOFT_BREAK, glue
+
 RULES_PATH: Traversable = files("cleaners") / "rules" / "boilerplate.toml"  # works inside a zipped egg too
 # A line holding one of these has started a sentence of body text.
 _SENTENCE_MARKS = re.compile(r"[。！？；，!?;]")
 _SENTENCE_END = re.compile(r"[。！？]")
+# An attribution's value ends at a wide gap or where the next "label：" starts (来源：X　时间：…).
+_VALUE_END = re.compile(r"\s{2,}|\s[|｜]\s|\s+\S{1,6}[:：]")
 TITLE_SEARCH_LINES = 40
+
+
+@dataclass(frozen=True)
+class AttributionRules:
+    patterns: tuple[re.Pattern[str], ...]
+    max_head_lines: int
+    max_source_chars: int
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,55 @@ def edge_rules(path: Traversable = RULES_PATH) -> EdgeRules:
     )
 
 
+@cache
+def attribution_rules(path: Traversable = RULES_PATH) -> AttributionRules:
+    """The source-attribution patterns, loaded and compiled once."""
+    with path.open("rb") as file:
+        data = tomllib.load(file)["attribution"]
+    return AttributionRules(
+        patterns=tuple(re.compile(p) for p in data["patterns"]),
+        max_head_lines=data["max_head_lines"],
+        max_source_chars=data["max_source_chars"],
+    )
+
+
+def attribution_source(line: str, rules: AttributionRules | None = None) -> str | None:
+    """The source a line such as '来源：解放日报' names, or None if the line is not an attribution."""
+    rules = rules or attribution_rules()
+    bare = _VALUE_END.split(line.strip().replace("\u3000", "  "))[0] if line.strip() else ""
+    for pattern in rules.patterns:
+        match = pattern.match(" ".join(bare.split()))
+        if match and 0 < len(match.group("source").strip()) <= rules.max_source_chars:
+            return match.group("source").strip()
+    return None
+
+
+def split_attribution(text: str) -> tuple[str, str | None]:
+    """The text without the source-attribution line at its head, and the source that line names.
+
+    Only the first `max_head_lines` lines are searched, up to the first that ends a sentence:
+    a reprint says where it comes from before its body starts. Lines and soft-broken pieces
+    of lines (layout.SOFT_BREAK) are both searched.
+    """
+    rules = attribution_rules()
+    lines = text.split("\n")
+    seen = 0
+    for index, line in enumerate(lines):
+        pieces = line.split(SOFT_BREAK)
+        for position, piece in enumerate(pieces):
+            if not piece.strip():
+                continue
+            source = attribution_source(piece, rules)
+            if source is not None:
+                rest = pieces[:position] + pieces[position + 1 :]
+                lines[index : index + 1] = [SOFT_BREAK.join(rest)] if any(p.strip() for p in rest) else []
+                return "\n".join(lines), source
+            seen += 1
+            if seen >= rules.max_head_lines or _SENTENCE_END.search(piece):
+                return text, None
+    return text, None
+
+
 def edge_chrome(lines: list[str], rules: EdgeRules | None = None) -> dict[int, str]:
     """Index → reason for every line of chrome at the head and at the tail of `lines`."""
     rules = rules or edge_rules()
@@ -104,14 +164,32 @@ def drop_leading_title(text: str, title: str | None) -> str:
 
     Body text never precedes the title, so short lines above it (forum panels, breadcrumbs)
     go with it; the last such occurrence wins so that a repeated title leaves no copy behind.
+    A title broken over consecutive lines counts too: the lines a later join would make into
+    the title line are the title.
     """
     if not title:
         return text
     lines = text.split("\n")
-    title_at = None
-    for index, line in enumerate(lines[:TITLE_SEARCH_LINES]):
-        if line == title:
-            title_at = index
-        elif _SENTENCE_END.search(line):
+    title_end = None
+    index = 0
+    while index < min(len(lines), TITLE_SEARCH_LINES):
+        end = _title_run_end(lines, index, title)
+        if end is not None:
+            title_end = index = end
+        elif _SENTENCE_END.search(lines[index]):
             break
-    return text if title_at is None else "\n".join(lines[title_at + 1 :])
+        else:
+            index += 1
+    return text if title_end is None else "\n".join(lines[title_end:])
+
+
+def _title_run_end(lines: list[str], start: int, title: str) -> int | None:
+    """The index just past the lines from `start` that spell `title`, joined or glued; None if they do not."""
+    joined = glued = ""
+    for index in range(start, len(lines)):
+        joined, glued = joined + lines[index], glue(glued, lines[index]) if glued else lines[index]
+        if title in (joined, glued):
+            return index + 1
+        if not title.startswith((joined, glued)):
+            return None
+    return None

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from html import escape as html_escape
 
 import chardet
 
@@ -538,6 +539,62 @@ def _decode(body: bytes, header: str | None, meta: str | None) -> Decoded:
         used = declared if declared is not None and not declared.startswith(_ASCII_INCOMPATIBLE) else "utf-8"
         return _finish(_Choice(body.decode("ascii"), used), header, meta)
     return _finish(_choose(body, header, meta), header, meta)
+
+
+# Two or more numeric character references of code points 0x80-0xFF in a row: bytes written out
+# one by one as Latin-1 (&#190;&#173; = the GBK bytes of 经). Chinese text is never written so.
+_BYTE_REFERENCES = re.compile(r"(?:&#(?:1[2-9]\d|2[0-4]\d|25[0-5]|[xX][89a-fA-F][0-9a-fA-F]);){2,}")
+_REFERENCE = re.compile(r"&#([xX]?)([0-9a-fA-F]+);")
+
+
+def repair_reference_mojibake(html: str) -> str:
+    """Markup whose runs of byte-valued character references are replaced by the text the bytes encode.
+
+    A run is replaced only when a known misreading (GBK, UTF-8 or Big5 bytes read as Latin-1)
+    turns it into text that no longer looks garbled; any other run is left for the text check.
+    """
+    if "&#" not in html:
+        return html
+
+    def repaired(match: re.Match[str]) -> str:
+        chars = "".join(chr(int(code, 16 if hexa else 10)) for hexa, code in _REFERENCE.findall(match.group(0)))
+        fixed = _repair_whole(chars, _DISTINCTIVE_MISREADINGS)
+        if fixed is None or not _reads_as_chinese(fixed):
+            return match.group(0)
+        return html_escape(fixed, quote=False)
+
+    return _BYTE_REFERENCES.sub(repaired, html)
+
+
+def _reads_as_chinese(text: str) -> bool:
+    """Common hanzi, CJK punctuation and ASCII only, with at least one hanzi: what a verified repair gives."""
+    hanzi = 0
+    for char in text:
+        if "\u4e00" <= char <= "\u9fff" and _hanzi_weight(char) < 1:
+            hanzi += 1
+        elif not (char.isascii() or "\u3000" <= char <= "\u303f" or "\uff00" <= char <= "\uffef" or char in "“”‘’…—·"):
+            return False
+    return hanzi > 0
+
+
+def repair_extracted_text(text: str, source: str = "text") -> str:
+    """Text a reader produced, checked for mojibake the way decoded markup is; repaired or Rejected.
+
+    Decoding checks the bytes, but mojibake can arrive after them: numeric character references
+    of mis-decoded bytes (`&#190;&#173;` = GBK read as Latin-1), a PDF font's broken ToUnicode
+    map, a DOCX written from garbled text. Garbled text whose repair is verified (the repaired
+    text no longer looks garbled) is repaired; otherwise it is Rejected("mojibake"), never stored.
+    `source` names the text in the rejection (html, pdf, docx …).
+    """
+    score = mojibake_score(text)
+    if score > MOJIBAKE_THRESHOLD:
+        fixed = repair_mojibake(text)
+        if fixed is None:
+            raise Rejected("mojibake", f"the {source} text reads as mojibake (mojibake_score {score:.3f}), not repairable")
+        return fixed
+    if score > 0:
+        return _repair_runs(text, min_length=MIN_REPAIRABLE_RUN)
+    return text
 
 
 def decode_html(body: bytes, content_type: str | None) -> Decoded:

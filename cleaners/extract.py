@@ -2,27 +2,52 @@
 
 The rules of each family (markers, selectors, chrome phrases) are data in `rules/sites.toml`.
 Output text is one paragraph per line but not yet canonical: `steps.clean_text` does that.
+A `<br>` (or a newline inside `<pre>`) is a line break inside a paragraph and comes out as
+`layout.SOFT_BREAK`, so that hard-wrapped paragraphs can be told from paragraphs.
+
+Every stage has a safety net: an unexpected exception in a stage is logged, recorded on the
+result (`metadata["extraction_fallback"]`, "stage:ExceptionType; …") and the stage's fallback
+is used: a family extractor falls back to the generic extraction (trafilatura), which falls back
+to the plain text of the page's body. A family extractor that finds nothing falls back too.
 """
 
 from __future__ import annotations
 
+import copy
+import logging
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from configparser import ConfigParser
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
-from typing import Any
+from typing import Any, TypeVar
 
 import lxml.html
 import trafilatura
 from lxml import etree
 from trafilatura.settings import use_config
 
+from cleaners.encoding import repair_reference_mojibake
+from cleaners.htmltree import (
+    child_elements,
+    is_element,
+    parse,
+    remove_keeping_tail,
+    squashed_text,
+    text_of,
+)
+from cleaners.layout import SOFT_BREAK
+from cleaners.spam import host_of, is_spam_block, is_spam_link, is_spam_text
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
 RULES_PATH: Traversable = files("cleaners") / "rules" / "sites.toml"  # works inside a zipped egg too
+FALLBACK_KEY = "extraction_fallback"
 
 # Elements that start a new line of text (HTML, plus trafilatura's own body vocabulary).
 BLOCK_TAGS = frozenset(
@@ -33,6 +58,7 @@ BLOCK_TAGS = frozenset(
 CELL_TAGS = frozenset({"td", "th", "cell"})
 # Their newlines are line breaks (trafilatura turns <pre> into <quote> or <code>).
 PREFORMATTED_TAGS = frozenset({"pre", "code", "quote"})
+LINE_BREAK_TAGS = frozenset({"br", "lb"})
 MAX_META_CELL_CHARS = 200
 # A link with this much text names a document (a list entry), not a menu item.
 MIN_ENTRY_CHARS = 6
@@ -55,6 +81,7 @@ TITLE_PREFIX_RE = re.compile(r"^\s*[\[【［][^\]】］]{1,12}[\]】］]\s*")
 # A metadata value ends at a wide gap, a bar, or the next "label：" on the same line.
 VALUE_END_RE = re.compile(r"\s{2,}|\u3000|\s[|｜]\s|\s+\S{1,6}[:：]")
 SPACE_RE = re.compile(r"[ \t\r\n\f\v]+")
+VERBATIM_BREAK_RE = re.compile(r"\r\n|[\r\n]")
 LOGO_RE = re.compile(r"logo|site-?name|banner", re.I)
 # Text outside the label and value cells that a metadata block may still hold (separators, 字号 …).
 META_SLACK_CHARS = 20
@@ -65,7 +92,7 @@ class Extracted:
     """What an HTML page yields before canonical cleaning."""
 
     title: str | None
-    text: str  # one paragraph per line, raw
+    text: str  # one paragraph per line (line breaks inside one as SOFT_BREAK), raw
     family: str  # discuz | gov_portal | aggregator | generic
     metadata: dict[str, str] = field(default_factory=dict)
     link_entries: int = 0  # links long enough to name a document (list entries)
@@ -91,11 +118,6 @@ def chrome_patterns(family: str) -> tuple[re.Pattern[str], ...]:
 
 
 @cache
-def spam_re() -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(w) for w in rules()["common"]["spam_words"]))
-
-
-@cache
 def label_re() -> re.Pattern[str]:
     """Any metadata label followed by a colon, or standing alone in a cell."""
     labels = sorted(
@@ -110,6 +132,11 @@ def field_of_label() -> dict[str, str]:
     return {
         label: name for name, labels in rules()["metadata"]["labels"].items() for label in labels
     }
+
+
+@cache
+def discuz_patterns(key: str) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in rules()["discuz"][key])
 
 
 @cache
@@ -130,13 +157,13 @@ def squash(text: str | None) -> str:
 
 
 def element_text(el: etree._Element) -> str:
-    return squash(el.text_content() if hasattr(el, "text_content") else "".join(el.itertext()))
+    """The visible text of an element, whitespace collapsed; "" for comments and PIs."""
+    return squashed_text(el)
 
 
 def drop(el: etree._Element) -> None:
     """Remove an element but keep the text that follows it."""
-    if el.getparent() is not None:
-        el.drop_tree() if hasattr(el, "drop_tree") else el.getparent().remove(el)
+    remove_keeping_tail(el)
 
 
 def xpath_all(node: etree._Element, expressions: Iterable[str]) -> Iterator[Any]:
@@ -144,12 +171,17 @@ def xpath_all(node: etree._Element, expressions: Iterable[str]) -> Iterator[Any]
         yield from node.xpath(expression)
 
 
+def elements_of(node: etree._Element, expressions: Iterable[str]) -> list[etree._Element]:
+    """The elements the expressions select below `node` (strings and non-element nodes left out)."""
+    return [found for found in xpath_all(node, expressions) if is_element(found)]
+
+
 def is_chrome(text: str, family: str) -> bool:
-    """A short run of text that is site chrome by its phrasing or its spam words."""
+    """A short run of text that is site chrome by its phrasing, or that advertises gambling."""
     limit = rules()["common"]["chrome_max_chars"]
     if not text or len(text) > limit:
         return False
-    return any(p.search(text) for p in chrome_patterns(family)) or bool(spam_re().search(text))
+    return any(p.search(text) for p in chrome_patterns(family)) or is_spam_text(text)
 
 
 def iso_date(value: str) -> str | None:
@@ -169,13 +201,29 @@ def normalize_title(title: str | None) -> str | None:
     return title or None
 
 
-# ---------------------------------------------------------------- parsing and family
+def attempt(stage: str, fallbacks: list[str], run: Callable[[], T], fallback: T) -> T:
+    """`run()`, or `fallback` when it raises; the failure is logged and recorded in `fallbacks`."""
+    try:
+        return run()
+    except Exception as exc:  # noqa: BLE001 - the safety net: one stage's bug must not cost the page
+        record_fallback(fallbacks, stage, exc)
+        return fallback
 
 
-def parse(html: str) -> etree._Element:
-    # lxml refuses str input that carries an XML encoding declaration
-    html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
-    return lxml.html.document_fromstring(html or "<html></html>")
+def fallback_stages(metadata: dict[str, Any]) -> list[str]:
+    """The extraction stages that fell back on a document, from its `metadata["extraction_fallback"]`."""
+    entries = str(metadata.get(FALLBACK_KEY) or "").split(";")
+    return [stage for stage in (entry.split(":", 1)[0].strip() for entry in entries) if stage]
+
+
+def record_fallback(fallbacks: list[str], stage: str, exc: BaseException | None) -> None:
+    """Note that `stage` fell back, because of `exc` (None: it found nothing)."""
+    fallbacks.append(f"{stage}:{type(exc).__name__ if exc is not None else 'empty'}")
+    if exc is not None:
+        log.warning("extraction stage %s failed; falling back", stage, exc_info=exc)
+
+
+# ---------------------------------------------------------------- family
 
 
 def detect_family(html: str, tree: etree._Element) -> str:
@@ -204,8 +252,13 @@ def label_pairs(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def next_element(el: etree._Element) -> etree._Element | None:
+    """The next sibling that is an element (comments and PIs skipped)."""
+    return next((sibling for sibling in el.itersiblings() if is_element(sibling)), None)
+
+
 def next_cell_text(el: etree._Element) -> str:
-    sibling = el.getnext()
+    sibling = next_element(el)
     return element_text(sibling) if sibling is not None else ""
 
 
@@ -213,10 +266,12 @@ def label_cells(tree: etree._Element) -> Iterator[tuple[etree._Element, list[tup
     """Innermost elements whose text starts with a metadata label, with what they say."""
     labels = field_of_label()
     for el in tree.iter(etree.Element):
-        text = element_text(el)
-        if not text or len(text) > MAX_META_CELL_CHARS or el.tag in ("html", "body", "head"):
+        if not is_element(el) or el.tag in ("html", "body", "head"):
             continue
-        if any(element_text(child) == text for child in el):
+        text = element_text(el)
+        if not text or len(text) > MAX_META_CELL_CHARS:
+            continue
+        if any(element_text(child) == text for child in child_elements(el)):
             continue  # a child holds the same text: let the innermost element answer
         bare = re.sub(r"\s", "", text).rstrip(":：")
         if bare in labels:  # <th>索引号</th><td>…</td>
@@ -229,12 +284,13 @@ def label_cells(tree: etree._Element) -> Iterator[tuple[etree._Element, list[tup
 
 
 def dense_len(el: etree._Element) -> int:
-    return len(re.sub(r"\s", "", el.text_content()))
+    return len(re.sub(r"\s", "", text_of(el)))
 
 
 def metadata_blocks(cells: list[etree._Element]) -> list[etree._Element]:
     """For each label cell, the largest ancestor that holds nothing but metadata: what leaves the text."""
-    meta = set(cells) | {c.getnext() for c in cells if c.getnext() is not None and c.getnext().tag in CELL_TAGS | {"dd"}}
+    values = (next_element(c) for c in cells)
+    meta = set(cells) | {v for v in values if v is not None and v.tag in CELL_TAGS | {"dd"}}
     blocks = []
     for cell in cells:
         block = cell
@@ -285,7 +341,7 @@ def title_candidates(tree: etree._Element, family: str, metadata: dict[str, str]
     for result in xpath_all(tree, expressions):
         if isinstance(result, str):
             found.append(result)
-        elif not result.xpath(".//img") and not any(
+        elif is_element(result) and not result.xpath(".//img") and not any(
             LOGO_RE.search(a.get("class", "") + " " + a.get("id", "")) for a in [result, *result.iterancestors()]
         ):
             found.append(element_text(result))
@@ -301,7 +357,7 @@ def same_title(heading: str, from_tag: str) -> bool:
 
 def title_hints(tree: etree._Element) -> list[str]:
     """Short texts of title-classed elements: believed only when <title> confirms them."""
-    found = (element_text(el) for el in xpath_all(tree, rules()["common"]["title_hint_xpath"]))
+    found = (element_text(el) for el in elements_of(tree, rules()["common"]["title_hint_xpath"]))
     return [t for t in (normalize_title(f) for f in found if len(f) <= MAX_TITLE_CHARS) if t]
 
 
@@ -312,63 +368,113 @@ def find_title(tree: etree._Element, family: str, metadata: dict[str, str]) -> s
     candidates = title_candidates(tree, family, metadata)
     tags = [t for t in (from_tag, raw_tag) if t]
     confirmed = [c for c in candidates + title_hints(tree) if any(same_title(c, t) for t in tags)]
-    return (confirmed or candidates or [from_tag])[0]
+    best = confirmed or candidates
+    return best[0] if best else from_tag
 
 
 # ---------------------------------------------------------------- tree to text
 
 
 def block_lines(node: etree._Element) -> list[str]:
-    """The text of `node`, one line per block element or <br>, empty lines dropped."""
+    """The text of `node`, one line per block element, empty lines dropped.
+
+    Within a line, a <br> (and a newline inside <pre>) is a SOFT_BREAK; two breaks in a row
+    (an empty line) end the paragraph. Any depth, any node type: the walk keeps its own stack.
+    """
     parts: list[str] = []
 
     def flow(text: str | None, verbatim: bool) -> None:
         if text:
-            parts.append(text if verbatim else SPACE_RE.sub(" ", text))
+            parts.append(VERBATIM_BREAK_RE.sub(SOFT_BREAK, text) if verbatim else SPACE_RE.sub(" ", text))
 
-    def walk(el: etree._Element, verbatim: bool) -> None:
-        tag = el.tag if isinstance(el.tag, str) else None
-        if tag is not None:
-            block = tag in BLOCK_TAGS
-            if block or tag in ("br", "lb"):
+    # (node, verbatim as inherited from the parent, closing)
+    stack: list[tuple[etree._Element, bool, bool]] = [(node, False, False)]
+    while stack:
+        el, verbatim, closing = stack.pop()
+        if not is_element(el):  # comment, processing instruction, entity: only the tail is text
+            flow(el.tail, verbatim)
+            continue
+        tag = el.tag
+        if closing:
+            if tag in BLOCK_TAGS:
                 parts.append("\n")
-            elif tag in CELL_TAGS:
-                parts.append(" ")
-            inner = verbatim or tag in PREFORMATTED_TAGS
-            flow(el.text, inner)
-            for child in el:
-                walk(child, inner)
-            if block:
-                parts.append("\n")
-        flow(el.tail, verbatim)
+            if el is not node:
+                flow(el.tail, verbatim)
+            continue
+        if tag in BLOCK_TAGS:
+            parts.append("\n")
+        elif tag in LINE_BREAK_TAGS:
+            parts.append(SOFT_BREAK)
+        elif tag in CELL_TAGS:
+            parts.append(" ")
+        inner = verbatim or tag in PREFORMATTED_TAGS
+        flow(el.text, inner)
+        stack.append((el, verbatim, True))
+        stack.extend((child, inner, False) for child in reversed(el))
+    return [line for raw in "".join(parts).split("\n") for line in _paragraphs(raw)]
 
-    walk(node, False)
-    return [line.strip() for line in "".join(parts).split("\n") if line.strip()]
+
+def _paragraphs(line: str) -> list[str]:
+    """One serialised line as paragraphs: soft-broken pieces, split at empty pieces.
+
+    A piece keeps its leading whitespace (paragraph indentation tells paragraphs from wraps);
+    the line as a whole is stripped.
+    """
+    paragraphs: list[list[str]] = [[]]
+    for piece in line.split(SOFT_BREAK):
+        if piece.strip():
+            paragraphs[-1].append(piece.rstrip())
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    return [SOFT_BREAK.join(pieces).strip() for pieces in paragraphs if pieces]
 
 
-def prune(node: etree._Element, family: str) -> None:
-    """Remove chrome below `node`: rule selectors, spam links and short chrome blocks."""
+def prune(node: etree._Element, family: str, site: str | None = None, drop_quotes: bool = False) -> None:
+    """Remove chrome below `node`: rule selectors, gambling spam and short chrome blocks.
+
+    `site` is the page's host (links elsewhere are a spam signal); `drop_quotes` removes the
+    quotes of other posts in a forum message.
+    """
     spec = rules()
     expressions = [e if e.startswith(".") else "." + e for e in spec["common"]["drop_xpath"]]
-    for el in list(xpath_all(node, expressions + spec[family].get("drop_xpath", []))):
+    for el in elements_of(node, expressions + spec[family].get("drop_xpath", [])):
         if el is not node:
             drop(el)
+    if drop_quotes:
+        drop_quotes_of_other_posts(node)
     for link in list(node.iter("a")):
-        if spam_re().search(link.text_content() + " " + link.get("href", "")):
+        if is_spam_link(link, site):
             drop(link)
+    limit = spec["common"]["chrome_max_chars"]
     # innermost first, so a chrome line inside a body block goes without the block
     for el in reversed(list(node.iter(etree.Element))):
-        if el is node or el.getparent() is None:
+        if el is node or not is_element(el) or el.getparent() is None:
             continue
-        if (el.tag in BLOCK_TAGS or el.tag in CELL_TAGS) and is_chrome(element_text(el), family):
-            drop(el)
+        if el.tag in BLOCK_TAGS or el.tag in CELL_TAGS:
+            text = element_text(el)
+            if is_chrome(text, family) or (len(text) <= limit and is_spam_block(el, site)):
+                drop(el)
 
 
 def body_lines(node: etree._Element, family: str) -> list[str]:
-    return [line for line in block_lines(node) if not is_chrome(line, family)]
+    """The lines of `node` without chrome lines (judged piece by piece inside soft-broken lines)."""
+    lines = []
+    for line in block_lines(node):
+        kept = [piece for piece in line.split(SOFT_BREAK) if not is_chrome(piece, family)]
+        if kept:
+            lines.append(SOFT_BREAK.join(kept))
+    return lines
 
 
-# ---------------------------------------------------------------- families
+def plain_lines(tree: etree._Element) -> list[str]:
+    """The last resort: every line of the page's body with the common chrome pruned."""
+    body = tree.find("body")
+    node = body if body is not None else tree
+    prune(node, "generic")
+    return body_lines(node, "generic")
+
+
+# ---------------------------------------------------------------- forums (Discuz!)
 
 
 def author_key(link: etree._Element) -> str:
@@ -377,28 +483,126 @@ def author_key(link: etree._Element) -> str:
     return f"uid:{match.group(1)}" if match else element_text(link)
 
 
+def discuz_messages(tree: etree._Element) -> tuple[str, list[etree._Element]]:
+    """The message elements of the first message expression that finds any, with that expression."""
+    for expression in rules()["discuz"]["message_xpath"]:
+        messages = [m for m in tree.xpath(expression) if is_element(m)]
+        if messages:
+            return expression, messages
+    return "", []
+
+
 def discuz_posts(tree: etree._Element) -> list[tuple[str | None, etree._Element]]:
-    """(author, message element) for each post, in thread order."""
+    """(author, message element) for each post, in thread order (full and touch views)."""
     spec = rules()["discuz"]
+    expression, messages = discuz_messages(tree)
     posts = []
-    for message in tree.xpath(spec["message_xpath"]):
+    for message in messages:
         author = None
         for ancestor in message.iterancestors():
-            if len(ancestor.xpath(spec["message_xpath"])) > 1:
+            if len(ancestor.xpath(expression)) > 1:
                 break  # climbed out of this post
-            if keys := [k for k in map(author_key, xpath_all(ancestor, spec["author_xpath"])) if k]:
+            if keys := [k for k in map(author_key, elements_of(ancestor, spec["author_xpath"])) if k]:
                 author = keys[0]
                 break
         posts.append((author, message))
     return posts
 
 
-def extract_discuz(tree: etree._Element, starter: str | None = None) -> tuple[list[str], dict[str, str]]:
+def segmented_posts(tree: etree._Element) -> list[tuple[str | None, etree._Element]]:
+    """(author, post) for the Archiver and printable views, where a post is a run of siblings.
+
+    Each post is copied into a <div> of its own, from its author line up to the next author
+    line or the first element that ends a post; the author line is left out.
+    """
+    spec = rules()["discuz"]
+    starts = next((found for found in (elements_of(tree, [e]) for e in spec["post_start_xpath"]) if found), [])
+    is_start = set(starts)
+    posts: list[tuple[str | None, etree._Element]] = []
+    for start in starts:
+        post = lxml.html.Element("div")
+        node: etree._Element | None = start
+        while node is not None:
+            if node is not start and (node in is_start or (is_element(node) and node.xpath(spec["post_end_xpath"]))):
+                break
+            post.append(copy.deepcopy(node))
+            node = node.getnext()
+        author, author_line = segment_author(post)
+        if author_line is not None:
+            remove_author_line(post, author_line)
+        posts.append((author, post))
+    return posts
+
+
+def segment_author(post: etree._Element) -> tuple[str | None, str | None]:
+    """The author a post's first line names, and that line; author links win over the line's text."""
+    lines = block_lines(post)
+    line = lines[0].split(SOFT_BREAK)[0] if lines else None
+    first = next(child_elements(post), None)
+    links = elements_of(first, rules()["discuz"]["author_xpath"]) if first is not None else []
+    if keys := [k for k in map(author_key, links) if k]:
+        return keys[0], line
+    for pattern in discuz_patterns("author_line_patterns"):
+        if line is not None and (match := pattern.match(line)):
+            return match.group("author"), line
+    return None, None
+
+
+def remove_author_line(post: etree._Element, author_line: str) -> None:
+    """Take the author line out of a segmented post: its element if it is a block, else its text."""
+    first = next(child_elements(post), None)
+    if first is not None and first.tag in BLOCK_TAGS and element_text(first) == squash(author_line):
+        drop(first)
+        return
+    # Printable view: <b>作者: </b>name <b>时间: </b>date<br>: all before the first break goes.
+    post.text = None
+    for child in list(post):
+        if is_element(child) and child.tag in LINE_BREAK_TAGS:
+            drop(child)
+            return
+        post.remove(child)  # with its tail, which is the author line's text
+
+
+def quotes_another_post(quote: etree._Element) -> bool:
+    """Whether a quote block quotes another post (it links to it, or opens with its attribution)."""
+    if elements_of(quote, rules()["discuz"]["quoted_post_xpath"]):
+        return True
+    pieces = [piece for line in block_lines(quote)[:2] for piece in line.split(SOFT_BREAK)]
+    if pieces and any(p.match(pieces[0]) for p in discuz_patterns("quote_labels")):
+        pieces = pieces[1:]
+    return bool(pieces) and any(p.match(pieces[0]) for p in discuz_patterns("quoted_post_patterns"))
+
+
+def drop_quotes_of_other_posts(message: etree._Element) -> None:
+    for quote in elements_of(message, rules()["discuz"]["quote_xpath"]):
+        attached = any(ancestor is message for ancestor in quote.iterancestors())
+        if attached and quotes_another_post(quote):
+            drop(quote)
+
+
+def post_lines(message: etree._Element, site: str | None, keep_nonempty: bool) -> list[str]:
+    """A post's lines without chrome and without quotes of other posts.
+
+    With `keep_nonempty`, a post that stripping would empty keeps its quotes instead: a quote
+    that is all the author wrote is their content.
+    """
+    untouched = copy.deepcopy(message) if keep_nonempty else None
+    prune(message, "discuz", site, drop_quotes=True)
+    lines = body_lines(message, "discuz")
+    if not lines and untouched is not None:
+        prune(untouched, "discuz", site)
+        lines = body_lines(untouched, "discuz")
+    return lines
+
+
+def extract_discuz(
+    tree: etree._Element, starter: str | None = None, site: str | None = None
+) -> tuple[list[str], dict[str, str]]:
     """The thread starter's posts, in order; everyone else's replies are not the document.
 
     The starter is the author of the first post, unless a thread's first page named it already.
     """
-    posts = discuz_posts(tree)
+    posts = discuz_posts(tree) or segmented_posts(tree)
     if not posts:
         return [], {}
     starter = starter or posts[0][0]
@@ -406,24 +610,26 @@ def extract_discuz(tree: etree._Element, starter: str | None = None) -> tuple[li
     for author, message in posts:
         if author != starter or (starter is None and message is not posts[0][1]):
             continue
-        prune(message, "discuz")
-        lines.extend(body_lines(message, "discuz"))
+        lines.extend(post_lines(message, site, keep_nonempty=message is posts[0][1]))
     return lines, {"forum_author": starter} if starter else {}
+
+
+# ---------------------------------------------------------------- articles
 
 
 def content_node(tree: etree._Element, family: str) -> etree._Element | None:
     """The first container named by the family's rules that holds real text."""
-    for el in xpath_all(tree, rules()[family].get("content_xpath", [])):
-        if isinstance(el, etree._Element) and len(element_text(el)) >= MIN_CONTAINER_CHARS:
+    for el in elements_of(tree, rules()[family].get("content_xpath", [])):
+        if len(element_text(el)) >= MIN_CONTAINER_CHARS:
             return el
     return None
 
 
-def extract_with_trafilatura(tree: etree._Element, family: str) -> list[str]:
+def extract_with_trafilatura(tree: etree._Element, family: str, site: str | None = None) -> list[str]:
     """Trafilatura's main-content guess over a pruned copy of the page, serialised by block."""
     body = tree.find("body")
     if body is not None:
-        prune(body, family)
+        prune(body, family, site)
     html = lxml.html.tostring(tree, encoding="unicode")
     result = trafilatura.bare_extraction(
         html,
@@ -434,17 +640,16 @@ def extract_with_trafilatura(tree: etree._Element, family: str) -> list[str]:
         with_metadata=False,
         config=trafilatura_config(),
     )
-    if result is None or getattr(result, "body", None) is None:
-        return []
-    return body_lines(result.body, family)
+    body = getattr(result, "body", None)
+    return body_lines(body, family) if body is not None else []
 
 
-def extract_container(tree: etree._Element, family: str) -> list[str]:
+def extract_container(tree: etree._Element, family: str, site: str | None = None) -> list[str]:
     """The family's content container, pruned; trafilatura when there is none (always for generic)."""
     node = content_node(tree, family)
     if node is None:
-        return extract_with_trafilatura(tree, family)
-    prune(node, family)
+        return extract_with_trafilatura(tree, family, site)
+    prune(node, family, site)
     return body_lines(node, family)
 
 
@@ -470,25 +675,67 @@ def login_share(tree: etree._Element) -> float:
     return max((visible_chars(form) / total for form in forms), default=0.0) if total else 0.0
 
 
-def extract_html(html: str, starter: str | None = None) -> Extracted:
-    """Title, body lines, family and metadata of one decoded HTML page.
+# ---------------------------------------------------------------- the flow
 
-    `starter` is the forum author whose posts make the document, on a thread's later pages.
-    """
-    tree = parse(html)
-    family = detect_family(html, tree)
-    entries, share = link_entries(tree)
-    login = login_share(tree)
-    metadata: dict[str, str] = {}
+
+def extract_body(
+    html: str, tree: etree._Element, family: str, starter: str | None, site: str | None, fallbacks: list[str]
+) -> tuple[list[str], dict[str, str]]:
+    """The body lines by the family's extractor, else generically, else as plain text."""
     if family == "discuz":
-        title = find_title(tree, family, metadata)
-        lines, metadata = extract_discuz(tree, starter)
-    else:
-        metadata, blocks = read_metadata(tree)
-        title = find_title(tree, family, metadata)
-        for block in blocks:
-            drop(block)
-        lines = extract_container(tree, family)
+        posts = attempt("discuz", fallbacks, lambda: extract_discuz(tree, starter, site), None)
+        if posts is not None and posts[0]:
+            return posts
+        if posts is not None:  # no post found: some other view of the thread
+            record_fallback(fallbacks, "discuz", None)
+        tree, family = fresh_tree(html, fallbacks), "generic"
+    elif family != "generic":
+        lines = attempt(family, fallbacks, lambda: extract_container(tree, family, site), None)
+        if lines is not None:
+            return lines, {}
+        tree, family = fresh_tree(html, fallbacks), "generic"
+    pruned = copy.deepcopy(tree)
+    generic = attempt("generic", fallbacks, lambda: extract_with_trafilatura(pruned, family, site), None)
+    if generic is not None:
+        return generic, {}
+    return attempt("plain", fallbacks, lambda: plain_lines(tree), []), {}
+
+
+def fresh_tree(html: str, fallbacks: list[str]) -> etree._Element:
+    """The page parsed again, its metadata table taken out: a failed extractor may have pruned the first."""
+    tree = parse(html)
+    none: tuple[dict[str, str], list[etree._Element]] = ({}, [])
+    _, blocks = attempt("metadata", fallbacks, lambda: read_metadata(tree), none)
+    for block in blocks:
+        drop(block)
+    return tree
+
+
+def extract_html(html: str, starter: str | None = None, url: str | None = None) -> Extracted:
+    """Title, body lines, family and metadata of one decoded HTML page. Never raises.
+
+    `starter` is the forum author whose posts make the document, on a thread's later pages;
+    `url` is where the page was found (links to other hosts are a spam signal). Character
+    references that spell mis-decoded bytes are repaired first (encoding.repair_reference_mojibake).
+    """
+    fallbacks: list[str] = []
+    site = host_of(url)
+    html = repair_reference_mojibake(html)
+    tree = parse(html)
+    family = attempt("family", fallbacks, lambda: detect_family(html, tree), "generic")
+    entries, share = attempt("link_stats", fallbacks, lambda: link_entries(tree), (0, 0.0))
+    login = attempt("login_stats", fallbacks, lambda: login_share(tree), 0.0)
+    none: tuple[dict[str, str], list[etree._Element]] = ({}, [])
+    metadata, blocks = none
+    if family != "discuz":
+        metadata, blocks = attempt("metadata", fallbacks, lambda: read_metadata(tree), none)
+    title = attempt("title", fallbacks, lambda: find_title(tree, family, metadata), None)
+    for block in blocks:
+        drop(block)
+    lines, found = extract_body(html, tree, family, starter, site, fallbacks)
+    metadata = {**metadata, **found}
+    if fallbacks:
+        metadata[FALLBACK_KEY] = "; ".join(fallbacks)
     return Extracted(
         title=title,
         text="\n".join(lines),

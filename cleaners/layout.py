@@ -1,12 +1,17 @@
-"""Layout repair (TEXT_SPEC rule 3), mostly for PDF-derived text.
+"""Layout repair (TEXT_SPEC rule 3): page furniture, hard wraps and page splits.
 
 Page furniture (page numbers, running headers) is dropped; paragraphs that a hard wrap or a
 page split cut in two are joined again; headings always keep their own line.
+
+Readers that know a line break from a paragraph break (an HTML <br> or a newline inside <pre>
+against a new <p>) write the former as SOFT_BREAK; `join_soft_wraps` decides, from evidence of
+a wrap width, whether those breaks are hard wraps to undo or lines to keep (a poem, an address).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 
 from cleaners.normalize import is_cjk
@@ -46,6 +51,17 @@ RUNNING_HEADER_MIN_REPEATS = 3
 RUNNING_HEADER_MAX_CHARS = 40
 MIN_WRAP_WIDTH = 20
 FULL_LINE_SHARE = 0.85
+# U+2028 LINE SEPARATOR: a line break inside a paragraph, as opposed to "\n" between paragraphs.
+SOFT_BREAK = "\u2028"
+# Evidence of a wrap width among soft-broken lines (each one followed by a soft break), measured
+# in display columns (a CJK character is two): at least MIN_WRAPPED_LINES of them, MIN_FULL_SHARE
+# within WRAP_TOLERANCE of the width, and MIN_CUT_SHARE of those cut inside a word (ending on a
+# letter, digit or ideograph, not on punctuation).
+MIN_WRAPPED_LINES = 5
+MIN_WRAP_COLUMNS = 24
+WRAP_TOLERANCE = 0.1
+MIN_FULL_SHARE = 0.6
+MIN_CUT_SHARE = 0.5
 
 
 def is_heading(line: str) -> bool:
@@ -86,6 +102,87 @@ def _could_be_header(line: str) -> bool:
 
 def _header_key(line: str) -> str:
     return re.sub(r"\d+", "#", re.sub(r"\s+", "", line))
+
+
+def join_soft_wraps(text: str) -> str:
+    """Undo the hard wraps among SOFT_BREAK-separated lines, then make every soft break a line break.
+
+    Lines are joined only where the text shows a wrap width: at least MIN_WRAPPED_LINES lines
+    followed by a soft break, MIN_FULL_SHARE of them within WRAP_TOLERANCE of the width (the
+    80th percentile of their display widths, at least MIN_WRAP_COLUMNS), and MIN_CUT_SHARE of
+    those cut inside a word. Headings, list items, poems and addresses show no such width.
+    With the evidence, a line reaching the width continues into the next unless the next is a
+    heading or a subtitle, or starts a paragraph: by its indentation where the text indents
+    paragraphs (U+3000 or two spaces), else when the line ends a sentence in a paragraph that
+    also holds short lines (where every line but the last reaches the width, all are wraps).
+    """
+    if SOFT_BREAK not in text:
+        return text
+    paragraphs = [paragraph.split(SOFT_BREAK) for paragraph in text.split("\n")]
+    width = wrap_width([piece.strip() for pieces in paragraphs for piece in pieces[:-1] if piece.strip()])
+    if width is None:
+        return text.replace(SOFT_BREAK, "\n")
+    indents = sum(_indented(piece) for pieces in paragraphs for piece in pieces[1:]) >= 2
+    return "\n".join("\n".join(_join_wrapped(pieces, width, indents)) for pieces in paragraphs)
+
+
+def _indented(piece: str) -> bool:
+    indent = piece[: len(piece) - len(piece.lstrip())]
+    return "\u3000" in indent or len(indent) >= 2
+
+
+def wrap_width(lines: list[str]) -> int | None:
+    """The display width most `lines` (each followed by a soft break) were cut at; None without evidence."""
+    if len(lines) < MIN_WRAPPED_LINES:
+        return None
+    widths = sorted(display_width(line) for line in lines)
+    width = widths[int(0.8 * (len(widths) - 1))]
+    if width < MIN_WRAP_COLUMNS:
+        return None
+    full = [line for line in lines if _reaches(line, width) and display_width(line) <= width * (1 + WRAP_TOLERANCE)]
+    cut = [line for line in full if line[-1].isalnum()]
+    if len(full) < MIN_FULL_SHARE * len(lines) or len(cut) < MIN_CUT_SHARE * len(full):
+        return None
+    return width
+
+
+def _reaches(line: str, width: int) -> bool:
+    return display_width(line) >= width * (1 - WRAP_TOLERANCE)
+
+
+def display_width(line: str) -> int:
+    """Columns the line takes in a fixed-width layout: two for wide and ambiguous (CJK) characters, spaces not counted."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line if not ch.isspace())
+
+
+def _join_wrapped(raw: list[str], width: int, indents: bool) -> list[str]:
+    """The lines of one paragraph's soft-broken pieces, hard wraps joined."""
+    pieces = [piece.strip() for piece in raw]
+    reaches = [_reaches(piece, width) for piece in pieces]
+    one_paragraph = all(reaches[:-1])
+    lines: list[str] = []
+    for index, piece in enumerate(pieces):
+        if not piece:
+            continue
+        previous = pieces[index - 1] if index else ""
+        if indents:
+            new_paragraph = _indented(raw[index])
+        else:
+            new_paragraph = not one_paragraph and ends_paragraph(previous)
+        continues = (
+            bool(previous)
+            and reaches[index - 1]
+            and not is_heading(piece)
+            and not piece.startswith("——")
+            and not new_paragraph
+        )
+        if continues and lines:
+            # A wrap in CJK text cuts between characters, inside an ASCII word (A|I+监管) too.
+            cjk_text = any(is_cjk(ch) for ch in previous)
+            lines[-1] = lines[-1] + piece if cjk_text else glue(lines[-1], piece)
+        else:
+            lines.append(piece)
+    return lines
 
 
 def join_punctuation_led_lines(text: str) -> str:

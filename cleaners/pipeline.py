@@ -6,7 +6,8 @@ short stable reason:
   empty          the body is empty
   not_html       neither HTML, PDF, DOCX, OFD nor a Word binary (images, robots.txt, feeds)
   unsupported_type  an OLE2 file that is not a Word document (.xls, .ppt, WPS 2000 …), a Word 6/95 file
-  binary, undecodable, mojibake   from the decoder (cleaners/encoding.py)
+  binary, undecodable, mojibake   from the decoder (cleaners/encoding.py); mojibake also when a
+                 reader's text (after entities, from PDF/DOCX …) is garbled beyond verified repair
   unreadable, no_text             a broken document file, a PDF with neither a text layer nor text OCR can read
   login_page, list_page, soft_404 what the page is instead of a document
   not_report     too little Chinese text to be a report, summary or bulletin
@@ -27,16 +28,18 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any, Final
 
+from cleaners.boilerplate import split_attribution
 from cleaners.doc import OLE2_MAGIC, extract_doc, ole_format
 from cleaners.document import Document, Fetched, Rejected, document_id, sha256_hex
 from cleaners.docx import extract_docx
-from cleaners.encoding import decode_html
+from cleaners.encoding import decode_html, repair_extracted_text
 from cleaners.extract import extract_html
 from cleaners.metadata import infer_metadata
 from cleaners.normalize import fold_compatibility_ideographs
 from cleaners.ocr import DEFAULT_OCR, OcrOptions
 from cleaners.ofd import extract_ofd
 from cleaners.pdf import extract_pdf
+from cleaners.sniff import looks_like_html
 from cleaners.steps import canonical_line, clean_text
 
 FILTERS_PATH: Traversable = files("cleaners") / "rules" / "filters.toml"  # works inside a zipped egg too
@@ -105,15 +108,14 @@ def sniff_source_type(fetched: Fetched) -> str:
     content_type = (fetched.content_type or "").lower()
     if any(kind in content_type for kind in LEGACY_OFFICE_TYPES):
         raise Rejected("unsupported_type", f"Content-Type {content_type} but not a Word-binary file: a legacy Office/WPS format")
-    head = body[:SNIFF_BYTES].lower()
-    if "html" in content_type or b"<html" in head or b"<!doctype html" in head:
+    if "html" in content_type or looks_like_html(body):
         return "html"
     raise Rejected("not_html", f"not HTML, PDF, DOCX, OFD or DOC (Content-Type {content_type or 'missing'})")
 
 
 def read_html(fetched: Fetched, starter: str | None = None) -> Page:
     decoded = decode_html(fetched.body, fetched.content_type)
-    extracted = extract_html(decoded.text, starter=starter)
+    extracted = extract_html(decoded.text, starter=starter, url=fetched.final_url)
     return Page(
         source_type="html",
         title=extracted.title,
@@ -190,6 +192,23 @@ def with_parent(page: Page, parent: Fetched) -> Page:
     except Rejected:
         return page
     return replace(page, title=page.title or linking.title, metadata={**linking.metadata, **page.metadata})
+
+
+def with_text_checked(page: Page) -> Page:
+    """The reader's title and text checked for mojibake (repaired, or Rejected: never stored)."""
+    title = repair_extracted_text(page.title, page.source_type) if page.title else page.title
+    return replace(page, title=title, text=repair_extracted_text(page.text, page.source_type))
+
+
+def with_attribution(page: Page) -> Page:
+    """A reprint's source line (来源：解放日报) taken from the head of the text into `metadata["source"]`.
+
+    A source the page's own metadata table gave wins over the line.
+    """
+    text, source = split_attribution(page.text)
+    if source is None:
+        return page
+    return replace(page, text=text, metadata={"source": source, **page.metadata})
 
 
 # ---------------------------------------------------------------- filters
@@ -292,6 +311,7 @@ def build_document(
         page = with_continuation(page, continuation)
     if parent is not None:
         page = with_parent(page, parent)
+    page = with_attribution(with_text_checked(page))
     # Radicals a PDF font put into a title or a metadata table become ordinary characters there too.
     page = replace(page, metadata={key: fold_strings(value) for key, value in page.metadata.items()})
     title = clean_title(page.title)

@@ -14,6 +14,7 @@ from cleaners.boilerplate import drop_leading_title, strip_edge_boilerplate
 from cleaners.layout import (
     join_broken_paragraphs,
     join_punctuation_led_lines,
+    join_soft_wraps,
     join_split_subtitles,
     remove_page_numbers,
     remove_running_headers,
@@ -38,12 +39,16 @@ def TITLE_SLOT(text: str) -> str:  # noqa: N802 - a marker, named like the const
     return text
 
 
+# Soft breaks (<br> inside a paragraph) are wraps to undo or lines to keep: decided first, on raw lines.
 CHARACTERS: Final[tuple[Step, ...]] = (
+    join_soft_wraps,
     unify_line_breaks,
     remove_invisible_characters,
+    # Half-width first: a full-width letter with a combining mark (Ａ + U+0300) composes only
+    # once it is ASCII, and NFC must see the pair then or a second pass would compose it.
+    halfwidth_ascii_alnum,
     to_nfc,
     fold_compatibility_ideographs,
-    halfwidth_ascii_alnum,
     tidy_line_whitespace,
 )
 # Run again after joining: a join makes new neighbours for punctuation and spaces.

@@ -19,6 +19,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.settings import BaseSettings
 
 from cleaners.document import Rejected
+from cleaners.extract import fallback_stages
 from cleaners.ocr import OcrOptions
 from crawler.items import FailedItem, FetchedItem
 from storage.backends import store_uri_from_env
@@ -117,9 +118,12 @@ class CorpusPipeline:
         if item.outcome.reason:
             self._count(f"{item.outcome.outcome}/{item.outcome.reason}")
         document = item.outcome.document
-        if document is not None and item.outcome.outcome in ("stored", "duplicate") and document.metadata.get("ocr"):
-            self._count("ocr/documents")
-            self._count("ocr/pages", document.metadata["ocr"]["pages"])
+        if document is not None and item.outcome.outcome in ("stored", "duplicate"):
+            for stage in fallback_stages(document.metadata):
+                self._count(f"fallback/{stage}")  # an extraction stage's safety net caught this page
+            if document.metadata.get("ocr"):
+                self._count("ocr/documents")
+                self._count("ocr/pages", document.metadata["ocr"]["pages"])
         return item
 
     async def _write(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -6,7 +6,7 @@ Family defaults live in families.toml beside this file; a source's own keys repl
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -14,12 +14,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from crawler.config_schema import (
+    FAMILIES,
+    ConfigError,
+    TomlLines,
+    check_source,
+    format_problems,
+    read_config,
+)
+
+__all__ = ["FAMILIES", "ConfigError", "Source", "load_sources", "parse_sources", "select_sources"]
+
 FAMILIES_FILE: Traversable = files("crawler") / "families.toml"  # works inside a zipped egg too
-FAMILIES = ("generic", "gov_portal", "discuz", "aggregator")
-
-
-class ConfigError(Exception):
-    """The source configuration is invalid; the message names the file and the field."""
 
 
 @cache
@@ -54,75 +60,55 @@ class Source:
     def with_defaults(cls, name: str, start_urls: tuple[str, ...], family: str = "generic", **overrides: Any) -> Source:
         """A source of `family` whose unset keys come from families.toml."""
         defaults = {**family_defaults()["shared"], **family_defaults()[family]}
-        values = {key: tuple(value) for key, value in defaults.items()}
+        values: dict[str, Any] = {key: tuple(value) for key, value in defaults.items()}
         values.update(overrides)
         return cls(name=name, start_urls=start_urls, family=family, **values)
 
 
-_TUPLE_KEYS = {f.name for f in fields(Source) if f.type == "tuple[str, ...]"}
-_KNOWN_KEYS = {f.name for f in fields(Source)}
+def _parse_source(raw: Any, number: int, origin: str, lines: TomlLines | None) -> tuple[Source | None, list[str]]:
+    values, problems = check_source(raw)
+    name = values.get("name")
+    label = f"sources #{number}" + (f" ({name})" if name else "")
+    if problems:
+        return None, format_problems(origin, lines, number - 1, label, problems)
+    family = values.pop("family", "generic")
+    start_urls = values.pop("start_urls")
+    return Source.with_defaults(values.pop("name"), start_urls, family, **values), []
 
 
-def _as_tuple(value: object, where: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return tuple(value)
-    raise ConfigError(f"{where}: expected a string or a list of strings")
+def parse_sources(data: dict[str, Any], origin: str = "<config>", text: str | None = None) -> list[Source]:
+    """The sources of a parsed config; ConfigError lists every problem, one per line.
 
-
-def _parse_source(raw: dict[str, Any], where: str) -> Source:
-    name = raw.get("name")
-    if not isinstance(name, str) or not name:
-        raise ConfigError(f"{where}: 'name' is required")
-    where = f"{where} ({name})"
-    unknown = set(raw) - _KNOWN_KEYS
-    if unknown:
-        raise ConfigError(f"{where}: unknown keys {sorted(unknown)}; known: {sorted(_KNOWN_KEYS)}")
-    family = raw.get("family", "generic")
-    if family not in FAMILIES:
-        raise ConfigError(f"{where}: family {family!r} is not one of {', '.join(FAMILIES)}")
-    start_urls = _as_tuple(raw.get("start_urls", []), f"{where} start_urls")
-    if not start_urls:
-        raise ConfigError(f"{where}: 'start_urls' needs at least one URL")
-    for url in start_urls:
-        if urlparse(url).scheme not in ("http", "https"):
-            raise ConfigError(f"{where}: start URL {url!r} is not http(s)")
-    overrides: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key in _TUPLE_KEYS:
-            overrides[key] = _as_tuple(value, f"{where} {key}")
-        elif key in ("max_depth", "max_pages"):
-            if not isinstance(value, int) or value < 0:
-                raise ConfigError(f"{where}: {key} must be a whole number ≥ 0")
-            overrides[key] = value
-        elif key == "schedule":
-            if not isinstance(value, str) or len(value.split()) != 5:
-                raise ConfigError(f"{where}: schedule must be a 5-field cron expression like '0 3 * * *'")
-            overrides[key] = value
-    overrides.pop("start_urls", None)
-    return Source.with_defaults(name, start_urls, family, **overrides)
-
-
-def parse_sources(data: dict[str, Any], origin: str = "<config>") -> list[Source]:
+    `text` is the file's text, used only to give each problem its line number.
+    """
+    lines = TomlLines.scan(text) if text is not None else None
     raw_sources = data.get("sources")
     if not isinstance(raw_sources, list) or not raw_sources:
-        raise ConfigError(f"{origin}: no [[sources]] tables found")
-    sources = [_parse_source(raw, f"{origin}: sources #{number}") for number, raw in enumerate(raw_sources, 1)]
+        others = [key for key in data if key != "sources"]
+        guess = f" (found {', '.join(map(repr, others))}: each source is a [[sources]] table)" if others else ""
+        if isinstance(raw_sources, dict):
+            guess = " ([sources] is one table: write [[sources]], with double brackets, before each source)"
+        raise ConfigError(f"{origin}: no [[sources]] tables found{guess}; see README 'Sources' for an example")
+    sources: list[Source] = []
+    problems: list[str] = []
+    for number, raw in enumerate(raw_sources, 1):
+        source, found = _parse_source(raw, number, origin, lines)
+        problems.extend(found)
+        if source is not None:
+            sources.append(source)
     names = [source.name for source in sources]
-    if len(set(names)) != len(names):
-        raise ConfigError(f"{origin}: source names must be unique")
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        problems.append(f"{origin}: source names must be unique: {', '.join(map(repr, repeated))} used more than once")
+    if problems:
+        raise ConfigError("\n".join(problems))
     return sources
 
 
 def load_sources(path: Path) -> list[Source]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"config file {path} not found (pass --config FILE; see README 'Sources')") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    return parse_sources(data, str(path))
+    """Read and check a source config; ConfigError names the file, the line and what to do."""
+    text, data = read_config(path)
+    return parse_sources(data, str(path), text)
 
 
 def select_sources(sources: list[Source], names: list[str] | None) -> list[Source]:
@@ -131,5 +117,5 @@ def select_sources(sources: list[Source], names: list[str] | None) -> list[Sourc
     by_name = {source.name: source for source in sources}
     missing = [name for name in names if name not in by_name]
     if missing:
-        raise ConfigError(f"unknown source(s) {missing}; configured: {sorted(by_name)}")
+        raise ConfigError(f"unknown source(s) {missing}: --source takes a name from the config, one of {', '.join(sorted(by_name))}")
     return [by_name[name] for name in names]

@@ -17,6 +17,7 @@ can make `metadata.test` resolve to 169.254.169.254 without touching the network
 from __future__ import annotations
 
 import itertools
+import json
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -54,7 +55,16 @@ class ForbiddenScheme(NotSupported):
 
 
 def policy_from_settings(settings: BaseSettings) -> AddressPolicy:
-    return AddressPolicy.from_allow_list(settings.getlist("GOVCORPUS_SSRF_ALLOW"))
+    """The policy of GOVCORPUS_SSRF_ALLOW: a list, a JSON array or a comma-separated string.
+
+    Raises ValueError for a JSON array that does not parse (the CLI refuses it before this).
+    """
+    value = settings.get("GOVCORPUS_SSRF_ALLOW")
+    if isinstance(value, str) and value.strip().startswith("["):
+        entries = json.loads(value)  # `-s 'GOVCORPUS_SSRF_ALLOW=["10.1.2.3", "intranet.example"]'`
+    else:
+        entries = settings.getlist("GOVCORPUS_SSRF_ALLOW")
+    return AddressPolicy.from_allow_list(str(entry) for entry in entries)
 
 
 def _refusal_message(host: str, address: str, kind: str) -> str:

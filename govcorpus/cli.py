@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from storage.backends import DEFAULT_STORE, StoreError, store_uri_from_env
+from govcorpus.errors import RunFailure, UsageError, report
+from storage.backends import DEFAULT_STORE, store_uri_from_env
 
 EPILOG = """\
 The store is ./corpus unless --store or $GOVCORPUS_STORE says otherwise: a path, file://PATH,
@@ -24,8 +26,30 @@ examples:
 """
 
 
-class CliError(Exception):
-    """A one-line message for stderr and a non-zero exit."""
+# A one-line message for stderr and exit status 1 (govcorpus.errors words the known failures).
+CliError = RunFailure
+
+
+def _count(text: str) -> int:
+    """argparse type: a whole number ≥ 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    """argparse type: a TCP port, 1–65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number from 1 to 65535, got {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 1 to 65535, got {value}")
+    return value
 
 
 def _parse_setting(text: str) -> tuple[str, str]:
@@ -72,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     crawl = add("crawl", "Crawl the sources of a config file into the store.")
     crawl.add_argument("--config", type=Path, default=Path("sources.toml"), help="source config (TOML, default ./sources.toml)")
     crawl.add_argument("--source", action="append", metavar="NAME", help="crawl only this source (repeatable)")
-    crawl.add_argument("--max-pages", type=int, metavar="N", help="stop after N pages fetched")
+    crawl.add_argument("--max-pages", type=_count, metavar="N", help="stop after N pages fetched")
     crawl.add_argument(
         "--redis",
         metavar="URL",
@@ -104,32 +128,52 @@ def build_parser() -> argparse.ArgumentParser:
     store_option(export)
 
     demo = add("demo", "Serve the bundled demo site on 127.0.0.1, crawl it into the store, print a summary.")
-    demo.add_argument("--port", type=int, default=18765, help="port of the demo site on 127.0.0.1 (default 18765)")
+    demo.add_argument("--port", type=_port, default=18765, help="port of the demo site on 127.0.0.1 (default 18765)")
     store_option(demo)
 
     serve = add("serve", "Serve the HTTP API: POST /fetch, GET /documents, GET /healthz (docs at /docs).")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000)")
     store_option(serve)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every failure ends as lines on stderr and an exit status (govcorpus.errors)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
-    overrides: dict[str, Any] = dict(args.settings)
+    args = parser.parse_args(argv)  # argparse's own usage errors: exit status 2
+    try:
+        overrides = _overrides(args)
+        return COMMANDS[args.command](args, overrides)
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 (the last net: known failures get their own words)
+        return report(exc, args.verbose)
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The -s settings, checked and typed against their defaults (SettingError: exit status 2)."""
+    from govcorpus.overrides import check_overrides
+
+    overrides, warnings = check_overrides(args.settings)
+    for warning in warnings:
+        print(f"govcorpus: warning: {warning}", file=sys.stderr)
     if not args.verbose:
         # The outcome of every URL reaches the user as a one-line reason and in the manifest;
         # Scrapy's own tracebacks for the same failures would only bury it.
         overrides.setdefault("LOG_LEVEL", "CRITICAL")
-    try:
-        return COMMANDS[args.command](args, overrides)
-    except (CliError, StoreError) as exc:
-        print(f"govcorpus: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("govcorpus: interrupted", file=sys.stderr)
-        return 130
+    return overrides
+
+
+def _store(args: argparse.Namespace, write: bool) -> str:
+    """The store URI of a command, checked before it starts (and, to write, probed for writing)."""
+    from govcorpus.preflight import check_store_uri, open_writable
+
+    uri = store_uri_from_env(args.store)
+    what = "--store" if args.store else "$GOVCORPUS_STORE" if os.environ.get("GOVCORPUS_STORE") else "the default store"
+    if write:
+        open_writable(uri, what)
+    else:
+        check_store_uri(uri, what)
+    return uri
 
 
 def _print_json(value: Any) -> None:
@@ -137,13 +181,16 @@ def _print_json(value: Any) -> None:
 
 
 def cmd_fetch(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
-    from urllib.parse import urlparse
+    from crawler.urlcheck import url_problem
 
-    from govcorpus.commands import fetch_url
+    problem = url_problem(args.url)
+    if problem is not None:
+        raise UsageError(problem[1])
+    store_uri = _store(args, write=not args.no_store)
 
-    if urlparse(args.url).scheme not in ("http", "https"):
-        raise CliError(f"{args.url!r} is not an http(s) URL: give a full URL such as https://example.gov.cn/report.html")
-    outcome = fetch_url(args.url, store_uri=store_uri_from_env(args.store), store=not args.no_store, overrides=overrides)
+    from govcorpus.commands import fetch_url  # slow imports, after the quick checks
+
+    outcome = fetch_url(args.url.strip(), store_uri=store_uri, store=not args.no_store, overrides=overrides)
     if outcome.document is None:
         detail = f" ({outcome.detail})" if outcome.detail else ""
         raise CliError(f"{args.url} cannot become a document: {outcome.reason}{detail}")
@@ -155,16 +202,20 @@ def cmd_fetch(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
 
 def cmd_crawl(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
-    from crawler.sources import ConfigError, load_sources, select_sources
-    from govcorpus.commands import crawl_sources, print_summary
+    from crawler.sources import load_sources, select_sources
 
-    try:
-        sources = select_sources(load_sources(args.config), args.source)
-    except ConfigError as exc:
-        raise CliError(str(exc)) from None
-    summary = crawl_sources(
-        sources, store_uri=store_uri_from_env(args.store), max_pages=args.max_pages, overrides=overrides, redis_url=args.redis
-    )
+    sources = select_sources(load_sources(args.config), args.source)  # ConfigError: exit status 2
+
+    # Slow imports, after the quick checks.
+    from govcorpus.commands import crawl_sources, print_summary
+    from govcorpus.distributed import redis_url_from_env
+    from govcorpus.preflight import check_redis
+
+    store_uri = _store(args, write=True)
+    redis_url = args.redis or redis_url_from_env(overrides)
+    if redis_url:
+        check_redis(redis_url)
+    summary = crawl_sources(sources, store_uri=store_uri, max_pages=args.max_pages, overrides=overrides, redis_url=redis_url)
     print_summary(summary)
     return 0 if summary.complete or summary.checkpointed else 1
 
@@ -172,27 +223,25 @@ def cmd_crawl(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 def cmd_schedule(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     import logging
 
-    from crawler.sources import ConfigError, load_sources
+    from crawler.sources import load_sources
     from govcorpus.schedule import run_scheduler
 
+    sources = load_sources(args.config)  # ConfigError: exit status 2
+    store_uri = _store(args, write=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    try:
-        sources = load_sources(args.config)
-    except ConfigError as exc:
-        raise CliError(str(exc)) from None
     passthrough = [arg for name, value in args.settings for arg in ("-s", f"{name}={value}")]
     try:
-        run_scheduler(sources, args.config.resolve(), store_uri_from_env(args.store), passthrough, args.now)
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
+        run_scheduler(sources, args.config.resolve(), store_uri, passthrough, args.now)
+    except ValueError as exc:  # no source has a schedule
+        raise UsageError(str(exc)) from None
     return 0
 
 
 def cmd_ls(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from storage.corpus import Corpus
 
-    entries = Corpus.open(store_uri_from_env(args.store)).entries()
+    entries = Corpus.open(_store(args, write=False)).entries()
     if args.json:
         _print_json(entries)
         return 0
@@ -206,9 +255,14 @@ def cmd_ls(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 def cmd_show(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from storage.corpus import Corpus
 
-    corpus = Corpus.open(store_uri_from_env(args.store))
-    doc_id = corpus.resolve_id(args.id)
-    doc = corpus.get(doc_id) if doc_id else None
+    if not args.id.strip():
+        raise UsageError("give a document id or a unique prefix of one (see `govcorpus ls`)")
+    corpus = Corpus.open(_store(args, write=False))
+    candidates = sorted(entry["id"] for entry in corpus.entries() if entry["id"].startswith(args.id))
+    if len(candidates) > 1:
+        shown = ", ".join(candidates[:5]) + (f" and {len(candidates) - 5} more" if len(candidates) > 5 else "")
+        raise UsageError(f"id prefix {args.id!r} is ambiguous: {len(candidates)} documents start with it ({shown}); give more characters")
+    doc = corpus.get(candidates[0]) if candidates else None
     if doc is None:
         raise CliError(f"no document {args.id!r} in {corpus.uri} (see `govcorpus ls`)")
     if args.json:
@@ -223,7 +277,7 @@ def cmd_runs(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from storage.backends import open_store
     from storage.runs import active_runs, past_runs
 
-    store = open_store(store_uri_from_env(args.store))
+    store = open_store(_store(args, write=False))
     runs = past_runs(store)
     if args.json:
         _print_json(runs)
@@ -242,14 +296,16 @@ def cmd_runs(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
 
 def cmd_export(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
-    from storage.backends import open_store
+    from govcorpus.preflight import check_store_uri, open_writable
     from storage.corpus import Corpus
     from storage.export import export_corpus
     from storage.manifest import new_run_id
 
-    corpus = Corpus.open(store_uri_from_env(args.store))
     if args.out:
-        out, prefix = open_store(args.out), ""
+        check_store_uri(args.out, "--out")
+    corpus = Corpus.open(_store(args, write=not args.out))
+    if args.out:
+        out, prefix = open_writable(args.out, "--out"), ""
     else:
         out, prefix = corpus.store, f"exports/{new_run_id()}"
     result = export_corpus(corpus, out, args.format, prefix)
@@ -262,7 +318,7 @@ def cmd_demo(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from govcorpus.commands import print_summary, run_demo
 
     try:
-        summary = run_demo(store_uri=store_uri_from_env(args.store), overrides=overrides, port=args.port)
+        summary = run_demo(store_uri=_store(args, write=True), overrides=overrides, port=args.port)
     except RuntimeError as exc:
         raise CliError(str(exc)) from None
     print_summary(summary)
@@ -270,9 +326,14 @@ def cmd_demo(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
-    from govcorpus.service import serve
+    from govcorpus.preflight import check_listen
 
-    serve(store_uri_from_env(args.store), host=args.host, port=args.port, settings=overrides, verbose=args.verbose)
+    store_uri = _store(args, write=False)  # the store itself is checked by the service, which reports it per request
+    check_listen(args.host, args.port)
+
+    from govcorpus.service import serve  # slow imports, after the quick checks
+
+    serve(store_uri, host=args.host, port=args.port, settings=overrides, verbose=args.verbose)
     return 0
 
 

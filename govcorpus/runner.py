@@ -9,6 +9,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
+from twisted.python.failure import Failure
 
 
 def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
@@ -27,7 +28,12 @@ class RunResult:
 
 
 def run_spider(spider_cls: type, overrides: dict[str, Any] | None = None, **spider_args: Any) -> RunResult:
-    """Crawl to completion; return the items the pipeline processed and the final stats."""
+    """Crawl to completion; return the items the pipeline processed and the final stats.
+
+    An exception that stops the crawl from starting or finishing (a store that cannot be opened,
+    a component that cannot be built) is raised here, after the reactor has stopped, instead of
+    being logged by Twisted as an unhandled error while the caller goes on as if nothing failed.
+    """
     result = RunResult()
     process = CrawlerProcess(project_settings(overrides))
     crawler = process.create_crawler(spider_cls)
@@ -35,9 +41,12 @@ def run_spider(spider_cls: type, overrides: dict[str, Any] | None = None, **spid
     def collect(item: Any, response: Any = None, spider: Any = None) -> None:
         result.items.append(item)
 
+    failures: list[Failure] = []
     crawler.signals.connect(collect, signal=signals.item_scraped)
-    process.crawl(crawler, **spider_args)
+    process.crawl(crawler, **spider_args).addErrback(failures.append)
     process.start()
+    if failures:
+        failures[0].raiseException()
     result.stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
     logging.getLogger(__name__).debug("run finished: %s", result.stats)
     return result

@@ -14,12 +14,12 @@ import concurrent.futures
 import logging
 import sys
 import threading
+import time
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -28,11 +28,16 @@ from pydantic import BaseModel, Field
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.settings import Settings
+from starlette.exceptions import HTTPException
+from starlette.types import Receive, Scope, Send
 
 from cleaners.document import Document
 from crawler.items import FailedItem, FetchedItem
 from crawler.pipelines import CorpusPipeline
+from crawler.urlcheck import url_problem
+from govcorpus.errors import describe_for_http
 from govcorpus.runner import project_settings
+from storage.backends import StoreError
 from storage.corpus import Corpus
 from storage.dedup import StoreDedupIndex
 from storage.ingest import SKIP_REASONS, Outcome
@@ -51,9 +56,8 @@ SERVICE_DEFAULTS: dict[str, Any] = {
     # A proxy resolves the target itself, where the guard cannot see the address.
     "HTTPPROXY_ENABLED": False,
     "GOVCORPUS_PROGRESS": False,
-    "GOVCORPUS_SERVICE_DEADLINE": 120.0,  # seconds for a whole fetch (robots.txt, retries, redirects)
-    "GOVCORPUS_SERVICE_CONCURRENCY": 32,  # fetches in flight at once; more wait their turn
 }
+# GOVCORPUS_SERVICE_DEADLINE, _CONCURRENCY and _MAX_BODY are declared in crawler/settings.py.
 
 MAX_PAGE = 100
 
@@ -62,10 +66,12 @@ MAX_PAGE = 100
 STATUS_BY_REASON = {
     "bad_url": 400,
     "unsupported_scheme": 400,
+    "redirect_forbidden_scheme": 400,
     "forbidden_address": 400,
     "robots_txt": 403,
     "too_large": 413,
     "timeout": 504,
+    "store_unavailable": 503,
     "internal_error": 500,
 }
 
@@ -113,7 +119,7 @@ class ReactorThread:
                 ready.set()
 
             reactor.callWhenRunning(running)
-            reactor.run(installSignalHandlers=False)
+            reactor.run(installSignalHandlers=False)  # type: ignore[misc, call-arg]  # the concrete reactor takes it
         except BaseException as exc:  # noqa: BLE001 (reported to start()'s caller)
             failure.append(exc)
             ready.set()
@@ -129,7 +135,7 @@ class ReactorThread:
         if self.loop is not None:
             from twisted.internet import reactor
 
-            reactor.callFromThread(reactor.stop)
+            reactor.callFromThread(reactor.stop)  # type: ignore[misc]
             self.loop = None
 
 
@@ -143,7 +149,7 @@ def install_resolver(settings: Settings) -> None:
 
     resolver_class = load_object(settings["TWISTED_DNS_RESOLVER"])
     # Like CrawlerProcess, pass an object with .settings where a Crawler is expected.
-    build_from_crawler(resolver_class, SimpleNamespace(settings=settings), reactor=reactor).install_on_reactor()  # type: ignore[arg-type]
+    build_from_crawler(resolver_class, SimpleNamespace(settings=settings), reactor=reactor).install_on_reactor()  # type: ignore[call-overload]
     reactor.getThreadPool().adjustPoolsize(maxthreads=settings.getint("REACTOR_THREADPOOL_MAXSIZE"))
 
 
@@ -200,6 +206,8 @@ def crawler_settings(base: dict[str, Any], store_uri: str, store: bool) -> Setti
         "GOVCORPUS_STORE_ENABLED": store,
         # One document: worker processes would cost more than they save.
         "GOVCORPUS_PROCESS_WORKERS": 0,
+        # No single download may outlive the fetch it belongs to.
+        "DOWNLOAD_TIMEOUT": min(settings.getfloat("DOWNLOAD_TIMEOUT"), settings.getfloat("GOVCORPUS_SERVICE_DEADLINE")),
     }
     for name, value in request.items():
         settings.set(name, value, priority="cmdline")
@@ -219,11 +227,26 @@ class Fetcher:
         self.active: set[Crawler] = set()
 
     async def fetch(self, url: str, store: bool) -> Outcome:
-        async with self.slots:
-            return await asyncio.wrap_future(self.reactor.submit(self._crawl(url, store)))
+        """Fetch `url` within the deadline, counted from now: waiting for a free slot counts too."""
+        due = time.monotonic() + self.deadline
+        try:
+            await asyncio.wait_for(self.slots.acquire(), self.deadline)
+        except TimeoutError:
+            return self._timeout(url)
+        try:
+            return await asyncio.wrap_future(self.reactor.submit(self._crawl(url, store, due)))
+        finally:
+            self.slots.release()
 
-    async def _crawl(self, url: str, store: bool) -> Outcome:
-        """On the reactor's loop: crawl `url` and return its outcome (as `govcorpus fetch` picks it)."""
+    def _timeout(self, url: str) -> Outcome:
+        return Outcome(url, "failed", "timeout", f"no answer within {self.deadline:g} s (GOVCORPUS_SERVICE_DEADLINE)")
+
+    async def _crawl(self, url: str, store: bool, due: float) -> Outcome:
+        """On the reactor's loop: crawl `url` and return its outcome (as `govcorpus fetch` picks it).
+
+        At the deadline the answer is a timeout at once; the crawl is stopped in the background
+        (a download in flight can take until DOWNLOAD_TIMEOUT, itself capped at the deadline).
+        """
         from crawler.spiders.fetch import FetchSpider
 
         crawler = Crawler(FetchSpider, crawler_settings(self.overrides, self.store_uri, store))
@@ -231,44 +254,42 @@ class Fetcher:
         crawler.signals.connect(lambda item, **_: items.append(item), signal=signals.item_scraped, weak=False)
         self.active.add(crawler)
         task = asyncio.ensure_future(crawler.crawl_async(url=url))
-        timed_out = False
         try:
-            await asyncio.wait_for(asyncio.shield(task), self.deadline)
+            await asyncio.wait_for(asyncio.shield(task), max(0.0, due - time.monotonic()))
         except TimeoutError:
-            timed_out = True
-            await crawler.stop_async()
-            await asyncio.gather(task, return_exceptions=True)
+            self._abandon(crawler, task)
+            return self._timeout(url)
         except Exception as exc:
+            self.active.discard(crawler)
+            problem = describe_for_http(exc)
+            if problem is not None:
+                log.warning("fetching %s: %s", url, problem["detail"])
+                return Outcome(url, "failed", problem["reason"], problem["detail"])
             log.exception("fetching %s failed", url)
             return Outcome(url, "failed", "internal_error", f"{type(exc).__name__}: {exc}")
-        finally:
-            self.active.discard(crawler)
+        self.active.discard(crawler)
         outcomes = [item.outcome for item in items if isinstance(item, FetchedItem | FailedItem) and item.outcome]
         if outcomes:
             return outcomes[-1]
-        if timed_out:
-            return Outcome(url, "failed", "timeout", f"no answer within {self.deadline:g} s (GOVCORPUS_SERVICE_DEADLINE)")
         return Outcome(url, "failed", "no_response", "the download produced no response (run the service with -v for the log)")
+
+    def _abandon(self, crawler: Crawler, task: asyncio.Future[Any]) -> None:
+        """Stop a crawl that ran out of time without waiting for it; forget it once it has stopped."""
+        stopping = asyncio.ensure_future(crawler.stop_async())
+
+        def finished(_: asyncio.Future[Any]) -> None:
+            if task.done() and stopping.done():
+                self.active.discard(crawler)
+                for future in (task, stopping):
+                    if not future.cancelled() and future.exception() is not None:
+                        log.debug("an abandoned crawl ended with %r", future.exception())
+
+        task.add_done_callback(finished)
+        stopping.add_done_callback(finished)
 
     async def stop(self) -> None:
         """On the reactor's loop: stop every crawl in flight."""
         await asyncio.gather(*(crawler.stop_async() for crawler in list(self.active)), return_exceptions=True)
-
-
-def url_problem(url: str) -> tuple[str, str] | None:
-    """(reason, detail) if `url` cannot be fetched at all, before anything is sent."""
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-        host = parts.hostname
-    except ValueError as exc:
-        return "bad_url", f"{url!r} is not a valid URL: {exc}"
-    if parts.scheme.lower() not in ("http", "https"):
-        scheme = f"{parts.scheme}:" if parts.scheme else "no scheme"
-        return "unsupported_scheme", f"{scheme} only http and https URLs are fetched, e.g. https://example.gov.cn/report.html"
-    if not host or port == 0:
-        return "bad_url", f"{url!r} has no host: give a full URL such as https://example.gov.cn/report.html"
-    return None
 
 
 def status_for(outcome: Outcome) -> int:
@@ -333,6 +354,36 @@ def query_documents(
 # --- the app -------------------------------------------------------------------------------------
 
 
+class ServiceApp(FastAPI):
+    """FastAPI with request bodies capped at `max_body_size`, answered in the service's error format.
+
+    FastAPI's own limit (on Content-Length and while a chunked body streams in) raises an
+    HTTPException(413) that the app's handler words; but where Content-Length alone is over the
+    limit Starlette swaps any answer for a plain-text one, so that case is answered here first.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = self.max_body_size
+        if scope["type"] == "http" and limit is not None and _declared_length(scope) > limit:
+            await body_too_large(limit)(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def _declared_length(scope: Scope) -> int:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return 0  # h11 refuses such a request before it gets here
+    return 0
+
+
+def body_too_large(limit: int) -> JSONResponse:
+    return error(413, "body_too_large", f"request bodies are limited to {limit} bytes (GOVCORPUS_SERVICE_MAX_BODY)")
+
+
 class FetchRequest(BaseModel):
     url: str = Field(max_length=4096, description="an http(s) URL of a report page, PDF or DOCX")
     store: bool = Field(default=True, description="false: build and check for duplicates, write nothing")
@@ -342,6 +393,7 @@ def create_app(store_uri: str, settings: dict[str, Any] | None = None) -> FastAP
     """The API over `store_uri`; `settings` are Scrapy/govcorpus setting overrides (like -s)."""
     overrides = dict(settings or {})
     state: dict[str, Fetcher] = {}
+    max_body = crawler_settings(overrides, store_uri, store=False).getint("GOVCORPUS_SERVICE_MAX_BODY")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -349,16 +401,25 @@ def create_app(store_uri: str, settings: dict[str, Any] | None = None) -> FastAP
         fetcher = Fetcher(REACTOR, store_uri, overrides)
         await asyncio.wrap_future(REACTOR.submit(_install_resolver(fetcher.settings)))
         state["fetcher"] = fetcher
+        problem = await asyncio.to_thread(store_problem, store_uri)
+        if problem is not None:
+            print(
+                f"govcorpus: warning: {problem['detail']} (requests that need the store answer 503 until it is fixed)",
+                file=sys.stderr,
+                flush=True,
+            )
         yield
         try:
             await asyncio.wait_for(asyncio.wrap_future(REACTOR.submit(fetcher.stop())), 10)
         except (TimeoutError, RuntimeError):
             log.warning("crawls still in flight at shutdown were abandoned")
 
-    app = FastAPI(
+    app = ServiceApp(
         title="govcorpus",
         summary="Fetch Chinese government reports into a clean, deduplicated corpus, and query it.",
         lifespan=lifespan,
+        # Checked on Content-Length and again while a (chunked) body streams in: 413 past it.
+        max_body_size=max_body,
     )
 
     @app.exception_handler(RequestValidationError)
@@ -366,19 +427,39 @@ def create_app(store_uri: str, settings: dict[str, Any] | None = None) -> FastAP
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         return error(400, "bad_request", problems)
 
-    @app.get("/healthz")
-    async def healthz() -> dict[str, Any]:
-        """Liveness: the reactor runs and the store is configured."""
-        return {"status": "ok" if REACTOR.loop is not None else "starting", "store": store_uri}
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 413:
+            return body_too_large(max_body)
+        return error(exc.status_code, "http_error", str(exc.detail))
+
+    async def store_failure(request: Request, exc: Exception) -> JSONResponse:
+        problem = describe_for_http(exc)
+        if problem is None:  # not a store failure after all: let the server report it
+            raise exc
+        log.warning("%s %s: %s", request.method, request.url.path, problem["detail"])
+        return error(problem["status"], problem["reason"], problem["detail"])
+
+    for kind in _store_exception_types():
+        app.add_exception_handler(kind, store_failure)
+
+    @app.get("/healthz", responses={503: {"description": "the store cannot be used (reason store_unavailable)"}})
+    def healthz() -> JSONResponse:
+        """Readiness: the reactor runs and the store can be opened (503 with the reason if not)."""
+        problem = store_problem(store_uri)
+        if problem is not None:
+            return JSONResponse({"status": problem["reason"], "store": store_uri, "detail": problem["detail"]}, status_code=503)
+        return JSONResponse({"status": "ok" if REACTOR.loop is not None else "starting", "store": store_uri})
 
     @app.post(
         "/fetch",
         responses={
             400: {"description": "bad URL, a scheme other than http(s), or a non-public address (forbidden_address)"},
             403: {"description": "disallowed by the site's robots.txt"},
-            413: {"description": "larger than DOWNLOAD_MAXSIZE (after decompression)"},
+            413: {"description": "the page is larger than DOWNLOAD_MAXSIZE (after decompression), or the request body than GOVCORPUS_SERVICE_MAX_BODY"},
             422: {"description": "fetched, but not a report (too short, a list page, …)"},
             502: {"description": "the upstream failed (HTTP error, unreachable, DNS)"},
+            503: {"description": "the store cannot be used (store_unavailable: S3 credentials, endpoint, permissions)"},
             504: {"description": "timed out"},
         },
     )
@@ -425,6 +506,27 @@ def create_app(store_uri: str, settings: dict[str, Any] | None = None) -> FastAP
 
 async def _install_resolver(settings: Settings) -> None:
     install_resolver(settings)
+
+
+def store_problem(store_uri: str) -> dict[str, Any] | None:
+    """{"status", "reason", "detail"} if the store cannot be opened now, else None."""
+    from storage.backends import open_store
+
+    try:
+        open_store(store_uri)
+    except Exception as exc:
+        problem = describe_for_http(exc)
+        if problem is None:
+            raise
+        return problem
+    return None
+
+
+def _store_exception_types() -> list[type[Exception]]:
+    """What a store raises when it cannot be used: answered 503 store_unavailable, not 500."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return [StoreError, BotoCoreError, ClientError, OSError]
 
 
 def serve(store_uri: str, *, host: str = "127.0.0.1", port: int = 8000, settings: dict[str, Any] | None = None, verbose: bool = False) -> None:

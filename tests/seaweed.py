@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,8 +75,10 @@ def _wait_for_s3(server: SeaweedS3, log: Path, timeout: float = 90.0) -> None:
 PORT_ATTEMPTS = 3
 
 
-def start_seaweedfs(data_dir: Path) -> SeaweedS3:
+def start_seaweedfs(data_dir: Path, extra_args: Sequence[str] = ()) -> SeaweedS3:
     """Start `weed mini` bound to 127.0.0.1 on free ports, data in `data_dir`; wait until S3 answers.
+
+    `extra_args` go to `weed mini` as they are, e.g. `-s3.config=FILE` for an S3 that checks keys.
 
     A port found free can be taken before weed binds it (by an outgoing connection of weed's own
     or of another test process): then weed exits with "address already in use" and is started
@@ -83,14 +86,14 @@ def start_seaweedfs(data_dir: Path) -> SeaweedS3:
     """
     for attempt in range(1, PORT_ATTEMPTS + 1):
         try:
-            return _start_on_free_ports(data_dir / f"attempt{attempt}" if attempt > 1 else data_dir)
+            return _start_on_free_ports(data_dir / f"attempt{attempt}" if attempt > 1 else data_dir, extra_args)
         except RuntimeError as exc:
             if "address already in use" not in str(exc) or attempt == PORT_ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
 
 
-def _start_on_free_ports(data_dir: Path) -> SeaweedS3:
+def _start_on_free_ports(data_dir: Path, extra_args: Sequence[str] = ()) -> SeaweedS3:
     ports = {name: free_port() for name in ("master", "volume", "filer", "s3", "admin")}
     grpc = {name: free_port() for name in ("master", "volume", "filer", "s3", "admin")}
     args = [
@@ -114,6 +117,7 @@ def _start_on_free_ports(data_dir: Path) -> SeaweedS3:
         "-admin.ui=false",
         "-webdav=false",
         "-master.telemetry=false",  # never phone home: the network is loopback only
+        *extra_args,
     ]
     server = SeaweedS3(f"http://127.0.0.1:{ports['s3']}", _launch(args, data_dir), data_dir, args, data_dir / "weed.log")
     _wait_for_s3(server, server.log)

@@ -132,7 +132,7 @@ def test_unreachable_host_is_a_clear_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://127.0.0.1/x", "not a url"])
 def test_non_http_urls_are_refused_before_any_download(url: str, tmp_path: Path) -> None:
     result = run_cli("fetch", url, "--store", str(tmp_path / "c"))
-    assert result.returncode == 1 and "http(s)" in result.stderr
+    assert result.returncode == 2 and "http(s)" in result.stderr  # a usage error
     assert not (tmp_path / "c").exists()
 
 

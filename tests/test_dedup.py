@@ -321,3 +321,24 @@ def test_sorted_multimap_matches_a_dict_of_lists(batches: list[list[int]], merge
     positions, values = multimap.lookup(query)
     found = sorted(zip(query[positions].tolist(), values.tolist()))
     assert found == sorted((k, v) for k, vs in reference.items() for v in vs)
+
+
+def hard_wrapped(text: str, width: int) -> str:
+    """Each paragraph cut into lines of `width` characters, as a PDF or a <pre> paste leaves it."""
+    return "\n".join(p[i : i + width] for p in text.split("\n") for i in range(0, len(p), width))
+
+
+@pytest.mark.parametrize("width", [17, 26, 40])
+def test_a_hard_wrapped_excerpt_is_still_a_fragment(width: int) -> None:
+    """Line breaks are layout: sentence hashes of a wrapped excerpt match the unwrapped original."""
+    report = gold("002")
+    excerpt = hard_wrapped("\n".join(report.split("\n")[10:30]), width)
+    assert sentences(excerpt) == sentences("\n".join(report.split("\n")[10:30]))
+    for order in ([report, excerpt], [excerpt, report]):
+        docs = [candidate("report" if text is report else "excerpt", text) for text in order]
+        links = by_id(index_of(docs))
+        assert links["excerpt"].duplicate_of == "report" and links["excerpt"].relation == "fragment"
+
+
+def test_a_heading_starts_a_sentence() -> None:
+    assert sentences("各位代表，我们的经济指标持续向好\n一、2023年工作回顾") == ["各位代表我们的经济指标持续向好", "一2023年工作回顾"]

@@ -322,3 +322,56 @@ def test_too_large_is_413_also_after_decompression(limited: Service, site: SiteS
     response = limited.fetch(site.url(path), store=False)
     assert response.status_code == 413, response.text
     assert response.json()["reason"] == "too_large"
+
+
+# --- the deadline and request bodies ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def short_deadline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """A 2 s deadline over the default 60 s DOWNLOAD_TIMEOUT, no retries."""
+    with running_service(
+        tmp_path_factory.mktemp("deadline") / "corpus",
+        GOVCORPUS_SSRF_ALLOW="127.0.0.2,127.0.0.3",
+        GOVCORPUS_SERVICE_DEADLINE="2",
+        RETRY_ENABLED="false",
+    ) as svc:
+        yield svc
+
+
+def test_deadline_bounds_the_whole_fetch(short_deadline: Service, slow_site: SlowSite, site: SiteServer) -> None:
+    # /hang answers only after 20 s: a client that gives up at 15 s gets the 504 only if the
+    # deadline, not the download timeout or the upstream, ends the fetch.
+    with httpx.Client(base_url=short_deadline.base_url, timeout=15) as client:
+        response = client.post("/fetch", json={"url": slow_site.base_url + "/hang", "store": True})
+    assert response.status_code == 504, response.text
+    assert response.json()["reason"] == "timeout" and "GOVCORPUS_SERVICE_DEADLINE" in response.json()["detail"]
+    # the abandoned crawl does not keep the service from answering the next fetch
+    assert short_deadline.fetch(site.url("/report.html"), store=False).status_code == 200
+
+
+def _assert_body_too_large(response: httpx.Response, limit: int) -> None:
+    assert response.status_code == 413, response.text
+    body = response.json()
+    assert body["reason"] == "body_too_large" and f"{limit} bytes" in body["detail"] and "GOVCORPUS_SERVICE_MAX_BODY" in body["detail"]
+
+
+def test_request_body_over_the_limit_is_413(service: Service) -> None:
+    padding = "a" * (200 * 1024)
+    response = service.client.post("/fetch", content=json.dumps({"url": "http://x.test/", "pad": padding}), headers={"Content-Type": "application/json"})
+    _assert_body_too_large(response, 64 * 1024)
+
+
+def test_chunked_request_body_is_cut_off_while_streaming(service: Service) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"url": "http://x.test/", "pad": "'
+        for _ in range(16 * 1024):  # 1 GiB if it were read whole
+            yield b"a" * 65536
+
+    response = service.client.post("/fetch", content=chunks(), headers={"Content-Type": "application/json"})
+    _assert_body_too_large(response, 64 * 1024)
+
+
+def test_body_under_the_limit_is_read(service: Service) -> None:
+    response = service.client.post("/fetch", json={"url": "ftp://x.test/", "pad": "a" * (60 * 1024)})
+    assert response.status_code == 400 and response.json()["reason"] == "unsupported_scheme", response.text

@@ -285,3 +285,41 @@ def test_nothing_refused_was_stored(guarded: Service) -> None:
     documents = guarded.client.get("/documents").json()
     assert documents["total"] == 0
 
+
+
+# --- the README's allow-list example ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def intranet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiteServer]:
+    """A trusted internal host on loopback: reachable only through the allow-list."""
+    root = tmp_path_factory.mktemp("intranet")
+    (root / "report.html").write_text(report_html("001", "某某区2024年政府工作报告"), encoding="utf-8")
+    (root / "routes.json").write_text(json.dumps([{"path": "/report.html", "file": "report.html", "headers": HTML}]))
+    with serve_site(root, host="127.0.0.1") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def readme_allow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """`-s 'GOVCORPUS_SSRF_ALLOW=["127.0.0.2", "intranet.test"]'`, written as the README writes it."""
+    hosts = {"intranet.test": "127.0.0.1", "other.test": "127.0.0.1"}
+    with running_service(
+        tmp_path_factory.mktemp("allow") / "corpus",
+        GOVCORPUS_SSRF_ALLOW='["127.0.0.2", "intranet.test"]',
+        GOVCORPUS_TEST_HOSTS=json.dumps({"site.test": "127.0.0.2", **hosts}),
+    ) as service:
+        yield service
+
+
+def test_readme_allow_list_example_allows_an_address_and_a_name(
+    readme_allow: Service, allowed_site: SiteServer, intranet: SiteServer
+) -> None:
+    by_address = readme_allow.fetch(allowed_site.url("/report.html"), store=False)
+    assert by_address.status_code == 200, by_address.text
+    by_name = readme_allow.fetch(f"http://intranet.test:{intranet.port}/report.html", store=False)
+    assert by_name.status_code == 200, by_name.text
+    # A name on the list allows that name, not the address it resolves to, nor other names there.
+    assert_forbidden(readme_allow.fetch(intranet.url("/report.html"), store=False))
+    assert_forbidden(readme_allow.fetch(f"http://other.test:{intranet.port}/report.html", store=False))
+    assert [target for _, target, _ in intranet.requests if target != "/robots.txt"] == ["/report.html"]

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from cleaners.layout import is_heading
+
 # Chosen by measurement: see the storage.dedup docstring.
 SHINGLE_CHARS = 5
 NUM_PERM = 128
@@ -26,7 +28,9 @@ _EMPTY_HASHES = np.zeros(0, dtype=np.uint64)
 _EMPTY_WEIGHTS = np.zeros(0, dtype=np.uint32)
 _DROP, _KEEP, _BREAK, _COMPOSES, _EXPANDS, _UNKNOWN = 0, 1, 2, 3, 4, 255
 # After NFKC, full-width ！？；． are ASCII; 。 and the half-width ｡ (NFKC: 。) end sentences too.
-_SENTENCE_ENDS = "。!?;\n."
+# A line break is layout, not punctuation: a hard-wrapped copy of a paragraph must give the same
+# sentences. Only the break before a heading line (一、… （一）… 附件) ends a sentence.
+_SENTENCE_ENDS = "。!?;."
 _NEWLINE, _DOT = ord("\n"), ord(".")
 _CONJOINING_JAMO = ((0x1100, 0x11FF), (0xA960, 0xA97F), (0xD7B0, 0xD7FF))
 
@@ -196,9 +200,21 @@ def _sentences(codepoints: np.ndarray, classes: np.ndarray) -> list[str]:
     return [s for s in _decode(marked).split("\n") if len(s) >= MIN_SENTENCE_CHARS]
 
 
+def _without_layout_breaks(text: str) -> str:
+    """`text` with its line breaks taken out, and a sentence end (。) before every heading line.
+
+    A hard wrap can fall anywhere, even inside a number (7.|8%) or a heading, so a heading only
+    starts a sentence: where it ends is not known once it may be wrapped. Only non-letters
+    change: the normalised text is the same.
+    """
+    if "\n" not in text:
+        return text
+    return "".join(f"。{line}" if is_heading(line.strip()) else line for line in text.split("\n"))
+
+
 def sentences(text: str) -> list[str]:
-    """Normalised sentences long enough to count for containment."""
-    return _sentences(*_classify(text))
+    """Normalised sentences long enough to count for containment; line breaks are layout."""
+    return _sentences(*_classify(_without_layout_breaks(text)))
 
 
 def _sentence_features(sentence_list: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -212,7 +228,7 @@ def _sentence_features(sentence_list: list[str]) -> tuple[np.ndarray, np.ndarray
 
 
 def fingerprint(text: str) -> Fingerprint:
-    codepoints, classes = _classify(text)
+    codepoints, classes = _classify(_without_layout_breaks(text))
     normalised = _decode(codepoints[classes == _KEEP])
     content_hash = hashlib.blake2b(normalised.encode("utf-8"), digest_size=16).digest() if normalised else b""
     hashes, weights = _sentence_features(_sentences(codepoints, classes))

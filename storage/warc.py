@@ -1,0 +1,219 @@
+"""The raw archive: every response a run fetches, as WARC request/response records in the store.
+
+A run writes `warc/<run-id>-<n>.warc.gz` files (ISO 28500 WARC 1.1, one gzip member per record,
+so any record can be read alone from its offset). Each file starts with a `warcinfo` record; each
+fetched resource gets a `request` record and a `response` record (`WARC-Concurrent-To` links
+them) whose `WARC-Payload-Digest` is the SHA-1 of the body in base32, as the standard says.
+A document names the response records it was built from (`WarcRef`: file, offset, length), so
+cleaning can be re-run offline (`govcorpus reclean`) and other pipelines (warcio, datatrove's
+WarcReader) read the files as they are.
+
+What is kept is what the crawl saw: Scrapy hands over bodies already de-chunked and decompressed,
+so `Transfer-Encoding` and `Content-Encoding` are left out of the stored HTTP headers (and put
+under `X-Govcorpus-Original-*`) and `Content-Length` is the stored body's length; a reader that
+honoured the original headers would try to decompress the body a second time.
+
+Object stores cannot append, so a run's records collect in an open file that becomes a store
+object when `flush` is called (the ingest flushes it before any manifest line names what is in
+it) or when it grows past `max_bytes`; the next records go to the next number.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecord
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from cleaners.document import Fetched
+from storage.backends import ObjectStore
+
+WARC_PREFIX = "warc/"
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+# Headers that describe a transfer Scrapy has already undone.
+TRANSFER_HEADERS = ("transfer-encoding", "content-encoding", "content-length")
+REQUESTED_URI = "WARC-Govcorpus-Requested-URI"  # the URL as asked, when redirects led elsewhere
+SOFTWARE = "govcorpus"
+_SEGMENT_RE = re.compile(r"-(\d{5,})\.warc\.gz$")
+
+
+@dataclass(frozen=True)
+class WarcRef:
+    """Where one response record lies: store key of the WARC file, byte offset and length of its gzip member."""
+
+    file: str
+    offset: int
+    length: int
+    uri: str  # WARC-Target-URI: the URL the response came from
+    role: str = "document"  # document | continuation | parent | frame
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WarcRef:
+        return cls(**{key: data[key] for key in ("file", "offset", "length", "uri") if key in data}, role=data.get("role", "document"))
+
+
+def segment_key(run_id: str, number: int) -> str:
+    """The store key of a run's `number`-th WARC file (numbers start at 1 and sort as text)."""
+    return f"{WARC_PREFIX}{run_id}-{number:05d}.warc.gz"
+
+
+def http_headers(fetched: Fetched) -> StatusAndHeaders:
+    """The response's status line and headers as stored: transfer headers replaced (see module doc)."""
+    try:
+        phrase = HTTPStatus(fetched.status).phrase
+    except ValueError:
+        phrase = "Unknown"
+    headers = [(name, value) for name, value in fetched.headers.items() if name not in TRANSFER_HEADERS]
+    headers += [
+        (f"X-Govcorpus-Original-{name.title()}", value)
+        for name, value in fetched.headers.items()
+        if name in TRANSFER_HEADERS[:2]
+    ]
+    headers.append(("Content-Length", str(len(fetched.body))))
+    return StatusAndHeaders(f"{fetched.status} {phrase}", headers, protocol="HTTP/1.1")
+
+
+def request_headers(url: str) -> StatusAndHeaders:
+    parts = urlsplit(url)
+    target = parts.path or "/"
+    if parts.query:
+        target += f"?{parts.query}"
+    return StatusAndHeaders(f"GET {target} HTTP/1.1", [("Host", parts.netloc)], protocol="HTTP/1.1", is_http_request=True)
+
+
+class WarcArchive:
+    """A run's WARC writer: `write` appends a request/response pair, `flush` stores the open file.
+
+    Not thread-safe: the ingest's single store thread is its only caller. A resumed run starts
+    after the highest file number it finds, so nothing already stored is overwritten.
+    """
+
+    def __init__(self, store: ObjectStore, run_id: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.max_bytes = max_bytes
+        taken = [int(m.group(1)) for key in store.list(f"{WARC_PREFIX}{run_id}-") if (m := _SEGMENT_RE.search(key))]
+        self.number = max(taken, default=0) + 1
+        self._buffer: io.BytesIO | None = None
+        self._writer: WARCWriter | None = None
+
+    @property
+    def key(self) -> str:
+        """The store key the open file will have."""
+        return segment_key(self.run_id, self.number)
+
+    def _open(self) -> WARCWriter:
+        if self._writer is None:
+            self._buffer = io.BytesIO()
+            self._writer = WARCWriter(self._buffer, gzip=True, warc_version="WARC/1.1")
+            info = {"software": SOFTWARE, "format": "WARC File Format 1.1", "isPartOf": self.run_id}
+            self._writer.write_record(self._writer.create_warcinfo_record(self.key.rsplit("/", 1)[-1], info))
+        return self._writer
+
+    def write(self, fetched: Fetched, role: str = "document") -> WarcRef:
+        """Append the request and response records of `fetched`; the reference names the response record."""
+        writer = self._open()
+        assert self._buffer is not None
+        warc_headers = {"WARC-Date": _warc_date(fetched.fetched_at)}
+        if fetched.url != fetched.final_url:
+            warc_headers[REQUESTED_URI] = fetched.url
+        response = writer.create_warc_record(
+            fetched.final_url,
+            "response",
+            payload=io.BytesIO(fetched.body),
+            length=len(fetched.body),
+            http_headers=http_headers(fetched),
+            warc_headers_dict=warc_headers,
+        )
+        request = writer.create_warc_record(
+            fetched.final_url,
+            "request",
+            http_headers=request_headers(fetched.final_url),
+            warc_headers_dict={
+                "WARC-Date": warc_headers["WARC-Date"],
+                "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID"),
+            },
+        )
+        writer.write_record(request)
+        offset = self._buffer.tell()
+        writer.write_record(response)
+        ref = WarcRef(self.key, offset, self._buffer.tell() - offset, fetched.final_url, role)
+        if self._buffer.tell() >= self.max_bytes:
+            self.flush()
+        return ref
+
+    def flush(self) -> str | None:
+        """Store the open file (if it holds records) and start the next; returns its key."""
+        if self._buffer is None:
+            return None
+        key = self.key
+        self.store.put(key, self._buffer.getvalue())
+        self._buffer = None
+        self._writer = None
+        self.number += 1
+        return key
+
+
+def _warc_date(fetched_at: str) -> str:
+    """WARC-Date wants W3C-ISO8601 with a Z (WARC 1.1 §5.4); fetched_at is ISO 8601 in UTC."""
+    return fetched_at.replace("+00:00", "Z") if fetched_at else fetched_at
+
+
+def fetched_from_record(record: ArcWarcRecord) -> Fetched:
+    """A response record back as the `Fetched` it was written from."""
+    status_line = record.http_headers.get_statuscode() if record.http_headers else "200"
+    headers: dict[str, str] = {}
+    for name, value in record.http_headers.headers if record.http_headers else []:
+        lower = name.lower()
+        if lower.startswith("x-govcorpus-original-"):
+            continue
+        headers[lower] = value
+    final_url = record.rec_headers.get_header("WARC-Target-URI")
+    return Fetched(
+        url=record.rec_headers.get_header(REQUESTED_URI) or final_url,
+        final_url=final_url,
+        status=int(status_line),
+        headers=headers,
+        body=record.content_stream().read(),
+        fetched_at=(record.rec_headers.get_header("WARC-Date") or "").replace("Z", "+00:00"),
+    )
+
+
+def read_response(store: ObjectStore, ref: WarcRef, data: bytes | None = None) -> Fetched:
+    """The response a reference names. `data`: the WARC file's bytes, when the caller has them already.
+
+    Raises KeyError when the file is missing and ValueError when the bytes at the offset are not
+    a response record.
+    """
+    blob = data if data is not None else store.get(ref.file)
+    for record in ArchiveIterator(io.BytesIO(blob[ref.offset : ref.offset + ref.length])):
+        if record.rec_type == "response":
+            return fetched_from_record(record)
+    raise ValueError(f"no response record at {ref.file}@{ref.offset}")
+
+
+def iter_responses(store: ObjectStore, run_id: str | None = None) -> Iterator[tuple[WarcRef, Fetched]]:
+    """Every response record in the store's WARC files (or one run's), in file order."""
+    prefix = f"{WARC_PREFIX}{run_id}-" if run_id else WARC_PREFIX
+    for key in store.list(prefix):
+        if not key.endswith(".warc.gz"):
+            continue
+        iterator = ArchiveIterator(io.BytesIO(store.get(key)))
+        for record in iterator:
+            if record.rec_type != "response":
+                continue
+            fetched = fetched_from_record(record)
+            offset = iterator.get_record_offset()
+            length = iterator.get_record_length()
+            yield WarcRef(key, offset, length, fetched.final_url), fetched
