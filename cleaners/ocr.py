@@ -190,6 +190,7 @@ class Engine:
     ocr: Any
     clock: _Clock
     name: str  # engine, models and runtime with their versions, for metadata.ocr
+    lock: threading.Lock = field(default_factory=threading.Lock)  # one page at a time: the clock is the engine's
 
 
 def model_dir() -> Path:
@@ -295,7 +296,7 @@ def render(page: pdfium.PdfPage, dpi: int) -> tuple[Any, float]:
 def recognise(page: pdfium.PdfPage, options: OcrOptions) -> list[OcrLine]:
     """The page's text lines, top to bottom. Raises PageTimeout past `options.page_timeout`, OcrUnavailable."""
     loaded = engine()
-    with time_limit(loaded.clock, options.page_timeout):
+    with loaded.lock, time_limit(loaded.clock, options.page_timeout):
         image, scale = render(page, options.dpi)
         try:
             result = loaded.ocr(image, return_word_box=True, return_single_char_box=True)
