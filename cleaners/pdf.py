@@ -18,6 +18,11 @@ a page written across its columns or with its header drawn last), and as plain t
 where lines end, so hard wraps cannot be told from paragraph ends (2 of 6 on the gazette, 71 %
 of the fixture paragraphs whole): the order and the paragraphs here come from the boxes.
 
+Scanned pages. A page without a usable text layer (a scan, or glyph codes instead of text) is
+rendered and recognised (`cleaners/ocr.py`); its recognised characters, with their boxes, take
+the place of the text layer's glyphs, so OCR'd lines go through the same segments, columns,
+furniture and paragraphs as printed ones, and `PdfText.ocr` says what OCR did.
+
 Paragraphs are rebuilt from geometry: a line that starts flush at the left margin of its column
 continues the body line before it when that one ran to the right margin of its own column (also
 across a column or a page break). Indented, centred and short lines start or end paragraphs;
@@ -35,12 +40,14 @@ from dataclasses import dataclass, replace
 from functools import reduce
 from itertools import pairwise
 from statistics import median
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from cleaners.document import Rejected
 from cleaners.layout import glue, is_heading
+from cleaners.ocr import DEFAULT_OCR, OcrOptions, OcrRun, needs_ocr
 from cleaners.pdf_layout import (
     Glyph,
     Line,
@@ -103,6 +110,7 @@ class PdfText:
     title: str | None
     text: str  # one paragraph (or table row) per line; page furniture removed
     pages: int
+    ocr: dict[str, Any] | None = None  # what OCR did (`OcrRun.metadata`), None when no page was recognised
 
 
 # ---------------------------------------------------------------- reading
@@ -151,18 +159,25 @@ def page_glyphs(textpage: pdfium.PdfTextPage) -> list[Glyph]:
     return glyphs
 
 
-def read_pages(data: bytes) -> tuple[list[list[Line]], dict[str, str]]:
-    """Each page's lines in reading order, and the document's metadata; Rejected('unreadable')."""
+def read_pages(data: bytes, ocr: OcrRun) -> tuple[list[list[Line]], dict[str, str]]:
+    """Each page's lines in reading order, and the document's metadata; Rejected('unreadable').
+
+    A page whose text layer is no use (`needs_ocr`) gets its glyphs from `ocr` instead.
+    """
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as error:
         raise Rejected("unreadable", f"PDF cannot be opened: {error}") from error
     try:
         pieces = []
-        for page in pdf:
+        for number, page in enumerate(pdf):
             textpage = page.get_textpage()
             try:
-                pieces.append(segments(page_glyphs(textpage)))
+                if needs_ocr(page, textpage.get_text_range()):
+                    glyphs = ocr.page_glyphs(page, number)
+                else:
+                    glyphs = page_glyphs(textpage)
+                pieces.append(segments(glyphs))
             finally:
                 textpage.close()
                 page.close()
@@ -281,15 +296,17 @@ def paragraphs(lines: list[Line]) -> list[str]:
 # ---------------------------------------------------------------- the whole
 
 
-def extract_pdf(data: bytes) -> PdfText:
-    """Paragraphs and title of a PDF; a PDF without a text layer is Rejected('no_text').
+def extract_pdf(data: bytes, ocr: OcrOptions = DEFAULT_OCR) -> PdfText:
+    """Paragraphs and title of a PDF, scanned pages recognised as `ocr` allows.
 
-    Raises Rejected('unreadable') for a file PDFium cannot open.
+    Raises Rejected('no_text') when neither the text layer nor OCR gives text (the detail says
+    what OCR did), Rejected('unreadable') for a file PDFium cannot open.
     """
-    pages, meta = read_pages(data)
+    run = OcrRun(ocr)
+    pages, meta = read_pages(data, run)
     letters = sum(ch.isalnum() for lines in pages for line in lines for ch in line.text)
     if letters < MIN_TEXT_CHARS:
-        raise Rejected("no_text", f"{letters} letters in {len(pages)} pages: scanned or image-only PDF")
+        raise Rejected("no_text", f"{letters} letters in {len(pages)} pages: scanned or image-only PDF; {run.why_no_text()}")
     dropped = furniture(pages)
     pages = [[line for i, line in enumerate(lines) if (n, i) not in dropped] for n, lines in enumerate(pages)]
     title = None
@@ -303,4 +320,4 @@ def extract_pdf(data: bytes) -> PdfText:
             one_line = replace(page[chosen[0]], text=heading, cells=1)
             pages[first] = [one_line if i == chosen[0] else line for i, line in enumerate(page) if i not in chosen[1:]]
     body = paragraphs([line for lines in pages for line in lines])
-    return PdfText(title=title or metadata_title(meta), text="\n".join(body), pages=len(pages))
+    return PdfText(title=title or metadata_title(meta), text="\n".join(body), pages=len(pages), ocr=run.metadata())

@@ -8,7 +8,7 @@ short stable reason:
   unsupported_type  an OLE2 file that is not a Word document (.xls, .ppt, WPS 2000 …), a Word 6/95 file
   binary, undecodable, mojibake   from the decoder (cleaners/encoding.py); mojibake also when a
                  reader's text (after entities, from PDF/DOCX …) is garbled beyond verified repair
-  unreadable, no_text             a broken document file, a PDF without a text layer
+  unreadable, no_text             a broken document file, a PDF with neither a text layer nor text OCR can read
   login_page, list_page, soft_404 what the page is instead of a document
   not_report     too little Chinese text to be a report, summary or bulletin
   not_chinese    the text is mostly in another language
@@ -37,6 +37,7 @@ from cleaners.extract import extract_html
 from cleaners.meta_tags import meta_fields
 from cleaners.metadata import infer_metadata, standard_metadata
 from cleaners.normalize import fold_compatibility_ideographs
+from cleaners.ocr import DEFAULT_OCR, OcrOptions
 from cleaners.ofd import extract_ofd
 from cleaners.official import head_title, is_head_part, official_fields
 from cleaners.pdf import extract_pdf
@@ -132,9 +133,12 @@ def read_html(fetched: Fetched, starter: str | None = None) -> Page:
     )
 
 
-def read_pdf(fetched: Fetched) -> Page:
-    pdf = extract_pdf(fetched.body)
-    return Page(source_type="pdf", title=pdf.title, text=pdf.text, family="pdf", metadata={"pages": str(pdf.pages)})
+def read_pdf(fetched: Fetched, ocr: OcrOptions = DEFAULT_OCR) -> Page:
+    pdf = extract_pdf(fetched.body, ocr)
+    metadata: dict[str, Any] = {"pages": str(pdf.pages)}
+    if pdf.ocr:
+        metadata["ocr"] = pdf.ocr
+    return Page(source_type="pdf", title=pdf.title, text=pdf.text, family="pdf", metadata=metadata)
 
 
 def canonical_tables(tables: list[list[list[str]]]) -> list[list[list[str]]]:
@@ -307,15 +311,20 @@ def clean_title(title: str | None) -> str | None:
 
 
 def build_document(
-    fetched: Fetched, *, continuation: tuple[Fetched, ...] = (), parent: Fetched | None = None
+    fetched: Fetched,
+    *,
+    continuation: tuple[Fetched, ...] = (),
+    parent: Fetched | None = None,
+    ocr: OcrOptions = DEFAULT_OCR,
 ) -> Document:
     """Turn one fetched resource into a clean Document, or raise Rejected with a reason.
 
     `continuation` holds the later pages of a split article (forum thread pages); `parent` is
-    the page that linked an attachment.
+    the page that linked an attachment; `ocr` bounds the recognition of scanned PDF pages.
     """
     require_success(fetched)
-    page = READERS[sniff_source_type(fetched)](fetched)
+    source_type = sniff_source_type(fetched)
+    page = read_pdf(fetched, ocr) if source_type == "pdf" else READERS[source_type](fetched)
     if continuation:
         page = with_continuation(page, continuation)
     page = with_official_fields(page)  # before the parent's: a document's own head speaks for it

@@ -70,7 +70,7 @@ class Components:
         self.store = open_store(store_uri_from_env(settings.get("GOVCORPUS_STORE")))
         shared = self._shared() if settings.getbool("GOVCORPUS_SHARED_STORE") and self.storing else None
         self.writer = shared.writer if shared else ThreadPoolExecutor(1, thread_name_prefix="govcorpus-store")
-        self.workers = DocumentWorkers(settings.getint("GOVCORPUS_PROCESS_WORKERS"), self.writer)
+        self.workers = DocumentWorkers.from_settings(settings)
         self.closing: list[Callable[[str], None]] = []  # run before the run ends, with the close reason
         self.closed: list[Callable[[str], None]] = []  # run after it ended
         # The store's one writer: the command that started this crawl holds the lease already (it is

@@ -75,6 +75,10 @@ class CorpusPipeline:
                 stats.inc_value(f"govcorpus/dropped/{outcome.reason}")
         if isinstance(item, FetchedItem):
             stats.inc_value("govcorpus/bytes", item.exchange.size)
-        if outcome.document is not None and outcome.outcome in (Verdict.STORED, Verdict.DUPLICATE):
-            for stage in fallback_stages(outcome.document.metadata):
+        document = outcome.document
+        if document is not None and outcome.outcome in (Verdict.STORED, Verdict.DUPLICATE):
+            for stage in fallback_stages(document.metadata):
                 stats.inc_value(f"govcorpus/fallback/{stage}")  # an extraction stage's safety net caught this page
+            if document.metadata.get("ocr"):
+                stats.inc_value("govcorpus/ocr/documents")
+                stats.inc_value("govcorpus/ocr/pages", document.metadata["ocr"]["pages"])

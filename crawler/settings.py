@@ -84,6 +84,11 @@ GOVCORPUS_DEDUP_INDEX_CLASS = "storage.dedup.StoreDedupIndex"
 GOVCORPUS_MANIFEST_CLASS = "storage.manifest.ManifestWriter"
 GOVCORPUS_ARCHIVE_CLASS = "storage.warc.WarcArchive"  # the raw archive: WARC records of every response a document uses
 GOVCORPUS_SHARED_STORE = False  # True: every crawl of the process shares one corpus, dedup index and store thread per store
+# OCR of scanned PDF pages (cleaners/ocr.py), in the document workers.
+GOVCORPUS_OCR_ENABLED = True  # False: a PDF without a text layer is skipped as no_text
+GOVCORPUS_OCR_MAX_PAGES = 50  # pages recognised per document; the rest are counted in metadata.ocr
+GOVCORPUS_OCR_PAGE_TIMEOUT = 60.0  # seconds per page; a page that runs over is skipped and recorded
+GOVCORPUS_OCR_DPI = 150  # resolution pages are rendered at for recognition
 GOVCORPUS_PROGRESS = True  # a live line on a terminal, periodic summaries otherwise
 GOVCORPUS_PROGRESS_INTERVAL = 30.0  # seconds between summaries when not on a terminal
 # SSRF guard, for URLs given by strangers (govcorpus serve turns it on, with its resolver

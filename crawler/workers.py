@@ -13,36 +13,67 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import Any, TypeVar
 
+from scrapy.settings import BaseSettings
+
 from cleaners.encoding import Decoded, decode_html
+from cleaners.ocr import OcrOptions
 from storage.journey import Built, Exchange, build, worker_init
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 MAX_POOL_BREAKS = 2
+_build_thread: ThreadPoolExecutor | None = None
+_build_thread_lock = threading.Lock()
+
+
+def build_thread() -> ThreadPoolExecutor:
+    """The process's one thread for building without worker processes: PDFium allows one user at a time."""
+    global _build_thread
+    with _build_thread_lock:
+        if _build_thread is None:
+            _build_thread = ThreadPoolExecutor(1, thread_name_prefix="govcorpus-build")
+        return _build_thread
+
+
+def ocr_options(settings: BaseSettings) -> OcrOptions:
+    """The GOVCORPUS_OCR_* settings as the options `build_document` takes."""
+    return OcrOptions(
+        enabled=settings.getbool("GOVCORPUS_OCR_ENABLED"),
+        max_pages=settings.getint("GOVCORPUS_OCR_MAX_PAGES"),
+        page_timeout=settings.getfloat("GOVCORPUS_OCR_PAGE_TIMEOUT"),
+        dpi=settings.getint("GOVCORPUS_OCR_DPI"),
+    )
 
 
 class DocumentWorkers:
     """Runs `storage.journey.build` and the download decoder off the reactor thread.
 
-    `fallback` is the executor used without worker processes (and after the pool broke twice).
+    Without worker processes (and after the pool broke twice) they run on the process's build
+    thread. `options` go to every build (the GOVCORPUS_OCR_* settings as `ocr`).
     """
 
-    def __init__(self, workers: int, fallback: Executor) -> None:
+    def __init__(self, workers: int, **options: Any) -> None:
         self.workers = workers
-        self.fallback = fallback
+        self.options = options
+        self.fallback: Executor = build_thread()
         self.pool: ProcessPoolExecutor | None = None
         self.breaks = 0
 
-    async def build(self, exchange: Exchange, **options: Any) -> Built:
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> DocumentWorkers:
+        return cls(settings.getint("GOVCORPUS_PROCESS_WORKERS"), ocr=ocr_options(settings))
+
+    async def build(self, exchange: Exchange) -> Built:
         """The built document of `exchange`; raises what `build` raises (Rejected, or a bug's exception)."""
-        return await self._run(partial(build, exchange, **options))
+        return await self._run(partial(build, exchange, **self.options))
 
     async def decode(self, body: bytes, content_type: str | None) -> Decoded:
         """`cleaners.encoding.decode_html` of a downloaded page; raises Rejected when it cannot be decoded."""
