@@ -18,6 +18,9 @@ class Fetched:
     headers: dict[str, str]  # lower-cased header names
     body: bytes
     fetched_at: str  # ISO 8601, UTC
+    # The body as text when it was decoded at download (crawler/decoding.py): a
+    # cleaners.encoding.Decoded, read instead of decoding the bytes a second time.
+    decoded: Any = None
 
     @property
     def content_type(self) -> str | None:

@@ -116,7 +116,7 @@ def sniff_source_type(fetched: Fetched) -> str:
 
 
 def read_html(fetched: Fetched, starter: str | None = None) -> Page:
-    decoded = decode_html(fetched.body, fetched.content_type)
+    decoded = fetched.decoded or decode_html(fetched.body, fetched.content_type)
     extracted = extract_html(decoded.text, starter=starter, url=fetched.final_url)
     return Page(
         source_type="html",

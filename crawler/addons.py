@@ -18,9 +18,12 @@ class ServiceAddon:
 
     The dedup index and the corpus index each allow one writer, so the crawls share one corpus,
     one dedup index and one store thread per store (GOVCORPUS_SHARED_STORE); each fetch is still a
-    run of its own with its own manifest. One document per crawl: no worker processes.
+    run of its own with its own manifest. One document per crawl: no worker processes; at most
+    10 scanned pages are recognised per document, so that a fetch fits in the service's deadline.
     """
 
     def update_settings(self, settings: BaseSettings) -> None:
         settings.set("GOVCORPUS_SHARED_STORE", True, MODE_PRIORITY)
         settings.set("GOVCORPUS_PROCESS_WORKERS", 0, MODE_PRIORITY)
+        # OCR reads a page in several CPU-seconds: a scan must fit in GOVCORPUS_SERVICE_DEADLINE.
+        settings.set("GOVCORPUS_OCR_MAX_PAGES", 10, MODE_PRIORITY)

@@ -79,6 +79,7 @@ def fetched(response: Response) -> Fetched:
         headers=headers,
         body=response.body,
         fetched_at=utc_now(),
+        decoded=getattr(response, "decoded", None),  # decoded once, at download (crawler/decoding.py)
     )
 
 

@@ -58,6 +58,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.compression.HttpCompressionMiddleware": 590,
     # A download cut at DOWNLOAD_MAXSIZE is too_large, with the limit.
     "crawler.sizelimit.DownloadSizeMiddleware": 595,
+    # Decode once, at download, after decompression and before anything reads the text.
+    "crawler.decoding.DecodeMiddleware": 585,
 }
 EXTENSIONS = {"crawler.extensions.Progress": 500}
 # Modes are add-ons: crawler.addons.ServiceAddon (govcorpus serve), crawler.distributed.DistributedAddon (--redis).
@@ -89,6 +91,7 @@ GOVCORPUS_OCR_ENABLED = True  # False: a PDF without a text layer is skipped as 
 GOVCORPUS_OCR_MAX_PAGES = 50  # pages recognised per document; the rest are counted in metadata.ocr
 GOVCORPUS_OCR_PAGE_TIMEOUT = 60.0  # seconds per page; a page that runs over is skipped and recorded
 GOVCORPUS_OCR_DPI = 150  # resolution pages are rendered at for recognition
+GOVCORPUS_DECODE_AT_DOWNLOAD = True  # HTML is decoded by cleaners.encoding as it arrives (crawler/decoding.py)
 GOVCORPUS_PROGRESS = True  # a live line on a terminal, periodic summaries otherwise
 GOVCORPUS_PROGRESS_INTERVAL = 30.0  # seconds between summaries when not on a terminal
 # SSRF guard, for URLs given by strangers (govcorpus serve turns it on, with its resolver
