@@ -13,6 +13,10 @@ short stable reason:
   not_report     too little Chinese text to be a report, summary or bulletin
   not_chinese    the text is mostly in another language
 Thresholds and phrases of the filters are data in rules/filters.toml.
+
+The last five are the report filters: with `apply_filters=False` (`govcorpus fetch --no-filter`)
+they do not refuse the document, and its `filter_verdict` says what the first of them would have
+said. Everything before them still fails, and so does a page with no text at all (`empty`).
 """
 
 from __future__ import annotations
@@ -288,13 +292,29 @@ def clean_title(title: str | None) -> str | None:
     return (clean_text(title).replace("\n", "") or None) if title else None
 
 
+def filter_verdict(page: Page, text: str, counts: TextCounts) -> Rejected | None:
+    """The first report filter that refuses the document, as the Rejected it raises; None if none does."""
+    for check in FILTERS:
+        try:
+            check(page, text, counts)
+        except Rejected as rejected:
+            return rejected
+    return None
+
+
 def build_document(
-    fetched: Fetched, *, continuation: tuple[Fetched, ...] = (), parent: Fetched | None = None
+    fetched: Fetched,
+    *,
+    continuation: tuple[Fetched, ...] = (),
+    parent: Fetched | None = None,
+    apply_filters: bool = True,
 ) -> Document:
     """Turn one fetched resource into a clean Document, or raise Rejected with a reason.
 
     `continuation` holds the later pages of a split article (forum thread pages); `parent` is
-    the page that linked an attachment.
+    the page that linked an attachment. With `apply_filters` False the report filters (login_page,
+    list_page, soft_404, not_report, not_chinese) do not refuse the document: their verdict goes to
+    `Document.filter_verdict`; a document without any text is still Rejected('empty').
     """
     require_success(fetched)
     page = READERS[sniff_source_type(fetched)](fetched)
@@ -308,8 +328,11 @@ def build_document(
     title = clean_title(page.title)
     text = clean_text(page.text, source_type=page.source_type, title=title)
     counts = TextCounts.of(text)
-    for check in FILTERS:
-        check(page, text, counts)
+    verdict = filter_verdict(page, text, counts)
+    if verdict is not None and apply_filters:
+        raise verdict
+    if not text:
+        raise Rejected("empty", "no text could be extracted from the page")
     metadata = {**page.metadata, **infer_metadata(title, text, page.metadata, fetched.final_url)}
     published = metadata.get("published")
     return Document(
@@ -328,4 +351,5 @@ def build_document(
         encoding_detected=page.encoding_detected,
         family=page.family,
         metadata=metadata,
+        filter_verdict={"reason": verdict.reason, "detail": verdict.detail} if verdict is not None else None,
     )

@@ -16,6 +16,7 @@ class FetchedItem:
     report_keywords: tuple[str, ...] = ()  # the source's report filter, applied to the title
     report_exclude: tuple[str, ...] = ()
     source: str | None = None
+    apply_filters: bool = True  # False only for `fetch --no-filter`: crawls keep their report policy
     outcome: Any = field(default=None)  # set by the pipeline: storage.ingest.Outcome
 
 

@@ -107,7 +107,9 @@ class CorpusPipeline:
         url = item.fetched.url
         if self.ingestor.already_recorded(url):
             return Outcome(url, "skipped", "already_recorded")
-        job = partial(prepare, item.fetched, item.continuation, item.parent, item.report_keywords, item.report_exclude)
+        job = partial(
+            prepare, item.fetched, item.continuation, item.parent, item.report_keywords, item.report_exclude, item.apply_filters
+        )
         pool = self._pool()
         try:
             prepared = await asyncio.get_running_loop().run_in_executor(pool, job)
@@ -130,6 +132,7 @@ class CorpusPipeline:
             parent=item.parent,
             report_keywords=item.report_keywords,
             report_exclude=item.report_exclude,
+            apply_filters=item.apply_filters,
         )
 
     def _pool_broke(self, exc: BaseException) -> None:

@@ -91,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("url")
     fetch.add_argument("--json", action="store_true", help="print the document as one JSON object")
     fetch.add_argument("--no-store", action="store_true", help="clean and check for duplicates, write nothing")
+    fetch.add_argument(
+        "--no-filter",
+        action="store_true",
+        help="keep the page even if a report filter would refuse it (not a report, a list page, not Chinese …); "
+        "the JSON's filter_verdict says what the filter would have said",
+    )
     store_option(fetch)
 
     crawl = add("crawl", "Crawl the sources of a config file into the store.")
@@ -190,7 +196,9 @@ def cmd_fetch(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
     from govcorpus.commands import fetch_url  # slow imports, after the quick checks
 
-    outcome = fetch_url(args.url.strip(), store_uri=store_uri, store=not args.no_store, overrides=overrides)
+    outcome = fetch_url(
+        args.url.strip(), store_uri=store_uri, store=not args.no_store, overrides=overrides, no_filter=args.no_filter
+    )
     if outcome.document is None:
         detail = f" ({outcome.detail})" if outcome.detail else ""
         raise CliError(f"{args.url} cannot become a document: {outcome.reason}{detail}")

@@ -93,16 +93,22 @@ def prepare(
     parent: Fetched | None = None,
     report_keywords: tuple[str, ...] = (),
     report_exclude: tuple[str, ...] = (),
+    apply_filters: bool = True,
 ) -> Prepared:
     """Build, filter and fingerprint the document: no I/O and picklable, so it may run in a worker process.
 
     `parent` is the article page that linked an attachment; `report_keywords`, when given,
     is the source's report filter: a document whose title names none of them is rejected.
+    With `apply_filters` False (`fetch --no-filter`) no report filter refuses the document; the
+    first that would have is named in its `filter_verdict`.
     """
-    doc = build_document(fetched, continuation=continuation, parent=parent)
+    doc = build_document(fetched, continuation=continuation, parent=parent, apply_filters=apply_filters)
     # Without a title, the opening lines stand in for it.
     if not is_report_title(doc.title or doc.text[:200], report_keywords, report_exclude):
-        raise Rejected("not_report", f"title {doc.title!r} does not name a report (source's report filter)")
+        verdict = Rejected("not_report", f"title {doc.title!r} does not name a report (source's report filter)")
+        if apply_filters:
+            raise verdict
+        doc.filter_verdict = doc.filter_verdict or {"reason": verdict.reason, "detail": verdict.detail}
     return Prepared(doc, fingerprint(doc.text), rank_for_document(doc))
 
 
@@ -166,12 +172,13 @@ class Ingestor:
         parent: Fetched | None = None,
         report_keywords: tuple[str, ...] = (),
         report_exclude: tuple[str, ...] = (),
+        apply_filters: bool = True,
     ) -> Outcome:
         """Prepare the document of `fetched` here and now, then accept it (see `prepare`)."""
         if self.already_recorded(fetched.url):
             return Outcome(fetched.url, "skipped", "already_recorded")
         try:
-            prepared = prepare(fetched, continuation, parent, report_keywords, report_exclude)
+            prepared = prepare(fetched, continuation, parent, report_keywords, report_exclude, apply_filters)
         except Rejected as rejected:
             return self.reject(fetched.url, rejected)
         except Exception as exc:  # a bug must cost one URL, recorded, not the run
