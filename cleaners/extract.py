@@ -32,6 +32,7 @@ from lxml import etree
 from trafilatura.settings import use_config
 
 from cleaners.encoding import repair_reference_mojibake
+from cleaners.content import drop_never_content, main_content, text_chars
 from cleaners.htmltree import (
     child_elements,
     is_element,
@@ -95,8 +96,8 @@ class Extracted:
     text: str  # one paragraph per line (line breaks inside one as SOFT_BREAK), raw
     family: str  # discuz | gov_portal | aggregator | generic
     metadata: dict[str, str] = field(default_factory=dict)
-    link_entries: int = 0  # links long enough to name a document (list entries)
-    link_share: float = 0.0  # share of the page's visible text inside such links
+    link_entries: int = 0  # links long enough to name a document (list entries) in the main content
+    link_share: float = 0.0  # share of the main content's text inside such links, before chrome is pruned
     login_share: float = 0.0  # share of the visible text inside a form with a password field
 
 
@@ -385,7 +386,10 @@ def block_lines(node: etree._Element) -> list[str]:
 
     def flow(text: str | None, verbatim: bool) -> None:
         if text:
-            parts.append(VERBATIM_BREAK_RE.sub(SOFT_BREAK, text) if verbatim else SPACE_RE.sub(" ", text))
+            # A no-break space is a space that HTML does not collapse: kept as one space each, so that
+            # &nbsp; indentation still marks where a paragraph starts.
+            text = VERBATIM_BREAK_RE.sub(SOFT_BREAK, text) if verbatim else SPACE_RE.sub(" ", text)
+            parts.append(text.replace("\xa0", " "))
 
     # (node, verbatim as inherited from the parent, closing)
     stack: list[tuple[etree._Element, bool, bool]] = [(node, False, False)]
@@ -617,6 +621,16 @@ def extract_discuz(
 # ---------------------------------------------------------------- articles
 
 
+@dataclass(frozen=True)
+class Body:
+    """What a body extractor found: the lines, metadata it learnt, and the entry links of the main content."""
+
+    lines: list[str]
+    metadata: dict[str, str] = field(default_factory=dict)
+    entries: int = 0  # links of MIN_ENTRY_CHARS or more in the main content, before chrome was pruned
+    entry_share: float = 0.0  # the share of the main content's characters those links hold
+
+
 def content_node(tree: etree._Element, family: str) -> etree._Element | None:
     """The first container named by the family's rules that holds real text."""
     for el in elements_of(tree, rules()[family].get("content_xpath", [])):
@@ -625,14 +639,43 @@ def content_node(tree: etree._Element, family: str) -> etree._Element | None:
     return None
 
 
-def extract_with_trafilatura(tree: etree._Element, family: str, site: str | None = None) -> list[str]:
-    """Trafilatura's main-content guess over a pruned copy of the page, serialised by block."""
+def entry_stats(node: etree._Element) -> tuple[int, float]:
+    """How many links below `node` name a document, and the share of its characters they hold."""
+    total = text_chars(node)
+    entries = [c for c in (text_chars(a) for a in node.iter("a")) if c >= MIN_ENTRY_CHARS]
+    return len(entries), (sum(entries) / total if total else 0.0)
+
+
+def extract_container(tree: etree._Element, family: str, site: str | None = None) -> Body | None:
+    """The family's content container, pruned; None when the page has none (nothing is changed then)."""
+    node = content_node(tree, family)
+    if node is None:
+        return None
+    entries, share = entry_stats(node)
+    prune(node, family, site)
+    return Body(body_lines(node, family), {}, entries, share)
+
+
+def extract_generic(tree: etree._Element, site: str | None = None) -> Body | None:
+    """The page's main content as cleaners/content.py scores it, pruned; None when no block holds text."""
+    body = tree.find("body")
+    found = main_content(body if body is not None else tree, MIN_ENTRY_CHARS)
+    if found is None:
+        return None
+    lines = []
+    for node in found.nodes:
+        prune(node, "generic", site)
+        lines.extend(body_lines(node, "generic"))
+    return Body(lines, {}, found.entries, found.entry_share)
+
+
+def extract_with_trafilatura(tree: etree._Element, site: str | None = None) -> Body:
+    """Trafilatura's main-content guess over the pruned page, serialised by block: a fallback."""
     body = tree.find("body")
     if body is not None:
-        prune(body, family, site)
-    html = lxml.html.tostring(tree, encoding="unicode")
+        prune(body, "generic", site)
     result = trafilatura.bare_extraction(
-        html,
+        lxml.html.tostring(tree, encoding="unicode"),
         include_comments=False,
         include_tables=True,
         include_formatting=False,
@@ -640,31 +683,8 @@ def extract_with_trafilatura(tree: etree._Element, family: str, site: str | None
         with_metadata=False,
         config=trafilatura_config(),
     )
-    body = getattr(result, "body", None)
-    return body_lines(body, family) if body is not None else []
-
-
-def extract_container(tree: etree._Element, family: str, site: str | None = None) -> list[str]:
-    """The family's content container, pruned; trafilatura when there is none (always for generic)."""
-    node = content_node(tree, family)
-    if node is None:
-        return extract_with_trafilatura(tree, family, site)
-    prune(node, family, site)
-    return body_lines(node, family)
-
-
-def visible_chars(el: etree._Element) -> int:
-    return sum(len(t.strip()) for t in el.xpath(".//text()[not(ancestor::script or ancestor::style)]"))
-
-
-def link_entries(tree: etree._Element) -> tuple[int, float]:
-    """How many links name a document, and what share of the page's visible text they hold."""
-    body = tree.find("body")
-    if body is None:
-        return 0, 0.0
-    entries = [len(t) for t in (element_text(a) for a in body.iter("a")) if len(t) >= MIN_ENTRY_CHARS]
-    total = visible_chars(body)
-    return len(entries), (sum(entries) / total if total else 0.0)
+    found = getattr(result, "body", None)
+    return Body(body_lines(found, "generic") if found is not None else [])
 
 
 def login_share(tree: etree._Element) -> float:
@@ -675,35 +695,46 @@ def login_share(tree: etree._Element) -> float:
     return max((visible_chars(form) / total for form in forms), default=0.0) if total else 0.0
 
 
+def visible_chars(el: etree._Element) -> int:
+    return sum(len(t.strip()) for t in el.xpath(".//text()[not(ancestor::script or ancestor::style)]"))
+
+
 # ---------------------------------------------------------------- the flow
 
 
 def extract_body(
     html: str, tree: etree._Element, family: str, starter: str | None, site: str | None, fallbacks: list[str]
-) -> tuple[list[str], dict[str, str]]:
-    """The body lines by the family's extractor, else generically, else as plain text."""
+) -> Body:
+    """The body by the family's extractor, else by content scoring, else trafilatura's, else the plain text."""
     if family == "discuz":
         posts = attempt("discuz", fallbacks, lambda: extract_discuz(tree, starter, site), None)
         if posts is not None and posts[0]:
-            return posts
+            return Body(*posts)
         if posts is not None:  # no post found: some other view of the thread
             record_fallback(fallbacks, "discuz", None)
-        tree, family = fresh_tree(html, fallbacks), "generic"
+        tree = fresh_tree(html, fallbacks)
     elif family != "generic":
-        lines = attempt(family, fallbacks, lambda: extract_container(tree, family, site), None)
-        if lines is not None:
-            return lines, {}
-        tree, family = fresh_tree(html, fallbacks), "generic"
-    pruned = copy.deepcopy(tree)
-    generic = attempt("generic", fallbacks, lambda: extract_with_trafilatura(pruned, family, site), None)
-    if generic is not None:
-        return generic, {}
-    return attempt("plain", fallbacks, lambda: plain_lines(tree), []), {}
+        found = attempt(family, fallbacks, lambda: extract_container(tree, family, site), False)
+        if found:
+            return found
+        if found is False:  # raised half-way: the tree may be half pruned
+            tree = fresh_tree(html, fallbacks)
+    generic = attempt("generic", fallbacks, lambda: extract_generic(tree, site), False)
+    if generic:
+        return generic
+    if generic is None:
+        record_fallback(fallbacks, "generic", None)
+    rescued = attempt("trafilatura", fallbacks, lambda: extract_with_trafilatura(fresh_tree(html, fallbacks), site), None)
+    if rescued is not None and rescued.lines:
+        return rescued
+    return Body(attempt("plain", fallbacks, lambda: plain_lines(fresh_tree(html, fallbacks)), []))
 
 
 def fresh_tree(html: str, fallbacks: list[str]) -> etree._Element:
     """The page parsed again, its metadata table taken out: a failed extractor may have pruned the first."""
     tree = parse(html)
+    body = tree.find("body")
+    drop_never_content(body if body is not None else tree)
     none: tuple[dict[str, str], list[etree._Element]] = ({}, [])
     _, blocks = attempt("metadata", fallbacks, lambda: read_metadata(tree), none)
     for block in blocks:
@@ -717,14 +748,17 @@ def extract_html(html: str, starter: str | None = None, url: str | None = None) 
     `starter` is the forum author whose posts make the document, on a thread's later pages;
     `url` is where the page was found (links to other hosts are a spam signal). Character
     references that spell mis-decoded bytes are repaired first (encoding.repair_reference_mojibake).
+    The page is parsed once; what is never text (scripts, styles, hidden chrome) is removed
+    before anything else reads the tree.
     """
     fallbacks: list[str] = []
     site = host_of(url)
     html = repair_reference_mojibake(html)
     tree = parse(html)
     family = attempt("family", fallbacks, lambda: detect_family(html, tree), "generic")
-    entries, share = attempt("link_stats", fallbacks, lambda: link_entries(tree), (0, 0.0))
     login = attempt("login_stats", fallbacks, lambda: login_share(tree), 0.0)
+    body = tree.find("body")
+    attempt("never_content", fallbacks, lambda: drop_never_content(body if body is not None else tree), None)
     none: tuple[dict[str, str], list[etree._Element]] = ({}, [])
     metadata, blocks = none
     if family != "discuz":
@@ -732,16 +766,16 @@ def extract_html(html: str, starter: str | None = None, url: str | None = None) 
     title = attempt("title", fallbacks, lambda: find_title(tree, family, metadata), None)
     for block in blocks:
         drop(block)
-    lines, found = extract_body(html, tree, family, starter, site, fallbacks)
-    metadata = {**metadata, **found}
+    found = extract_body(html, tree, family, starter, site, fallbacks)
+    metadata = {**metadata, **found.metadata}
     if fallbacks:
         metadata[FALLBACK_KEY] = "; ".join(fallbacks)
     return Extracted(
         title=title,
-        text="\n".join(lines),
+        text="\n".join(found.lines),
         family=family,
         metadata=metadata,
-        link_entries=entries,
-        link_share=share,
+        link_entries=found.entries,
+        link_share=found.entry_share,
         login_share=login,
     )
