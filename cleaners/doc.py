@@ -89,8 +89,10 @@ class Paragraph:
 def open_ole(data: bytes) -> olefile.OleFileIO:
     try:
         return olefile.OleFileIO(BytesIO(data))
-    except (OSError, ValueError, struct.error) as error:  # olefile raises OSError for broken files
+    except OSError as error:  # olefile's own verdict on a broken container
         raise Rejected("unreadable", f"OLE2 file cannot be opened: {error}") from error
+    except (ValueError, struct.error) as error:  # olefile tripped over garbage in the header tables
+        raise Rejected("unreadable", "OLE2 file cannot be opened: its compound-file tables are damaged") from error
 
 
 def ole_format(data: bytes) -> str:

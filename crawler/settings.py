@@ -24,6 +24,10 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+
+# A browser without JavaScript renders <noscript>, and follows a meta refresh found there
+# (Scrapy's default ignores refreshes inside noscript).
+METAREFRESH_IGNORE_TAGS: list[str] = []
 DOWNLOAD_TIMEOUT = 60
 
 # Government reports as PDF run to tens of MB; anything far larger is not a report.
@@ -40,7 +44,20 @@ DOWNLOADER_MIDDLEWARES = {
     # RFC 9309: an unreachable robots.txt disallows the site (Scrapy's own allows everything).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.robots.RobotsTxtMiddleware": 100,
+    # Retry-After honoured on 429/503 (GOVCORPUS_RETRY_AFTER_MAX).
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.retry.RetryMiddleware": 550,
     "crawler.middlewares.ConditionalGetMiddleware": 560,
+    # HTTP redirects, redirect stubs and frame shells in one place, after decompression; every hop
+    # is accounted for (redirect_loop, redirect_forbidden_scheme, redirected).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.redirects.RedirectMiddleware": 580,
+    # A body labelled gzip/deflate/br but sent as it is, is read as it is.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.compression.HttpCompressionMiddleware": 590,
+    # A download cut at DOWNLOAD_MAXSIZE is too_large, with the limit.
+    "crawler.sizelimit.DownloadSizeMiddleware": 595,
 }
 EXTENSIONS = {"crawler.extensions.Progress": 500}
 
@@ -66,6 +83,12 @@ GOVCORPUS_SSRF_ALLOW: list[str] = []  # hosts, addresses or CIDRs allowed anyway
 GOVCORPUS_PIPELINE_ENABLED = True  # False: no corpus pipeline at all (benchmarks)
 GOVCORPUS_SSRF_RESOLVER = None  # the resolver GuardedResolver wraps (None: Scrapy's caching resolver)
 GOVCORPUS_TEST_HOSTS: dict[str, str] = {}  # name → address(es) answered before real DNS (tests)
+
+# Seconds a 429/503 retry waits at most for the Retry-After the server sent (crawler/retry.py).
+GOVCORPUS_RETRY_AFTER_MAX = 60.0
+# A page with no content of its own whose content is a same-site frame is read from that frame
+# (crawler/redirects.py); redirect stubs follow METAREFRESH_ENABLED.
+GOVCORPUS_CONTENT_FRAMES = True
 
 # govcorpus serve (govcorpus/service.py).
 GOVCORPUS_SERVICE_DEADLINE = 120.0  # seconds for a whole fetch (robots.txt, retries, redirects, download)

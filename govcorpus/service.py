@@ -66,6 +66,7 @@ MAX_PAGE = 100
 STATUS_BY_REASON = {
     "bad_url": 400,
     "unsupported_scheme": 400,
+    "redirect_forbidden_scheme": 400,
     "forbidden_address": 400,
     "robots_txt": 403,
     "too_large": 413,

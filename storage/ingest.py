@@ -51,6 +51,7 @@ SKIP_REASONS = frozenset(
         "feed",
         "continuation",
         "stub_page",
+        "redirected",  # the URL redirects to one this crawl requested already: that one has its own line
     }
 )
 

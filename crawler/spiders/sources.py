@@ -16,9 +16,10 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
 
+from cleaners.document import Fetched
 from crawler.items import FetchedItem, skipped_item
 from crawler.links import Link, LinkRules, Role
-from crawler.responses import failed_item, fetched_item
+from crawler.responses import asked_url, failed_item, fetched, frame_parent
 from crawler.sources import Source, load_sources, select_sources
 
 # Reports are often attachments: do not let the link extractor drop them.
@@ -126,13 +127,14 @@ class SourcesSpider(scrapy.Spider):
                 return
             role = rules.start_role(response.url)
         if role is Role.LIST:
-            yield skipped_item(response.url, "list_page", "links followed", source)
+            yield skipped_item(asked_url(response), "list_page", "links followed", source)
             yield from self._follow_list(response, source, depth)
         elif role is Role.PAGE:
-            yield self._item(fetched_item(response).fetched, source)
+            yield self._item(fetched(response), source, parent=frame_parent(response))
             yield from self._follow_list(response, source, depth)
         elif role is Role.ATTACHMENT:
-            yield self._item(fetched_item(response).fetched, source, parent=response.meta.get("govcorpus_parent"))
+            parent = frame_parent(response) or response.meta.get("govcorpus_parent")
+            yield self._item(fetched(response), source, parent=parent)
         elif role is Role.CONTINUATION:
             yield from self._article(response, source, depth, parts=response.meta["govcorpus_parts"])
         else:
@@ -154,18 +156,21 @@ class SourcesSpider(scrapy.Spider):
 
     def _article(self, response: Response, source: str, depth: int, parts: tuple[Any, ...]) -> Iterator[Any]:
         """Collect the pages of a split article one after another, then hand over the whole."""
-        fetched = fetched_item(response).fetched
-        parts = (*parts, fetched)
+        # A frame shell's title and metadata complement the article, whose first page is its frame.
+        shell = frame_parent(response) if not parts else response.meta.get("govcorpus_shell")
+        parts = (*parts, fetched(response))
         rules = self.rules[source]
         next_page, attachments = rules.links_from_article(response.url, article_links(response, rules))
         if next_page is not None and next_page not in {part.url for part in parts}:
-            yield self._request(next_page, source, Role.CONTINUATION, depth, govcorpus_parts=parts)
+            yield self._request(next_page, source, Role.CONTINUATION, depth, govcorpus_parts=parts, govcorpus_shell=shell)
             return
-        yield from self._finish_article(parts, source, depth, attachments)
+        yield from self._finish_article(parts, source, depth, attachments, shell)
 
-    def _finish_article(self, parts: tuple[Any, ...], source: str, depth: int, attachments: list[str]) -> Iterator[Any]:
+    def _finish_article(
+        self, parts: tuple[Any, ...], source: str, depth: int, attachments: list[str], shell: Fetched | None = None
+    ) -> Iterator[Any]:
         first, rest = parts[0], parts[1:]
-        yield self._item(first, source, continuation=rest)
+        yield self._item(first, source, continuation=rest, parent=shell)
         for part in rest:
             yield skipped_item(part.url, "continuation", f"joined into {first.url}", source)
         if depth + 1 <= self.sources[source].max_depth:
@@ -175,7 +180,7 @@ class SourcesSpider(scrapy.Spider):
     def _parse_sitemap(self, response: Response, source: str, depth: int) -> Iterator[Any]:
         rules = self.rules[source]
         sitemap = Sitemap(response.body)
-        yield skipped_item(response.url, "sitemap", "URLs followed", source)
+        yield skipped_item(asked_url(response), "sitemap", "URLs followed", source)
         for entry in sitemap:
             url = entry["loc"]
             if not rules.allowed(url):
@@ -187,7 +192,7 @@ class SourcesSpider(scrapy.Spider):
 
     def _parse_feed(self, response: Response, source: str, depth: int) -> Iterator[Any]:
         rules = self.rules[source]
-        yield skipped_item(response.url, "feed", "entries followed", source)
+        yield skipped_item(asked_url(response), "feed", "entries followed", source)
         for entry in feed_entries(response.body):
             url = response.urljoin(entry.url)
             if rules.allowed(url) and rules.is_report_title(entry.text):
@@ -200,5 +205,6 @@ class SourcesSpider(scrapy.Spider):
             item.source = request.cb_kwargs.get("source")
             parts = request.meta.get("govcorpus_parts")
             if parts:  # a later page of a split article failed: keep what was collected
-                yield from self._finish_article(parts, item.source or "", request.cb_kwargs.get("depth", 0), [])
+                depth = request.cb_kwargs.get("depth", 0)
+                yield from self._finish_article(parts, item.source or "", depth, [], request.meta.get("govcorpus_shell"))
         yield item
