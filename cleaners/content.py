@@ -65,12 +65,14 @@ class ContentRules:
     negative: re.Pattern[str]
     positive: re.Pattern[str]
     unlikely: re.Pattern[str]
+    chrome: re.Pattern[str]
     maybe: re.Pattern[str]
     min_paragraph_chars: int
     hidden_main_share: float
     teaser_end: re.Pattern[str]
     min_headline_chars: int
     min_repeated_items: int
+    min_list_entries: int
 
 
 def _pattern(words: Iterable[str]) -> re.Pattern[str]:
@@ -87,12 +89,14 @@ def content_rules(path: Traversable = RULES_PATH) -> ContentRules:
         negative=_pattern(data["class_weight"]["negative"]),
         positive=_pattern(data["class_weight"]["positive"]),
         unlikely=_pattern(data["class_weight"]["unlikely"]),
+        chrome=_pattern(data["class_weight"]["chrome"]),
         maybe=_pattern(data["class_weight"]["maybe"]),
         min_paragraph_chars=data["min_paragraph_chars"],
         hidden_main_share=data["hidden_main_share"],
         teaser_end=re.compile(data["teaser_end"]),
         min_headline_chars=data["min_headline_chars"],
         min_repeated_items=data["min_repeated_items"],
+        min_list_entries=data["min_list_entries"],
     )
 
 
@@ -278,13 +282,17 @@ def tag_weight(tag: str) -> int:
     return 0
 
 
-def is_unlikely(el: etree._Element) -> bool:
-    """Readability's unlikely candidate: its class or id names chrome and nothing that may be content."""
+def is_unlikely(el: etree._Element, strict: bool = True) -> bool:
+    """Readability's unlikely candidate: its class or id names chrome and nothing that may be content.
+
+    With `strict` False only what is chrome on any page counts (a dialog, a player, comments).
+    """
     rules = content_rules()
     marks = f"{el.get('class') or ''} {el.get('id') or ''}"
-    if not marks.strip():
+    if not marks.strip() or el.tag in ("body", "a", "html"):
         return False
-    return bool(rules.unlikely.search(marks)) and not rules.maybe.search(marks) and el.tag not in ("body", "a", "html")
+    pattern = rules.unlikely if strict else rules.chrome
+    return bool(pattern.search(marks)) and not rules.maybe.search(marks)
 
 
 def paragraph_score(stats: TreeStats, i: int) -> float:
@@ -293,7 +301,10 @@ def paragraph_score(stats: TreeStats, i: int) -> float:
     chars = stats.own_chars[i] - stats.own_link_chars[i]
     if chars < rules.min_paragraph_chars:
         return 0.0
-    return 1.0 + stats.own_punct[i] + min(chars / 100.0, 3.0)
+    marks = stats.own_punct[i]
+    if stats.els[i].tag == "pre":  # code and verbatim text: its lines are its sentences
+        marks = max(marks, "".join(stats.els[i].itertext()).strip().count("\n"))
+    return 1.0 + marks + min(chars / 100.0, 3.0)
 
 
 @dataclass
@@ -348,18 +359,18 @@ def teaser_items(stats: TreeStats) -> set[int]:
     return teasers
 
 
-def score_candidates(stats: TreeStats, skip_unlikely: bool) -> Candidates:
+def score_candidates(stats: TreeStats, skip_unlikely: bool, exclude: frozenset[int] = frozenset()) -> Candidates:
     """Every paragraph's score given to its ancestors; candidates start from tag and class weight.
 
-    Paragraphs inside unlikely subtrees (when `skip_unlikely`) and inside teaser items do not score.
+    Paragraphs inside unlikely subtrees (all of them when `skip_unlikely`, else only those that
+    are chrome on any page), inside `exclude` (element numbers) and inside teaser items do not score.
     """
     els = stats.els
     excluded: set[int] = set()
-    if skip_unlikely:
-        for i, el in enumerate(els):
-            p = stats.parent[i]
-            if p in excluded or (i and is_unlikely(el)):
-                excluded.add(i)
+    for i, el in enumerate(els):
+        p = stats.parent[i]
+        if p in excluded or i in exclude or (i and is_unlikely(el, strict=skip_unlikely)):
+            excluded.add(i)
     teasers = teaser_items(stats)
     raw: dict[int, float] = {}
     for i, el in enumerate(els):
@@ -586,7 +597,12 @@ class MainContent:
     entry_share: float
 
 
-def main_content(root: etree._Element, min_entry_chars: int = 6) -> MainContent | None:
+def main_content(
+    root: etree._Element,
+    min_entry_chars: int = 6,
+    stats: TreeStats | None = None,
+    exclude: Iterable[etree._Element] = (),
+) -> MainContent | None:
     """The main content below `root` (a page's <body>), cleaned in place; None if the page has no text.
 
     `root` must have been through `drop_never_content`. Unlikely candidates (comment boxes,
@@ -595,12 +611,15 @@ def main_content(root: etree._Element, min_entry_chars: int = 6) -> MainContent 
     fewer than two paragraphs' worth of text outside links is judged by its entry links instead:
     their container is its main content (a list page), whatever links its chrome holds elsewhere.
     `min_entry_chars`: a link with this many characters names a document (an entry of a list).
+    `stats` are the counts of `root` if already made; `exclude` are elements that are not the
+    content (a thread's posts): they do not score and are removed from the content.
     """
     rules = content_rules()
-    stats = TreeStats(root)
+    stats = stats or TreeStats(root)
+    left_out = frozenset(stats.index[el] for el in exclude if el in stats.index)
     chosen: tuple[Candidates, list[etree._Element]] | None = None
     for skip_unlikely in (True, False):
-        candidates = score_candidates(stats, skip_unlikely)
+        candidates = score_candidates(stats, skip_unlikely, left_out)
         top = top_candidate(candidates)
         if top is None:
             continue
@@ -616,9 +635,9 @@ def main_content(root: etree._Element, min_entry_chars: int = 6) -> MainContent 
     if chosen:
         text = sum(stats.block_totals(stats.index[n])[0] - stats.block_totals(stats.index[n])[1] for n in chosen[1])
     if chosen is None or text < 2 * rules.min_paragraph_chars:
-        if not entry_count[0]:
-            return None if chosen is None else article(stats, *chosen, entry_chars, entry_count)
         box = list_container(stats, entry_chars)
+        if entry_count[box] < rules.min_list_entries:
+            return None if chosen is None else article(stats, *chosen, entry_chars, entry_count)
         chars = stats.block_totals(box)[0]
         return MainContent([stats.els[box]], "list", entry_count[box], entry_chars[box] / chars if chars else 0.0)
     return article(stats, *chosen, entry_chars, entry_count)

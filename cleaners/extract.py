@@ -32,7 +32,7 @@ from lxml import etree
 from trafilatura.settings import use_config
 
 from cleaners.encoding import repair_reference_mojibake
-from cleaners.content import drop_never_content, main_content, text_chars
+from cleaners.content import MainContent, TreeStats, drop_never_content, main_content, text_chars
 from cleaners.htmltree import (
     child_elements,
     is_element,
@@ -43,6 +43,7 @@ from cleaners.htmltree import (
 )
 from cleaners.layout import SOFT_BREAK
 from cleaners.spam import host_of, is_spam_block, is_spam_link, is_spam_text
+from cleaners.threads import find_thread, message_of
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -66,6 +67,8 @@ MIN_ENTRY_CHARS = 6
 MAX_TITLE_CHARS = 80
 # A content container must hold at least this many characters to be believed.
 MIN_CONTAINER_CHARS = 60
+# Beside a thread, a page's own text of this many characters is an article the thread comments on.
+MIN_ARTICLE_CHARS = 80
 # Trafilatura's defaults are tuned for alphabetic languages: 250 characters is a long Chinese notice.
 TRAFILATURA_SETTINGS = {
     "MIN_EXTRACTED_SIZE": "40",
@@ -600,11 +603,12 @@ def post_lines(message: etree._Element, site: str | None, keep_nonempty: bool) -
 
 
 def extract_discuz(
-    tree: etree._Element, starter: str | None = None, site: str | None = None
+    tree: etree._Element, starter: str | None = None, site: str | None = None, replies: bool = False
 ) -> tuple[list[str], dict[str, str]]:
     """The thread starter's posts, in order; everyone else's replies are not the document.
 
     The starter is the author of the first post, unless a thread's first page named it already.
+    With `replies`, every post is kept (the whole thread, for comparison with whole-thread references).
     """
     posts = discuz_posts(tree) or segmented_posts(tree)
     if not posts:
@@ -612,7 +616,7 @@ def extract_discuz(
     starter = starter or posts[0][0]
     lines: list[str] = []
     for author, message in posts:
-        if author != starter or (starter is None and message is not posts[0][1]):
+        if not replies and (author != starter or (starter is None and message is not posts[0][1])):
             continue
         lines.extend(post_lines(message, site, keep_nonempty=message is posts[0][1]))
     return lines, {"forum_author": starter} if starter else {}
@@ -656,17 +660,43 @@ def extract_container(tree: etree._Element, family: str, site: str | None = None
     return Body(body_lines(node, family), {}, entries, share)
 
 
-def extract_generic(tree: etree._Element, site: str | None = None) -> Body | None:
-    """The page's main content as cleaners/content.py scores it, pruned; None when no block holds text."""
+def extract_generic(
+    tree: etree._Element, site: str | None = None, starter: str | None = None, replies: bool = False
+) -> Body | None:
+    """The page's main content as cleaners/content.py scores it, pruned; None when no block holds text.
+
+    A forum thread or a comment list on the page (cleaners/threads.py) is not scored with the
+    rest: beside an article of the page's own it is comments, and is left out; without one it is
+    the thread, and the starter's posts are the content (`starter`: the author a thread's first
+    page named, on its later pages). With `replies` every post is kept.
+    """
     body = tree.find("body")
-    found = main_content(body if body is not None else tree, MIN_ENTRY_CHARS)
+    root = body if body is not None else tree
+    stats = TreeStats(root)
+    thread = find_thread(root, stats)
+    found = main_content(root, MIN_ENTRY_CHARS, stats, thread.posts if thread else ())
+    nodes = found.nodes if found is not None else []
+    metadata: dict[str, str] = {}
+    if thread is not None and not (found is not None and found.kind == "article" and has_text_of_its_own(nodes)):
+        posts = thread.posts if replies else thread.starter_posts(starter)
+        nodes = [message_of(post, stats) for post in posts]
+        found = MainContent(nodes, "thread", 0, 0.0)
+        if starter or thread.starter:
+            metadata["forum_author"] = starter or thread.starter or ""
+    elif thread is not None and replies:
+        nodes = nodes + [message_of(post, stats) for post in thread.posts]
     if found is None:
         return None
     lines = []
-    for node in found.nodes:
+    for node in nodes:
         prune(node, "generic", site)
         lines.extend(body_lines(node, "generic"))
-    return Body(lines, {}, found.entries, found.entry_share)
+    return Body(lines, metadata, found.entries, found.entry_share)
+
+
+def has_text_of_its_own(nodes: list[etree._Element]) -> bool:
+    """Whether content holds more than a line or two outside links: an article, not a stray caption."""
+    return sum(text_chars(node) - sum(text_chars(a) for a in node.iter("a")) for node in nodes) >= MIN_ARTICLE_CHARS
 
 
 def extract_with_trafilatura(tree: etree._Element, site: str | None = None) -> Body:
@@ -703,11 +733,17 @@ def visible_chars(el: etree._Element) -> int:
 
 
 def extract_body(
-    html: str, tree: etree._Element, family: str, starter: str | None, site: str | None, fallbacks: list[str]
+    html: str,
+    tree: etree._Element,
+    family: str,
+    starter: str | None,
+    site: str | None,
+    fallbacks: list[str],
+    replies: bool = False,
 ) -> Body:
     """The body by the family's extractor, else by content scoring, else trafilatura's, else the plain text."""
     if family == "discuz":
-        posts = attempt("discuz", fallbacks, lambda: extract_discuz(tree, starter, site), None)
+        posts = attempt("discuz", fallbacks, lambda: extract_discuz(tree, starter, site, replies), None)
         if posts is not None and posts[0]:
             return Body(*posts)
         if posts is not None:  # no post found: some other view of the thread
@@ -715,14 +751,14 @@ def extract_body(
         tree = fresh_tree(html, fallbacks)
     elif family != "generic":
         found = attempt(family, fallbacks, lambda: extract_container(tree, family, site), False)
-        if found:
+        if found and found.lines:
             return found
-        if found is False:  # raised half-way: the tree may be half pruned
+        if found is not None:  # raised half-way, or pruned to nothing: start again from the page
             tree = fresh_tree(html, fallbacks)
-    generic = attempt("generic", fallbacks, lambda: extract_generic(tree, site), False)
-    if generic:
+    generic = attempt("generic", fallbacks, lambda: extract_generic(tree, site, starter, replies), False)
+    if generic and generic.lines:
         return generic
-    if generic is None:
+    if generic is not False:
         record_fallback(fallbacks, "generic", None)
     rescued = attempt("trafilatura", fallbacks, lambda: extract_with_trafilatura(fresh_tree(html, fallbacks), site), None)
     if rescued is not None and rescued.lines:
@@ -742,10 +778,12 @@ def fresh_tree(html: str, fallbacks: list[str]) -> etree._Element:
     return tree
 
 
-def extract_html(html: str, starter: str | None = None, url: str | None = None) -> Extracted:
+def extract_html(html: str, starter: str | None = None, url: str | None = None, replies: bool = False) -> Extracted:
     """Title, body lines, family and metadata of one decoded HTML page. Never raises.
 
     `starter` is the forum author whose posts make the document, on a thread's later pages;
+    `replies` keeps the other users' posts of a forum thread too (TEXT_SPEC rule 1 leaves them
+    out: only for comparing with references that keep whole threads);
     `url` is where the page was found (links to other hosts are a spam signal). Character
     references that spell mis-decoded bytes are repaired first (encoding.repair_reference_mojibake).
     The page is parsed once; what is never text (scripts, styles, hidden chrome) is removed
@@ -766,7 +804,7 @@ def extract_html(html: str, starter: str | None = None, url: str | None = None) 
     title = attempt("title", fallbacks, lambda: find_title(tree, family, metadata), None)
     for block in blocks:
         drop(block)
-    found = extract_body(html, tree, family, starter, site, fallbacks)
+    found = extract_body(html, tree, family, starter, site, fallbacks, replies)
     metadata = {**metadata, **found.metadata}
     if fallbacks:
         metadata[FALLBACK_KEY] = "; ".join(fallbacks)

@@ -116,9 +116,9 @@ def sniff_source_type(fetched: Fetched) -> str:
     raise Rejected("not_html", f"not HTML, PDF, DOCX, OFD or DOC (Content-Type {content_type or 'missing'})")
 
 
-def read_html(fetched: Fetched, starter: str | None = None) -> Page:
+def read_html(fetched: Fetched, starter: str | None = None, replies: bool = False) -> Page:
     decoded = decode_html(fetched.body, fetched.content_type)
-    extracted = extract_html(decoded.text, starter=starter, url=fetched.final_url)
+    extracted = extract_html(decoded.text, starter=starter, url=fetched.final_url, replies=replies)
     return Page(
         source_type="html",
         title=extracted.title,
@@ -177,11 +177,11 @@ READERS: Final[dict[str, Callable[[Fetched], Page]]] = {
 }
 
 
-def with_continuation(page: Page, parts: tuple[Fetched, ...]) -> Page:
+def with_continuation(page: Page, parts: tuple[Fetched, ...], replies: bool = False) -> Page:
     """The later pages of a split article appended; on a forum, only the same starter's posts."""
     texts = [page.text]
     for part in parts:
-        texts.append(read_html(part, starter=page.metadata.get("forum_author")).text)
+        texts.append(read_html(part, starter=page.metadata.get("forum_author"), replies=replies).text)
     return replace(page, text="\n".join(t for t in texts if t))
 
 
@@ -308,6 +308,7 @@ def build_document(
     continuation: tuple[Fetched, ...] = (),
     parent: Fetched | None = None,
     apply_filters: bool = True,
+    forum_replies: bool = False,
 ) -> Document:
     """Turn one fetched resource into a clean Document, or raise Rejected with a reason.
 
@@ -315,11 +316,14 @@ def build_document(
     the page that linked an attachment. With `apply_filters` False the report filters (login_page,
     list_page, soft_404, not_report, not_chinese) do not refuse the document: their verdict goes to
     `Document.filter_verdict`; a document without any text is still Rejected('empty').
+    `forum_replies` keeps every post of a forum thread, other users' replies too (TEXT_SPEC rule 1
+    leaves them out; this is for comparing with references that keep whole threads).
     """
     require_success(fetched)
-    page = READERS[sniff_source_type(fetched)](fetched)
+    source_type = sniff_source_type(fetched)
+    page = read_html(fetched, replies=forum_replies) if source_type == "html" else READERS[source_type](fetched)
     if continuation:
-        page = with_continuation(page, continuation)
+        page = with_continuation(page, continuation, forum_replies)
     if parent is not None:
         page = with_parent(page, parent)
     page = with_attribution(with_text_checked(page))
