@@ -124,6 +124,13 @@ def text_chars(el: etree._Element) -> int:
     return sum(dense_chars(t) for t in el.itertext())
 
 
+# Elements that may be hidden; `is_hidden` decides (an XPath pre-selection is much cheaper than a walk).
+_MAYBE_HIDDEN = etree.XPath(
+    ".//*[@hidden or @aria-hidden='true' or contains(@style, 'none') or contains(@style, 'hidden')"
+    " or contains(@style, 'NONE') or contains(@style, 'HIDDEN')]"
+)
+
+
 def drop_never_content(root: etree._Element) -> None:
     """Remove what is never text: scripts, styles, form controls, <nav>, and hidden elements.
 
@@ -131,11 +138,8 @@ def drop_never_content(root: etree._Element) -> None:
     hides its own body until a script shows it (WeChat's `#js_content`), and the body is the page.
     """
     rules = content_rules()
-    never = rules.never_content_tags
-    doomed = [el for el in root.iter(etree.Element) if el.tag in never]
-    for el in doomed:
-        remove_keeping_tail(el)
-    hidden = [el for el in root.iter(etree.Element) if is_hidden(el)]
+    etree.strip_elements(root, *rules.never_content_tags, with_tail=False)
+    hidden = [el for el in _MAYBE_HIDDEN(root) if is_hidden(el)]
     if not hidden:
         return
     total = text_chars(root)

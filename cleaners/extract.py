@@ -89,6 +89,8 @@ VERBATIM_BREAK_RE = re.compile(r"\r\n|[\r\n]")
 LOGO_RE = re.compile(r"logo|site-?name|banner", re.I)
 # Text outside the label and value cells that a metadata block may still hold (separators, 字号 …).
 META_SLACK_CHARS = 20
+# A label cell is the element holding the label's text node, or one up to this many levels above it.
+LABEL_CELL_LEVELS = 4
 
 
 @dataclass(frozen=True)
@@ -231,15 +233,31 @@ def record_fallback(fallbacks: list[str], stage: str, exc: BaseException | None)
 
 
 def detect_family(html: str, tree: etree._Element) -> str:
-    """The first family in rules order with enough of its markers present."""
+    """The first family in rules order with enough of its markers present.
+
+    An XPath marker is only evaluated when one of its string literals occurs in the page
+    (case-insensitively): every marker matches through one of them, and most pages hold none.
+    """
     data = rules()
+    lowered = html.lower()
     for family in data["order"]:
         spec = data[family]
         found = sum(1 for marker in spec.get("markers_html", []) if marker in html)
-        found += sum(1 for expression in spec.get("markers_xpath", []) if tree.xpath(expression))
+        found += sum(
+            1
+            for expression in spec.get("markers_xpath", [])
+            if any(literal in lowered for literal in xpath_literals(expression)) and tree.xpath(expression)
+        )
         if found >= spec.get("min_markers", 1):
             return family
     return "generic"
+
+
+@cache
+def xpath_literals(expression: str) -> tuple[str, ...]:
+    """The string literals of an XPath expression, lower-cased; ('',) when it has none (always evaluated)."""
+    literals = tuple(literal.lower() for literal in re.findall(r"'([^']*)'|\"([^\"]*)\"", expression) for literal in literal if literal)
+    return literals or ("",)
 
 
 # ---------------------------------------------------------------- metadata
@@ -266,11 +284,49 @@ def next_cell_text(el: etree._Element) -> str:
     return element_text(sibling) if sibling is not None else ""
 
 
-def label_cells(tree: etree._Element) -> Iterator[tuple[etree._Element, list[tuple[str, str]]]]:
-    """Innermost elements whose text starts with a metadata label, with what they say."""
-    labels = field_of_label()
+@cache
+def label_anywhere_re() -> re.Pattern[str]:
+    """Any metadata label, spaced or not, colon or not: a text node that could start a label cell."""
+    labels = sorted(field_of_label(), key=len, reverse=True)
+    return re.compile("|".join(r"\s*".join(map(re.escape, label)) for label in labels))
+
+
+@cache
+def label_first_chars() -> re.Pattern[str]:
+    """The characters labels start with: a text node without any of them holds no label (a cheap first test)."""
+    return re.compile("[" + re.escape("".join(sorted({label[0] for label in field_of_label()}))) + "]")
+
+
+def label_candidates(tree: etree._Element) -> set[etree._Element]:
+    """The elements whose text could start with a metadata label: those around a text node holding one.
+
+    A label cell's text starts in a text node of its own or of an element up to LABEL_CELL_LEVELS
+    below it; the rest of the page is never read as a metadata cell, which keeps big pages cheap.
+    """
+    anywhere = label_anywhere_re()
+    first = label_first_chars()
+    found: set[etree._Element] = set()
     for el in tree.iter(etree.Element):
-        if not is_element(el) or el.tag in ("html", "body", "head"):
+        for text, owner in ((el.text, el), (el.tail, el.getparent())):
+            if not text or owner is None or not first.search(text) or not anywhere.search(text):
+                continue
+            node: etree._Element | None = owner
+            for _ in range(LABEL_CELL_LEVELS):
+                if node is None or node.tag in ("html", "body", "head"):
+                    break
+                found.add(node)
+                node = node.getparent()
+    return found
+
+
+def label_cells(tree: etree._Element) -> Iterator[tuple[etree._Element, list[tuple[str, str]]]]:
+    """Innermost elements whose text starts with a metadata label, with what they say, in page order."""
+    labels = field_of_label()
+    candidates = label_candidates(tree)
+    if not candidates:
+        return
+    for el in tree.iter(etree.Element):
+        if el not in candidates:
             continue
         text = element_text(el)
         if not text or len(text) > MAX_META_CELL_CHARS:
@@ -706,6 +762,7 @@ def extract_with_trafilatura(tree: etree._Element, site: str | None = None) -> B
         prune(body, "generic", site)
     result = trafilatura.bare_extraction(
         lxml.html.tostring(tree, encoding="unicode"),
+        fast=True,  # its own fallbacks (readability, jusText) are what our scoring already tried
         include_comments=False,
         include_tables=True,
         include_formatting=False,
@@ -719,9 +776,11 @@ def extract_with_trafilatura(tree: etree._Element, site: str | None = None) -> B
 
 def login_share(tree: etree._Element) -> float:
     """The largest share of the page's visible text that one password form holds."""
-    body = tree.find("body")
-    total = visible_chars(body) if body is not None else 0
     forms = tree.xpath("//form[.//input[@type='password']]")
+    body = tree.find("body")
+    if not forms or body is None:
+        return 0.0
+    total = visible_chars(body)
     return max((visible_chars(form) / total for form in forms), default=0.0) if total else 0.0
 
 
