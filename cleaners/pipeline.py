@@ -231,17 +231,17 @@ class TextCounts:
 
 
 def reject_login_page(page: Page, text: str, counts: TextCounts) -> None:
-    if page.login_share >= limits()["login_min_form_share"] and counts.cjk < limits()["min_cjk_chars"]:
+    if page.login_share >= limits()["login_min_form_share"] and counts.cjk < limits()["short_page_cjk_chars"]:
         raise Rejected("login_page", f"a password form holds {page.login_share:.0%} of the page and there is no body")
 
 
 def reject_list_page(page: Page, text: str, counts: TextCounts) -> None:
     if page.link_entries >= limits()["list_min_entries"] and page.link_share >= limits()["list_min_link_share"]:
-        raise Rejected("list_page", f"{page.link_entries} entry links hold {page.link_share:.0%} of the text")
+        raise Rejected("list_page", f"{page.link_entries} entry links hold {page.link_share:.0%} of the main content")
 
 
 def reject_soft_404(page: Page, text: str, counts: TextCounts) -> None:
-    if counts.cjk >= limits()["min_cjk_chars"]:
+    if counts.cjk >= limits()["short_page_cjk_chars"]:
         return
     said = f"{page.title or ''}\n{text}"
     if phrase := next((p for p in limits()["soft_404_phrases"] if p in said), None):
