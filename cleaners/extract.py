@@ -43,6 +43,7 @@ from cleaners.htmltree import (
 )
 from cleaners.layout import SOFT_BREAK
 from cleaners.spam import host_of, is_spam_block, is_spam_link, is_spam_text
+from cleaners.tables import is_data_table, table_rows
 from cleaners.threads import find_thread, message_of
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ class Extracted:
     link_entries: int = 0  # links long enough to name a document (list entries) in the main content
     link_share: float = 0.0  # share of the main content's text inside such links, before chrome is pruned
     login_share: float = 0.0  # share of the visible text inside a form with a password field
+    tables: list[list[list[str]]] = field(default_factory=list)  # data tables: rows of cell texts
 
 
 # ---------------------------------------------------------------- rules
@@ -435,11 +437,13 @@ def find_title(tree: etree._Element, family: str, metadata: dict[str, str]) -> s
 # ---------------------------------------------------------------- tree to text
 
 
-def block_lines(node: etree._Element) -> list[str]:
+def block_lines(node: etree._Element, tables: list[list[list[str]]] | None = None) -> list[str]:
     """The text of `node`, one line per block element, empty lines dropped.
 
     Within a line, a <br> (and a newline inside <pre>) is a SOFT_BREAK; two breaks in a row
-    (an empty line) end the paragraph. Any depth, any node type: the walk keeps its own stack.
+    (an empty line) end the paragraph. A data table (cleaners/tables.py) is one line per row,
+    its cells separated by a TAB, and its rows are appended to `tables`; a layout table's cells
+    are read as text. Any depth, any node type: the walk keeps its own stack.
     """
     parts: list[str] = []
 
@@ -461,6 +465,14 @@ def block_lines(node: etree._Element) -> list[str]:
         if closing:
             if tag in BLOCK_TAGS:
                 parts.append("\n")
+            if el is not node:
+                flow(el.tail, verbatim)
+            continue
+        if tag == "table" and is_data_table(el):
+            rows = table_rows(el)
+            parts.append("\n" + "\n".join("\t".join(row) for row in rows) + "\n")
+            if tables is not None and rows:
+                tables.append(rows)
             if el is not node:
                 flow(el.tail, verbatim)
             continue
@@ -519,10 +531,13 @@ def prune(node: etree._Element, family: str, site: str | None = None, drop_quote
                 drop(el)
 
 
-def body_lines(node: etree._Element, family: str) -> list[str]:
-    """The lines of `node` without chrome lines (judged piece by piece inside soft-broken lines)."""
+def body_lines(node: etree._Element, family: str, tables: list[list[list[str]]] | None = None) -> list[str]:
+    """The lines of `node` without chrome lines (judged piece by piece inside soft-broken lines).
+
+    The rows of its data tables are appended to `tables`.
+    """
     lines = []
-    for line in block_lines(node):
+    for line in block_lines(node, tables):
         kept = [piece for piece in line.split(SOFT_BREAK) if not is_chrome(piece, family)]
         if kept:
             lines.append(SOFT_BREAK.join(kept))
@@ -689,6 +704,7 @@ class Body:
     metadata: dict[str, str] = field(default_factory=dict)
     entries: int = 0  # links of MIN_ENTRY_CHARS or more in the main content, before chrome was pruned
     entry_share: float = 0.0  # the share of the main content's characters those links hold
+    tables: list[list[list[str]]] = field(default_factory=list)  # the data tables' rows of cell texts
 
 
 def content_node(tree: etree._Element, family: str) -> etree._Element | None:
@@ -713,7 +729,8 @@ def extract_container(tree: etree._Element, family: str, site: str | None = None
         return None
     entries, share = entry_stats(node)
     prune(node, family, site)
-    return Body(body_lines(node, family), {}, entries, share)
+    tables: list[list[list[str]]] = []
+    return Body(body_lines(node, family, tables), {}, entries, share, tables)
 
 
 def extract_generic(
@@ -743,11 +760,12 @@ def extract_generic(
         nodes = nodes + [message_of(post, stats) for post in thread.posts]
     if found is None:
         return None
-    lines = []
+    lines: list[str] = []
+    tables: list[list[list[str]]] = []
     for node in nodes:
         prune(node, "generic", site)
-        lines.extend(body_lines(node, "generic"))
-    return Body(lines, metadata, found.entries, found.entry_share)
+        lines.extend(body_lines(node, "generic", tables))
+    return Body(lines, metadata, found.entries, found.entry_share, tables)
 
 
 def has_text_of_its_own(nodes: list[etree._Element]) -> bool:
@@ -875,4 +893,5 @@ def extract_html(html: str, starter: str | None = None, url: str | None = None, 
         link_entries=found.entries,
         link_share=found.entry_share,
         login_share=login,
+        tables=found.tables,
     )

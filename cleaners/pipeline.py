@@ -119,12 +119,15 @@ def sniff_source_type(fetched: Fetched) -> str:
 def read_html(fetched: Fetched, starter: str | None = None, replies: bool = False) -> Page:
     decoded = decode_html(fetched.body, fetched.content_type)
     extracted = extract_html(decoded.text, starter=starter, url=fetched.final_url, replies=replies)
+    metadata: dict[str, Any] = dict(extracted.metadata)
+    if extracted.tables:
+        metadata["tables"] = canonical_tables(extracted.tables)
     return Page(
         source_type="html",
         title=extracted.title,
         text=extracted.text,
         family=extracted.family,
-        metadata=extracted.metadata,
+        metadata=metadata,
         encoding=decoded.used,
         encoding_declared=decoded.declared,
         encoding_detected=decoded.detected,
