@@ -32,7 +32,7 @@ from lxml import etree
 from trafilatura.settings import use_config
 
 from cleaners.encoding import repair_reference_mojibake
-from cleaners.content import MainContent, TreeStats, drop_never_content, main_content, text_chars
+from cleaners.content import MainContent, TreeStats, dense_chars, drop_never_content, main_content, text_chars
 from cleaners.htmltree import (
     child_elements,
     is_element,
@@ -42,6 +42,7 @@ from cleaners.htmltree import (
     text_of,
 )
 from cleaners.layout import SOFT_BREAK
+from cleaners.scripted import SHELL_MAX_CHARS, ScriptSignals, script_signals, shell_reason, structured_text
 from cleaners.spam import host_of, is_spam_block, is_spam_link, is_spam_text
 from cleaners.tables import is_data_table, table_rows
 from cleaners.threads import find_thread, message_of
@@ -106,6 +107,7 @@ class Extracted:
     link_share: float = 0.0  # share of the main content's text inside such links, before chrome is pruned
     login_share: float = 0.0  # share of the visible text inside a form with a password field
     tables: list[list[list[str]]] = field(default_factory=list)  # data tables: rows of cell texts
+    script_rendered: str | None = None  # why the page is an app shell whose text a script renders
 
 
 # ---------------------------------------------------------------- rules
@@ -817,8 +819,10 @@ def extract_body(
     site: str | None,
     fallbacks: list[str],
     replies: bool = False,
+    structured: tuple[str | None, str] | None = None,
 ) -> Body:
-    """The body by the family's extractor, else by content scoring, else trafilatura's, else the plain text."""
+    """The body by the family's extractor, else by content scoring, else from the page's JSON-LD
+    (`structured`: headline and article body), else trafilatura's, else the plain text."""
     if family == "discuz":
         posts = attempt("discuz", fallbacks, lambda: extract_discuz(tree, starter, site, replies), None)
         if posts is not None and posts[0]:
@@ -833,6 +837,10 @@ def extract_body(
         if found is not None:  # raised half-way, or pruned to nothing: start again from the page
             tree = fresh_tree(html, fallbacks)
     generic = attempt("generic", fallbacks, lambda: extract_generic(tree, site, starter, replies), False)
+    if generic and sum(dense_chars(line) for line in generic.lines) >= SHELL_MAX_CHARS:
+        return generic
+    if structured is not None:  # the markup holds next to nothing, the JSON-LD holds the article
+        return Body(structured[1].split("\n"), {"text_from": "json_ld"})
     if generic and generic.lines:
         return generic
     if generic is not False:
@@ -841,6 +849,15 @@ def extract_body(
     if rescued is not None and rescued.lines:
         return rescued
     return Body(attempt("plain", fallbacks, lambda: plain_lines(fresh_tree(html, fallbacks)), []))
+
+
+def visible_text_chars(html: str) -> int:
+    """Characters of text a browser without JavaScript shows in the page's body."""
+    tree = parse(html)
+    body = tree.find("body")
+    root = body if body is not None else tree
+    drop_never_content(root)
+    return text_chars(root)
 
 
 def fresh_tree(html: str, fallbacks: list[str]) -> etree._Element:
@@ -872,6 +889,8 @@ def extract_html(html: str, starter: str | None = None, url: str | None = None, 
     tree = parse(html)
     family = attempt("family", fallbacks, lambda: detect_family(html, tree), "generic")
     login = attempt("login_stats", fallbacks, lambda: login_share(tree), 0.0)
+    signals = attempt("script_signals", fallbacks, lambda: script_signals(tree), ScriptSignals(0, ()))
+    structured = attempt("json_ld", fallbacks, lambda: structured_text(tree), None)
     body = tree.find("body")
     attempt("never_content", fallbacks, lambda: drop_never_content(body if body is not None else tree), None)
     none: tuple[dict[str, str], list[etree._Element]] = ({}, [])
@@ -881,13 +900,19 @@ def extract_html(html: str, starter: str | None = None, url: str | None = None, 
     title = attempt("title", fallbacks, lambda: find_title(tree, family, metadata), None)
     for block in blocks:
         drop(block)
-    found = extract_body(html, tree, family, starter, site, fallbacks, replies)
+    found = extract_body(html, tree, family, starter, site, fallbacks, replies, structured)
+    lines, rendered = found.lines, None
+    if structured is None and sum(dense_chars(line) for line in lines) < SHELL_MAX_CHARS:  # next to nothing
+        rendered = attempt("script_shell", fallbacks, lambda: shell_reason(signals, visible_text_chars(html)), None)
+    if found.metadata.get("text_from") == "json_ld":
+        title = title or (structured[0] if structured else None)
     metadata = {**metadata, **found.metadata}
     if fallbacks:
         metadata[FALLBACK_KEY] = "; ".join(fallbacks)
     return Extracted(
         title=title,
-        text="\n".join(found.lines),
+        text="\n".join(lines),
+        script_rendered=rendered,
         family=family,
         metadata=metadata,
         link_entries=found.entries,

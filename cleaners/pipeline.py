@@ -9,6 +9,8 @@ short stable reason:
   binary, undecodable, mojibake   from the decoder (cleaners/encoding.py); mojibake also when a
                  reader's text (after entities, from PDF/DOCX …) is garbled beyond verified repair
   unreadable, no_text             a broken document file, a PDF without a text layer
+  script_rendered                 an app shell: next to no text in the HTML, which a script fills
+                 (schema.org JSON-LD `articleBody` is read first: cleaners/scripted.py)
   login_page, list_page, soft_404 what the page is instead of a document
   not_report     too little Chinese text to be a report, summary or bulletin
   not_chinese    the text is mostly in another language
@@ -67,6 +69,7 @@ class Page:
     link_entries: int = 0
     link_share: float = 0.0
     login_share: float = 0.0
+    script_rendered: str | None = None  # an app shell: why its text is not in its HTML
 
 
 @cache
@@ -134,6 +137,7 @@ def read_html(fetched: Fetched, starter: str | None = None, replies: bool = Fals
         link_entries=extracted.link_entries,
         link_share=extracted.link_share,
         login_share=extracted.login_share,
+        script_rendered=extracted.script_rendered,
     )
 
 
@@ -334,6 +338,8 @@ def build_document(
     page = replace(page, metadata={key: fold_strings(value) for key, value in page.metadata.items()})
     title = clean_title(page.title)
     text = clean_text(page.text, source_type=page.source_type, title=title)
+    if page.script_rendered:
+        raise Rejected("script_rendered", page.script_rendered)
     counts = TextCounts.of(text)
     verdict = filter_verdict(page, text, counts)
     if verdict is not None and apply_filters:

@@ -45,6 +45,7 @@ SKIP_REASONS = frozenset(
         "not_html",
         "binary",
         "no_text",
+        "script_rendered",
         "robots_txt",
         "robots_unreachable",
         "sitemap",
