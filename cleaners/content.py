@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -295,8 +295,9 @@ def is_unlikely(el: etree._Element, strict: bool = True) -> bool:
     marks = f"{el.get('class') or ''} {el.get('id') or ''}"
     if not marks.strip() or el.tag in ("body", "a", "html"):
         return False
-    pattern = rules.unlikely if strict else rules.chrome
-    return bool(pattern.search(marks)) and not rules.maybe.search(marks)
+    if rules.maybe.search(marks):
+        return False
+    return bool(rules.chrome.search(marks)) or (strict and bool(rules.unlikely.search(marks)))
 
 
 def paragraph_score(stats: TreeStats, i: int) -> float:
@@ -318,6 +319,7 @@ class Candidates:
     stats: TreeStats
     raw: dict[int, float]
     excluded: set[int]  # unlikely subtrees, left out of scoring
+    holds_paragraph: set[int] = field(default_factory=set)  # elements holding a scored paragraph of plain text
 
     def score(self, i: int) -> float:
         """The final score: raw score × (1 - link density)."""
@@ -377,6 +379,7 @@ def score_candidates(stats: TreeStats, skip_unlikely: bool, exclude: frozenset[i
             excluded.add(i)
     teasers = teaser_items(stats)
     raw: dict[int, float] = {}
+    holds_paragraph: set[int] = set()
     for i, el in enumerate(els):
         if i in excluded or stats.block[i] != i or el.tag not in PARAGRAPH_TAGS:
             continue
@@ -385,6 +388,9 @@ def score_candidates(stats: TreeStats, skip_unlikely: bool, exclude: frozenset[i
             continue
         if teasers and any(a in teasers for a in ancestors(stats, i)):
             continue
+        if stats.own_link_chars[i] * 2 < stats.own_chars[i]:
+            holds_paragraph.add(i)
+            holds_paragraph.update(ancestors(stats, i))
         ancestor = stats.parent[i]
         level = 0
         while ancestor >= 0 and level < SCORE_LEVELS:
@@ -394,7 +400,7 @@ def score_candidates(stats: TreeStats, skip_unlikely: bool, exclude: frozenset[i
             raw[ancestor] += score / divider
             ancestor = stats.parent[ancestor]
             level += 1
-    return Candidates(stats, raw, excluded)
+    return Candidates(stats, raw, excluded, holds_paragraph)
 
 
 def top_candidate(candidates: Candidates) -> int | None:
@@ -518,8 +524,8 @@ def clean_conditionally(nodes: list[etree._Element], candidates: Candidates) -> 
             if weight + candidates.raw.get(i, 0.0) < 0:
                 remove_keeping_tail(el)
                 continue
-            if punct >= 10:
-                continue
+            if punct >= 10 or i in candidates.holds_paragraph:
+                continue  # sentences, or a paragraph of the page's own: text, whatever links it holds
             density = links / chars if chars else 0.0
             paragraphs = sum(1 for _ in el.iter("p"))
             images = sum(1 for _ in el.iter("img"))

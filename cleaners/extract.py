@@ -45,7 +45,7 @@ from cleaners.layout import SOFT_BREAK
 from cleaners.scripted import SHELL_MAX_CHARS, ScriptSignals, script_signals, shell_reason, structured_text
 from cleaners.spam import host_of, is_spam_block, is_spam_link, is_spam_text
 from cleaners.tables import is_data_table, table_rows
-from cleaners.threads import find_thread, message_of
+from cleaners.threads import Thread, find_thread, message_of
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -69,8 +69,8 @@ MIN_ENTRY_CHARS = 6
 MAX_TITLE_CHARS = 80
 # A content container must hold at least this many characters to be believed.
 MIN_CONTAINER_CHARS = 60
-# Beside a thread, a page's own text of this many characters is an article the thread comments on.
-MIN_ARTICLE_CHARS = 80
+# Before a thread's posts, a page's own text of this many characters is the topic they reply to.
+MIN_TOPIC_CHARS = 20
 # Trafilatura's defaults are tuned for alphabetic languages: 250 characters is a long Chinese notice.
 TRAFILATURA_SETTINGS = {
     "MIN_EXTRACTED_SIZE": "40",
@@ -752,14 +752,14 @@ def extract_generic(
     found = main_content(root, MIN_ENTRY_CHARS, stats, thread.posts if thread else ())
     nodes = found.nodes if found is not None else []
     metadata: dict[str, str] = {}
-    if thread is not None and not (found is not None and found.kind == "article" and has_text_of_its_own(nodes)):
+    if thread is not None and not (found is not None and found.kind == "article" and opens_thread(nodes, thread, stats)):
         posts = thread.posts if replies else thread.starter_posts(starter)
-        nodes = [message_of(post, stats) for post in posts]
+        nodes = [message_of(post) for post in posts]
         found = MainContent(nodes, "thread", 0, 0.0)
         if starter or thread.starter:
             metadata["forum_author"] = starter or thread.starter or ""
     elif thread is not None and replies:
-        nodes = nodes + [message_of(post, stats) for post in thread.posts]
+        nodes = nodes + [message_of(post) for post in thread.posts]
     if found is None:
         return None
     lines: list[str] = []
@@ -770,9 +770,15 @@ def extract_generic(
     return Body(lines, metadata, found.entries, found.entry_share, tables)
 
 
-def has_text_of_its_own(nodes: list[etree._Element]) -> bool:
-    """Whether content holds more than a line or two outside links: an article, not a stray caption."""
-    return sum(text_chars(node) - sum(text_chars(a) for a in node.iter("a")) for node in nodes) >= MIN_ARTICLE_CHARS
+def opens_thread(nodes: list[etree._Element], thread: Thread, stats: TreeStats) -> bool:
+    """Whether content found outside a thread's posts is its topic: text of its own, before the posts.
+
+    A topic or an article comes before its replies and comments; text after them is the page's
+    chrome, and the thread's first post is then its opening post.
+    """
+    own = sum(text_chars(node) - sum(text_chars(a) for a in node.iter("a")) for node in nodes)
+    first_post = stats.index[thread.posts[0]]
+    return own >= MIN_TOPIC_CHARS and any(stats.index.get(node, first_post) < first_post for node in nodes)
 
 
 def extract_with_trafilatura(tree: etree._Element, site: str | None = None) -> Body:

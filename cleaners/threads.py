@@ -24,7 +24,8 @@ from typing import Any
 
 from lxml import etree
 
-from cleaners.content import RULES_PATH, TreeStats, dense_chars
+from cleaners.content import RULES_PATH, TreeStats
+from cleaners.htmltree import remove_keeping_tail
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class ThreadRules:
     min_posts: int
     min_post_chars: int
     max_author_chars: int
-    body_share: float
+    post_chrome: re.Pattern[str]
 
 
 @cache
@@ -52,7 +53,7 @@ def thread_rules() -> ThreadRules:
         min_posts=data["min_posts"],
         min_post_chars=data["min_post_chars"],
         max_author_chars=data["max_author_chars"],
-        body_share=data["body_share"],
+        post_chrome=re.compile(data["post_chrome"], re.IGNORECASE),
     )
 
 
@@ -151,27 +152,27 @@ def _posts_of(members: list[etree._Element], stats: TreeStats) -> Thread | None:
     return Thread(posts, authors)
 
 
-def message_of(post: etree._Element, stats: TreeStats) -> etree._Element:
-    """The part of a post that holds its message: down from the post while one child holds most of its text.
+def message_of(post: etree._Element) -> etree._Element:
+    """A post with its author line, time, header, footer and action links removed (in place): its message.
 
-    The author line, the time, the floor number and the action links are left behind.
+    What goes is what the post's markup names as such: author-classed elements and user links
+    with a name-length text, <time> and time-classed elements, <header>/<footer>/<aside>, and
+    blocks whose class names post chrome (`post_chrome`: footer, actions, toolbar, signature …).
     """
     rules = thread_rules()
-    node = post
-    while True:
-        own = _text_outside_links(node, stats)
-        children = [(child, _text_outside_links(child, stats)) for child in node.iterchildren(etree.Element)]
-        if not children or own <= 0:
-            return node
-        child, text = max(children, key=lambda pair: pair[1])
-        if text < rules.body_share * own:
-            return node
-        node = child
-
-
-def _text_outside_links(el: etree._Element, stats: TreeStats) -> int:
-    i = stats.index.get(el)
-    if i is None:
-        return sum(dense_chars(t) for t in el.itertext())
-    chars, links, _ = stats.block_totals(i)
-    return chars - links
+    doomed = []
+    for el in post.iterdescendants(etree.Element):
+        marks = _marks(el)
+        short = len("".join("".join(el.itertext()).split())) <= 2 * rules.max_author_chars
+        if (
+            el.tag in ("header", "footer", "aside", "time")
+            or rules.post_chrome.search(marks)
+            or rules.time_class.search(marks)
+            or (short and rules.author_class.search(marks))
+            or (short and el.tag == "a" and rules.author_href.search(el.get("href") or ""))
+        ):
+            doomed.append(el)
+    for el in doomed:
+        if el.getparent() is not None and not any(ancestor in doomed for ancestor in el.iterancestors()):
+            remove_keeping_tail(el)
+    return post
