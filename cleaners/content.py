@@ -478,7 +478,7 @@ def with_siblings(candidates: Candidates, top: int) -> list[etree._Element]:
         if i in candidates.raw and candidates.score(i) + bonus >= threshold:
             chosen.append(sibling)
             continue
-        if sibling.tag == "p" or (sibling.tag in PARAGRAPH_TAGS and stats.block[i] == i):
+        if sibling.tag == "p" or (sibling.tag in PARAGRAPH_TAGS and stats.block[i] == i and not has_blocks(sibling)):
             chars, links, punct = stats.block_totals(i)
             density = links / chars if chars else 1.0
             if chars >= 40 and density < 0.25 and not rules.teaser_end.search(element_text(sibling)):
