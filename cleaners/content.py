@@ -43,14 +43,19 @@ RULES_PATH: Traversable = files("cleaners") / "rules" / "content.toml"  # works 
 
 # Elements that start a block of text: own text is counted per block.
 BLOCK_TAGS = frozenset(
-    "p div li ul ol dl dt dd h1 h2 h3 h4 h5 h6 table tbody thead tfoot tr td th blockquote section article "
-    "header footer aside main center pre address figure figcaption form fieldset legend hr body".split()
+    [
+        "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tbody",
+        "thead", "tfoot", "tr", "td", "th", "blockquote", "section", "article", "header", "footer", "aside",
+        "main", "center", "pre", "address", "figure", "figcaption", "form", "fieldset", "legend", "hr", "body",
+    ]
 )
 # Blocks whose own text is a paragraph that scores (Readability scores p, td, pre, and divs used as p).
-PARAGRAPH_TAGS = frozenset("p pre td blockquote dd div section article center font span main body".split())
-HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+PARAGRAPH_TAGS = frozenset(
+    ["p", "pre", "td", "blockquote", "dd", "div", "section", "article", "center", "font", "span", "main", "body"]
+)
+HEADING_TAGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 # Elements that are list items by their tag, with or without a class.
-ITEM_TAGS = frozenset("li dd dt tr article".split())
+ITEM_TAGS = frozenset(["li", "dd", "dt", "tr", "article"])
 _PUNCTUATION = "，。；！？、"
 _ASCII_SENTENCE = re.compile(r"[,.;!?](?:\s|$)")
 # How far up a paragraph's score reaches (Readability.js: 5 ancestors).
@@ -465,7 +470,6 @@ def with_siblings(candidates: Candidates, top: int) -> list[etree._Element]:
     top_score = candidates.score(top)
     threshold = max(10.0, top_score * 0.2)
     top_class = top_el.get("class")
-    rules = content_rules()
     chosen = []
     for sibling in parent.iterchildren(etree.Element):
         if sibling is top_el:
@@ -478,14 +482,25 @@ def with_siblings(candidates: Candidates, top: int) -> list[etree._Element]:
         if i in candidates.raw and candidates.score(i) + bonus >= threshold:
             chosen.append(sibling)
             continue
-        if sibling.tag == "p" or (sibling.tag in PARAGRAPH_TAGS and stats.block[i] == i and not has_blocks(sibling)):
-            chars, links, punct = stats.block_totals(i)
-            density = links / chars if chars else 1.0
-            if chars >= 40 and density < 0.25 and not rules.teaser_end.search(element_text(sibling)):
-                chosen.append(sibling)
-            elif 0 < chars < 40 and density == 0 and re.search(r"[。！？.!?]$", element_text(sibling)):
-                chosen.append(sibling)
+        if is_paragraph_sibling(stats, i):
+            chosen.append(sibling)
     return chosen
+
+
+def is_paragraph_sibling(stats: TreeStats, i: int) -> bool:
+    """Readability's test for a paragraph beside the content: long with few links, or a short sentence.
+
+    Only a block without blocks inside it is a paragraph; a teaser (ending in … or 【详细】) is not.
+    """
+    el = stats.els[i]
+    if el.tag != "p" and (el.tag not in PARAGRAPH_TAGS or stats.block[i] != i or has_blocks(el)):
+        return False
+    chars, links, _ = stats.block_totals(i)
+    density = links / chars if chars else 1.0
+    text = element_text(el)
+    if chars >= 40:
+        return density < 0.25 and not content_rules().teaser_end.search(text)
+    return 0 < chars and density == 0 and bool(re.search(r"[。！？.!?]$", text))
 
 
 def element_text(el: etree._Element) -> str:
@@ -495,7 +510,9 @@ def element_text(el: etree._Element) -> str:
 # ---------------------------------------------------------------- cleaning inside the content
 
 
-CONDITIONAL_TAGS = frozenset("form fieldset table ul ol div section aside header footer dl".split())
+CONDITIONAL_TAGS = frozenset(
+    ["form", "fieldset", "table", "ul", "ol", "div", "section", "aside", "header", "footer", "dl"]
+)
 
 
 def clean_conditionally(nodes: list[etree._Element], candidates: Candidates) -> None:

@@ -31,8 +31,15 @@ import trafilatura
 from lxml import etree
 from trafilatura.settings import use_config
 
+from cleaners.content import (
+    MainContent,
+    TreeStats,
+    dense_chars,
+    drop_never_content,
+    main_content,
+    text_chars,
+)
 from cleaners.encoding import repair_reference_mojibake
-from cleaners.content import MainContent, TreeStats, dense_chars, drop_never_content, main_content, text_chars
 from cleaners.htmltree import (
     child_elements,
     is_element,
@@ -42,7 +49,13 @@ from cleaners.htmltree import (
     text_of,
 )
 from cleaners.layout import SOFT_BREAK
-from cleaners.scripted import SHELL_MAX_CHARS, ScriptSignals, script_signals, shell_reason, structured_text
+from cleaners.scripted import (
+    SHELL_MAX_CHARS,
+    ScriptSignals,
+    script_signals,
+    shell_reason,
+    structured_text,
+)
 from cleaners.spam import host_of, is_spam_block, is_spam_link, is_spam_text
 from cleaners.tables import is_data_table, table_rows
 from cleaners.threads import Thread, find_thread, message_of
@@ -55,9 +68,12 @@ FALLBACK_KEY = "extraction_fallback"
 
 # Elements that start a new line of text (HTML, plus trafilatura's own body vocabulary).
 BLOCK_TAGS = frozenset(
-    "p div li ul ol dl dt dd h1 h2 h3 h4 h5 h6 table tbody thead tfoot tr blockquote section article "
-    "header footer aside main center pre address figure figcaption form fieldset legend hr "
-    "head item list row quote code".split()
+    [
+        "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tbody",
+        "thead", "tfoot", "tr", "blockquote", "section", "article", "header", "footer", "aside", "main", "center",
+        "pre", "address", "figure", "figcaption", "form", "fieldset", "legend", "hr",
+        "head", "item", "list", "row", "quote", "code",
+    ]
 )
 CELL_TAGS = frozenset({"td", "th", "cell"})
 # Their newlines are line breaks (trafilatura turns <pre> into <quote> or <code>).
@@ -88,7 +104,7 @@ TITLE_PREFIX_RE = re.compile(r"^\s*[\[【［][^\]】］]{1,12}[\]】］]\s*")
 VALUE_END_RE = re.compile(r"\s{2,}|\u3000|\s[|｜]\s|\s+\S{1,6}[:：]")
 SPACE_RE = re.compile(r"[ \t\r\n\f\v]+")
 VERBATIM_BREAK_RE = re.compile(r"\r\n|[\r\n]")
-LOGO_RE = re.compile(r"logo|site-?name|banner", re.I)
+LOGO_RE = re.compile(r"logo|site-?name|banner", re.IGNORECASE)
 # Text outside the label and value cells that a metadata block may still hold (separators, 字号 …).
 META_SLACK_CHARS = 20
 # A label cell is the element holding the label's text node, or one up to this many levels above it.
@@ -218,6 +234,15 @@ def attempt(stage: str, fallbacks: list[str], run: Callable[[], T], fallback: T)
     except Exception as exc:  # noqa: BLE001 - the safety net: one stage's bug must not cost the page
         record_fallback(fallbacks, stage, exc)
         return fallback
+
+
+def try_stage(stage: str, fallbacks: list[str], run: Callable[[], T | None]) -> tuple[T | None, bool]:
+    """`run()` and False, or None and True when it raised (logged and recorded in `fallbacks`)."""
+    try:
+        return run(), False
+    except Exception as exc:  # noqa: BLE001 - the safety net, as in `attempt`
+        record_fallback(fallbacks, stage, exc)
+        return None, True
 
 
 def fallback_stages(metadata: dict[str, Any]) -> list[str]:
@@ -837,19 +862,19 @@ def extract_body(
             record_fallback(fallbacks, "discuz", None)
         tree = fresh_tree(html, fallbacks)
     elif family != "generic":
-        found = attempt(family, fallbacks, lambda: extract_container(tree, family, site), False)
-        if found and found.lines:
+        found, raised = try_stage(family, fallbacks, lambda: extract_container(tree, family, site))
+        if found is not None and found.lines:
             return found
-        if found is not None:  # raised half-way, or pruned to nothing: start again from the page
+        if raised or found is not None:  # raised half-way, or pruned to nothing: start again from the page
             tree = fresh_tree(html, fallbacks)
-    generic = attempt("generic", fallbacks, lambda: extract_generic(tree, site, starter, replies), False)
-    if generic and sum(dense_chars(line) for line in generic.lines) >= SHELL_MAX_CHARS:
+    generic, raised = try_stage("generic", fallbacks, lambda: extract_generic(tree, site, starter, replies))
+    if generic is not None and sum(dense_chars(line) for line in generic.lines) >= SHELL_MAX_CHARS:
         return generic
     if structured is not None:  # the markup holds next to nothing, the JSON-LD holds the article
         return Body(structured[1].split("\n"), {"text_from": "json_ld"})
-    if generic and generic.lines:
+    if generic is not None and generic.lines:
         return generic
-    if generic is not False:
+    if not raised:
         record_fallback(fallbacks, "generic", None)
     rescued = attempt("trafilatura", fallbacks, lambda: extract_with_trafilatura(fresh_tree(html, fallbacks), site), None)
     if rescued is not None and rescued.lines:

@@ -3,6 +3,8 @@ a table that lays out a page is read as text."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import lxml.html
 import pytest
 
@@ -14,7 +16,7 @@ BEFORE = "全年地区生产总值持续增长，经济运行稳中有进，主�
 AFTER = "全年一般公共预算收入增长百分之六点五，税收收入占比提高，民生支出得到保障，财政运行总体平稳。"
 
 
-def document(body: str) -> tuple[str, object]:
+def document(body: str) -> tuple[str, Any]:
     html = f"<html><head><meta charset='utf-8'><title>统计公报</title></head><body>{body}</body></html>"
     fetched = Fetched("http://stats.example.cn/a.html", "http://stats.example.cn/a.html", 200, {}, html.encode(), "2024-01-01T00:00:00Z")
     built = build_document(fetched, apply_filters=False)
