@@ -610,18 +610,33 @@ def list_container(stats: TreeStats, entry_chars: list[int], share: float = 0.8)
 
 @dataclass(frozen=True)
 class MainContent:
-    """The elements that hold a page's main content, in document order, cleaned.
+    """The elements that hold a page's main content, in document order.
 
     `kind` is "article" (scored paragraphs) or "list" (the page has no text of its own, and its
     main content is the container of its entry links). `entries` and `entry_share` are the entry
     links in the main content before cleaning, and the share of its characters they hold: what a
-    list_page verdict is judged on.
+    list_page verdict is judged on. `text_chars` counts its characters outside links.
+    `candidates` are the scores it was chosen by (for `clean`).
     """
 
     nodes: list[etree._Element]
     kind: str
     entries: int
     entry_share: float
+    text_chars: int = 0
+    candidates: Candidates | None = None
+
+    def clean(self) -> None:
+        """Remove the chrome blocks inside the content, in place (an article's unlikely blocks, `clean_conditionally`)."""
+        if self.candidates is None:
+            return
+        stats = self.candidates.stats
+        inside = set(self.nodes)
+        for excluded in sorted(self.candidates.excluded):
+            el = stats.els[excluded]
+            if stats.parent[excluded] not in self.candidates.excluded and any(a in inside for a in el.iterancestors()):
+                remove_keeping_tail(el)  # an unlikely block inside the content: chrome
+        clean_conditionally(self.nodes, self.candidates)
 
 
 def main_content(
@@ -629,8 +644,10 @@ def main_content(
     min_entry_chars: int = 6,
     stats: TreeStats | None = None,
     exclude: Iterable[etree._Element] = (),
+    clean: bool = True,
 ) -> MainContent | None:
-    """The main content below `root` (a page's <body>), cleaned in place; None if the page has no text.
+    """The main content below `root` (a page's <body>), cleaned in place unless `clean` is False
+    (`MainContent.clean` does it later); None if the page has no text.
 
     `root` must have been through `drop_never_content`. Unlikely candidates (comment boxes,
     sidebars, footers by their class or id) are left out of scoring, unless that leaves too
@@ -661,27 +678,27 @@ def main_content(
     text = 0
     if chosen:
         text = sum(stats.block_totals(stats.index[n])[0] - stats.block_totals(stats.index[n])[1] for n in chosen[1])
+    found: MainContent | None = None
     if chosen is None or text < 2 * rules.min_paragraph_chars:
         box = list_container(stats, entry_chars)
-        if entry_count[box] < rules.min_list_entries:
-            return None if chosen is None else article(stats, *chosen, entry_chars, entry_count)
-        chars = stats.block_totals(box)[0]
-        return MainContent([stats.els[box]], "list", entry_count[box], entry_chars[box] / chars if chars else 0.0)
-    return article(stats, *chosen, entry_chars, entry_count)
+        if entry_count[box] >= rules.min_list_entries:
+            chars, links, _ = stats.block_totals(box)
+            share = entry_chars[box] / chars if chars else 0.0
+            return MainContent([stats.els[box]], "list", entry_count[box], share, chars - links)
+    if chosen is not None:
+        found = article(stats, *chosen, entry_chars, entry_count)
+        if clean:
+            found.clean()
+    return found
 
 
 def article(
     stats: TreeStats, candidates: Candidates, nodes: list[etree._Element], entry_chars: list[int], entry_count: list[int]
 ) -> MainContent:
-    """The chosen article nodes, with their entry-link counts, cleaned of chrome blocks."""
+    """The chosen article nodes, with their entry-link counts (not cleaned yet)."""
     indices = [stats.index[n] for n in nodes]
     chars = sum(stats.block_totals(i)[0] for i in indices)
+    links = sum(stats.block_totals(i)[1] for i in indices)
     entries = sum(entry_count[i] for i in indices)
     share = sum(entry_chars[i] for i in indices) / chars if chars else 0.0
-    inside = set(nodes)
-    for excluded in sorted(candidates.excluded):
-        el = stats.els[excluded]
-        if stats.parent[excluded] not in candidates.excluded and any(a in inside for a in el.iterancestors()):
-            remove_keeping_tail(el)  # an unlikely block inside the content: chrome
-    clean_conditionally(nodes, candidates)
-    return MainContent(nodes, "article", entries, share)
+    return MainContent(nodes, "article", entries, share, chars - links, candidates)

@@ -85,6 +85,12 @@ MIN_ENTRY_CHARS = 6
 MAX_TITLE_CHARS = 80
 # A content container must hold at least this many characters to be believed.
 MIN_CONTAINER_CHARS = 60
+# A family's container stands beside the scored article when it holds it and at most this many
+# times its text, or lies inside it and holds this share of it (cleaners/extract.py family_or_scored).
+FAMILY_SLACK = 1.5
+FAMILY_SHARE = 0.7
+# Document-naming links beside the article that make a family's container a wrapper of link lists.
+LIST_MIN_ENTRIES = 8
 # Before a thread's posts, a page's own text of this many characters is the topic they reply to.
 MIN_TOPIC_CHARS = 20
 # Trafilatura's defaults are tuned for alphabetic languages: 250 characters is a long Chinese notice.
@@ -750,14 +756,53 @@ def entry_stats(node: etree._Element) -> tuple[int, float]:
 
 
 def extract_container(tree: etree._Element, family: str, site: str | None = None) -> Body | None:
-    """The family's content container, pruned; None when the page has none (nothing is changed then)."""
+    """The family's content container, checked against content scoring, pruned; None when the page has none.
+
+    The container a family's rules name is believed when it agrees with the scored content
+    (`family_or_scored`); a rule that names a wrapper full of chrome, or some other box, loses
+    to the scoring. Nothing is changed when None is returned.
+    """
     node = content_node(tree, family)
     if node is None:
         return None
-    entries, share = entry_stats(node)
-    prune(node, family, site)
+    body = tree.find("body")
+    root = body if body is not None else tree
+    stats = TreeStats(root)
+    scored = main_content(root, MIN_ENTRY_CHARS, stats, clean=False)
+    nodes = family_or_scored(node, scored, stats)
+    if nodes is None or scored is None:
+        entries, share = entry_stats(node)
+        nodes = [node]
+    else:
+        scored.clean()
+        entries, share = scored.entries, scored.entry_share
+    lines: list[str] = []
     tables: list[list[list[str]]] = []
-    return Body(body_lines(node, family, tables), {}, entries, share, tables)
+    for chosen in nodes:
+        prune(chosen, family, site)
+        lines.extend(body_lines(chosen, family, tables))
+    return Body(lines, {}, entries, share, tables)
+
+
+def family_or_scored(container: etree._Element, scored: MainContent | None, stats: TreeStats) -> list[etree._Element] | None:
+    """The scored article's nodes when they beat the family's container, else None (the container stands).
+
+    The container stands when it holds the scored article and little else — fewer than
+    LIST_MIN_ENTRIES document links and at most FAMILY_SLACK times the article's text — or lies
+    inside the article and holds most of it (FAMILY_SHARE). A container full of menus and link
+    rails, or another box of the page, loses to the scored article.
+    """
+    if scored is None or scored.kind != "article" or not scored.text_chars or container not in stats.index:
+        return None
+    chars, links, _ = stats.block_totals(stats.index[container])
+    own = chars - links
+    if all(node is container or container in node.iterancestors() for node in scored.nodes):
+        extra_entries = entry_stats(container)[0] - scored.entries
+        wrapper = extra_entries >= LIST_MIN_ENTRIES or own > FAMILY_SLACK * scored.text_chars
+        return scored.nodes if wrapper else None
+    if any(node is not container and node in container.iterancestors() for node in scored.nodes):
+        return None if own >= FAMILY_SHARE * scored.text_chars else scored.nodes
+    return scored.nodes
 
 
 def extract_generic(

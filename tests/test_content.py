@@ -157,3 +157,26 @@ def test_a_real_non_discuz_thread_gives_its_starters_posts() -> None:
     assert "访问flarum社区，自动弹出登录窗口" in extracted.text
     assert "Private Forum Facade 这个插件可以实现" not in extracted.text  # the other user's reply
     assert extracted.metadata["forum_author"] == "/u/bnazxc1"
+
+
+# ---------------------------------------------------------------- family containers checked by scoring
+
+
+def test_a_family_container_that_wraps_the_whole_page_loses_to_the_scored_article() -> None:
+    """A portal's rule names #content; on this template #content also holds the menus and a news rail."""
+    page = f"""<html><head><title>新华路街道2023年工作总结</title><meta name="SiteName" content="某区政府">
+    <meta name="ColumnName" content="工作总结"></head><body><div id="content">{menu(20)}
+    <div class="art"><h1>新华路街道2023年工作总结</h1><div class="txt">{paragraphs(REPORT[:4])}</div></div>
+    <div class="news"><h3>要闻</h3><ul>{"".join(f"<li><a href='/n/{i}'>{HEADLINES[i]}</a><p>{HEADLINES[i]}。</p></li>" for i in range(12))}</ul></div>
+    </div><div class="foot">网站标识码：3101050001</div></body></html>"""
+    extracted = extract_html(page)
+    assert extracted.family == "gov_portal"
+    assert clean_text(extracted.text, title=extracted.title) == "\n".join(REPORT[:4])
+
+
+def test_a_family_container_that_is_the_article_stands() -> None:
+    page = f"""<html><head><title>t</title><meta name="SiteName" content="某区政府"><meta name="ColumnName" content="c"></head>
+    <body><div class="box"><h1>新华路街道2023年工作总结</h1><div class="TRS_Editor">{paragraphs(REPORT[:5])}</div>
+    <div class="source">来源：新华路街道</div></div></body></html>"""
+    extracted = extract_html(page)
+    assert extracted.family == "gov_portal" and extracted.text == "\n".join(REPORT[:5])
