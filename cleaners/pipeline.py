@@ -243,7 +243,7 @@ def reject_login_page(page: Page, text: str, counts: TextCounts) -> None:
 
 
 def reject_list_page(page: Page, text: str, counts: TextCounts) -> None:
-    if page.link_entries >= limits()["list_min_entries"] and page.link_share >= limits()["list_min_link_share"]:
+    if page.link_entries >= limits()["list_min_main_entries"] and page.link_share >= limits()["list_min_link_share"]:
         raise Rejected("list_page", f"{page.link_entries} entry links hold {page.link_share:.0%} of the main content")
 
 
