@@ -232,6 +232,8 @@ class TreeStats:
         self.chars = chars
         self.link_chars = link_chars
         self.punct = punct
+        # (unlikely, chrome, teaser items): element numbers, judged once by score_candidates
+        self.marked: tuple[set[int], set[int], set[int]] | None = None
 
     def of(self, el: etree._Element) -> int:
         return self.index[el]
@@ -377,12 +379,18 @@ def score_candidates(stats: TreeStats, skip_unlikely: bool, exclude: frozenset[i
     are chrome on any page), inside `exclude` (element numbers) and inside teaser items do not score.
     """
     els = stats.els
+    if stats.marked is None:  # the same for both passes: judged once
+        stats.marked = (
+            {i for i, el in enumerate(els) if i and (el.get("class") or el.get("id")) and is_unlikely(el)},
+            {i for i, el in enumerate(els) if i and (el.get("class") or el.get("id")) and is_unlikely(el, strict=False)},
+            teaser_items(stats),
+        )
+    unlikely, chrome, teasers = stats.marked
+    marked = unlikely if skip_unlikely else chrome
     excluded: set[int] = set()
-    for i, el in enumerate(els):
-        p = stats.parent[i]
-        if p in excluded or i in exclude or (i and is_unlikely(el, strict=skip_unlikely)):
+    for i in range(len(els)):
+        if stats.parent[i] in excluded or i in exclude or i in marked:
             excluded.add(i)
-    teasers = teaser_items(stats)
     raw: dict[int, float] = {}
     holds_paragraph: set[int] = set()
     for i, el in enumerate(els):
