@@ -409,7 +409,7 @@ def read_metadata(tree: etree._Element) -> tuple[dict[str, str], list[etree._Ele
             if value and name not in found:
                 found[name] = value
         cells.append(cell)
-    for name in ("published", "written"):
+    for name in ("published", "written_date"):
         if name in found:
             found[name] = iso_date(found[name]) or found[name]
     return found, metadata_blocks(cells)

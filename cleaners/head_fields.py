@@ -1,9 +1,11 @@
-"""Metadata lines at the head of a document file: `来源：北京日报`, `发布日期：2024-02-02`.
+"""Metadata lines at the head of a document file: `来源：北京日报`, `发布日期：2024-02-02`, `索引号：…`.
 
 A reprint assembled into a DOCX, DOC or OFD often opens with the line its web page had above
 the body. Such a line is metadata, not body and not the title: its fields (labels from
-`rules/sites.toml` `[metadata.labels]`, the same the HTML metadata table is read with) go to
-`metadata`, the line leaves the text.
+`rules/sites.toml` `[metadata.labels]`, the same the HTML disclosure table is read with, under
+the same standard names: `source`, `published`, `index_number`, `issuer`, `document_number` …)
+go to `metadata`, the line leaves the text. Values are put in standard form (ISO dates …) later,
+with every field (cleaners.metadata.standard_metadata).
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """Report metadata from the title, the subtitle and speaker lines, the metadata table and the URL.
 
 Rule-based: each field has a small function; the patterns and word lists are data at the top.
+`standard_metadata` puts the fields of an official document (disclosure table, <meta> tags,
+公文 head and tail) in their standard form; `infer_metadata` adds what the text and title say.
 """
 
 from __future__ import annotations
@@ -9,6 +11,9 @@ import re
 from collections import Counter
 from typing import Any
 from urllib.parse import urlparse
+
+from cleaners.dates import iso_date as _iso_date
+from cleaners.official import document_number, is_empty_value
 
 DOC_TYPES = (
     "政府工作报告",
@@ -26,8 +31,16 @@ OFFICE_TITLES = ("省长", "市长", "区长", "县长", "州长", "旗长", "�
 # Suffixes that name an organ of government, not a place: dropped from a publisher to get the region.
 ORGAN_SUFFIXES = ("人民政府办公厅", "人民政府办公室", "人民政府", "办事处", "管委会", "管理委员会", "办公室", "政府")
 
+# The fields of an official document (README "Metadata"), put in standard form by standard_metadata.
+OFFICIAL_FIELDS = frozenset({
+    "index_number", "subject", "keywords", "genre", "validity", "issuer", "publisher", "source",
+    "addressee", "signer", "document_number", "written_date", "published",
+})
+DATE_FIELDS = ("published", "written_date")
+
 _YEAR = re.compile(r"(20\d{2}|19\d{2})\s*年")
-_DATE = re.compile(r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?")
+# Dates and their parts stand before place names in titles (11月德清县…) but are never part of one.
+_DATE_PART = re.compile(r"(?:(?:20|19)\d{2}\s*年)?\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|(?:20|19)\d{2}\s*年")
 _SUBTITLE = re.compile(r"^[—－\-]{1,2}\s*(?P<date>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*在(?P<meeting>.+?)上\s*$")
 _PLACE = re.compile(
     r"(?P<province>[\u4e00-\u9fff]{2,7}(?:省|自治区))?"
@@ -36,7 +49,7 @@ _PLACE = re.compile(
     r"(?P<town>[\u4e00-\u9fff]{2,8}?(?:街道|镇|乡))?"
 )
 # Characters that never occur in a place name but often right before one (关于…, …的报告).
-_NOT_IN_PLACE = set("的于和与及年度工作报告总结会议第届次关")
+_NOT_IN_PLACE = set("的于和与及年度工作报告总结会议第届次关各")
 _SPEAKER = re.compile(
     r"^(?P<place>[\u4e00-\u9fff]{0,12}?)(?:" + "|".join(OFFICE_TITLES) + r")\s*(?P<name>[\u4e00-\u9fff]{2,4})$"
 )
@@ -61,13 +74,36 @@ def subtitle(text: str) -> re.Match[str] | None:
 
 
 def iso_date(text: str) -> str | None:
-    match = _DATE.search(text)
-    if not match:
+    """The first whole date in `text` as YYYY-MM-DD (cleaners.dates.iso_date)."""
+    return _iso_date(text)
+
+
+def standard_value(name: str, value: Any) -> Any:
+    """One field's value in standard form, or None when it says nothing.
+
+    Dates become YYYY-MM-DD (a value that is no whole date is dropped); a 发文字号 takes its
+    canonical form (cleaners.official.document_number) when it is one; an index number loses its
+    spaces; other strings have their whitespace squashed. Placeholders (无, -, /) are nothing.
+    Other fields, and values that are not strings (tables), are returned as they are.
+    """
+    if name not in OFFICIAL_FIELDS or not isinstance(value, str):
+        return value
+    value = " ".join(value.split())
+    if not value or is_empty_value(value):
         return None
-    year, month, day = (int(part) for part in match.groups())
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        return None
-    return f"{year:04d}-{month:02d}-{day:02d}"
+    if name in DATE_FIELDS:
+        return iso_date(value)
+    if name == "document_number":
+        return document_number(value) or value
+    if name == "index_number":
+        return value.replace(" ", "")
+    return value
+
+
+def standard_metadata(fields: dict[str, Any]) -> dict[str, Any]:
+    """`fields` with every value in standard form (`standard_value`) and the empty ones left out."""
+    standard = {name: standard_value(name, value) for name, value in fields.items()}
+    return {name: value for name, value in standard.items() if value is not None}
 
 
 def speaker_line(text: str) -> re.Match[str] | None:
@@ -84,7 +120,7 @@ def _place_in(text: str) -> str | None:
     for start in range(len(text)):
         match = _PLACE.match(text, start)
         found = match.group(0) if match else ""
-        if not found or not any(match.group(level) for level in ("province", "city", "county", "town")):
+        if match is None or not found or not any(match.group(level) for level in ("province", "city", "county", "town")):
             continue
         if not _NOT_IN_PLACE & set(found) and len(found) > len(best):
             best = found
@@ -107,15 +143,18 @@ def _parent_municipality(text: str) -> str | None:
     return f"{name}市" if count >= 2 else None
 
 
-def region_of(title: str | None, text: str, publisher: str | None) -> str | None:
+def region_of(title: str | None, text: str, issuer: str | None, publisher: str | None = None) -> str | None:
+    """The place a report is about: from its issuing organ, else its title, its speaker, the publishing site."""
     candidates = []
-    if publisher:
-        candidates.append(_strip_organ(publisher))
+    if issuer:
+        candidates.append(_strip_organ(issuer))
     if title:
-        candidates.append(re.sub(_YEAR, "", title))
+        candidates.append(_DATE_PART.sub("", title))
     speaker = speaker_line(text)
     if speaker and speaker.group("place"):
         candidates.append(speaker.group("place"))
+    if publisher:
+        candidates.append(_strip_organ(publisher))
     for candidate in candidates:
         place = _place_in(candidate)
         if place:
@@ -129,12 +168,14 @@ def region_of(title: str | None, text: str, publisher: str | None) -> str | None
     return place
 
 
-def year_of(title: str | None, delivered: str | None, published: str | None, text: str) -> int | None:
-    """The report's year: named in the title, else the year it was delivered or published."""
+def year_of(
+    title: str | None, delivered: str | None, published: str | None, text: str, written: str | None = None
+) -> int | None:
+    """The report's year: named in the title, else the year it was delivered, written or published."""
     match = _YEAR.search(title or "")
     if match:
         return int(match.group(1))
-    for date in (delivered, published):
+    for date in (delivered, written, published):
         if date:
             return int(date[:4])
     match = _YEAR.search(text[:200])
@@ -144,16 +185,22 @@ def year_of(title: str | None, delivered: str | None, published: str | None, tex
 def infer_metadata(
     title: str | None, text: str, fields: dict[str, Any] | None = None, url: str | None = None
 ) -> dict[str, Any]:
-    """Metadata of a report; `fields` are what the page's metadata table gave (publisher, published …)."""
-    fields = dict(fields or {})
+    """Metadata of a report from its title, text and URL.
+
+    `fields` are what the page and the document already gave under standard names (disclosure
+    table, <meta> tags, 公文 head: issuer, publisher, published, written_date …); the answer holds
+    region, doc_type, year, delivered, meeting, speaker, and publisher and published (the page's
+    date, else one in the URL), each only when found.
+    """
+    fields = standard_metadata(dict(fields or {}))
     opening = subtitle(text)
     speaker = speaker_line(text)
     delivered = iso_date(opening.group("date")) if opening else None
     published = fields.get("published") or _date_in_url(url)
     metadata: dict[str, Any] = {
-        "region": region_of(title, text, fields.get("publisher")),
+        "region": region_of(title, text, fields.get("issuer"), fields.get("publisher")),
         "doc_type": doc_type_of(title, text),
-        "year": year_of(title, delivered, published, text),
+        "year": year_of(title, delivered, published, text, fields.get("written_date")),
         "delivered": delivered,
         "meeting": opening.group("meeting") if opening else None,
         "speaker": speaker.group("name") if speaker else None,

@@ -36,9 +36,11 @@ from itertools import pairwise
 
 from lxml import etree
 
+from cleaners.dates import iso_date
 from cleaners.document import Rejected
 from cleaners.head_fields import split_head_fields
 from cleaners.layout import glue, is_heading
+from cleaners.official import document_number, issuer_mark
 from cleaners.titles import PAGE_NUMBER_RE, is_title_line
 
 MIN_TEXT_CHARS = 20
@@ -60,11 +62,8 @@ BODY_INDENT_EMS = 4.0
 PARAGRAPH_GAP_PITCHES = 1.6
 SAME_SIZE_EMS = 0.1
 TITLE_LINES_SCANNED = 12
-# The 发文机关标志 of a red-header 公文 (GB/T 9704-2012 7.2.3): the issuer's name followed by 文件.
-ISSUER_MARK_RE = re.compile(r"^(?P<issuer>\S{2,30}?)文件$")
-# 发文字号 (GB/T 9704-2012 7.2.4): 路卫发〔2011〕76号.
-DOCUMENT_NUMBER_RE = re.compile(r"^\S{1,12}[〔\[［(（]\d{4}[〕\]］)）]\d{1,5}号$")
 USELESS_DOCINFO_TITLE_RE = re.compile(r"^(untitled|无标题|.*\.(ofd|docx?|wps|pdf|txt))$", re.IGNORECASE)
+DOCINFO_DATE_RE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 DOCINFO_FIELDS = {"Title": "title", "Author": "author", "Subject": "subject", "Keywords": "keywords",
                   "CreationDate": "created", "ModDate": "modified", "Creator": "creator"}
 
@@ -170,7 +169,8 @@ def doc_info(info: etree._Element | None) -> dict[str, str]:
         name = local(child)
         text = " ".join((child.text or "").split())
         if name in DOCINFO_FIELDS and text:
-            fields[DOCINFO_FIELDS[name]] = text
+            # xs:date written without its zeros (2023-7-12) becomes ISO; a dateTime stays as it is.
+            fields[DOCINFO_FIELDS[name]] = (iso_date(text) or text) if DOCINFO_DATE_RE.fullmatch(text) else text
         elif name == "CustomDatas":
             for data in child:
                 key, value = data.get("Name"), " ".join((data.text or "").split())
@@ -368,19 +368,21 @@ def tables_of(lines: list[Line]) -> list[list[list[str]]]:
 def head_of_first_page(lines: list[Line]) -> tuple[str | None, dict[str, str]]:
     """The title (the largest title-like text on the first page) and the 公文 head fields.
 
-    A red-header 公文 opens with its 发文机关标志 (路桥区卫生局文件, the largest type) and its
-    发文字号; they are recorded as `issuer` and `document_number`, and the title is the largest
-    text after them.
+    A red-header 公文 opens with its 发文机关标志 (路桥区卫生局文件, the largest type; GB/T
+    9704-2012 7.2.3) and its 发文字号 (7.2.4); they are recorded as `issuer` and
+    `document_number` (canonical: cleaners.official.document_number), and the title is the
+    largest text after them. The rest of the 公文's parts (主送机关, 成文日期) are read from the
+    text like any document's (cleaners.official.official_fields).
     """
     fields: dict[str, str] = {}
     candidates: list[tuple[str, float]] = []  # (text, size) of the cells of the first lines
     first_page = lines[0].page if lines else 0
     for line in [ln for ln in lines if ln.page == first_page][:TITLE_LINES_SCANNED]:
         for text, size in zip(line.text.split("\t"), line.cell_sizes or (line.size,)):
-            if (mark := ISSUER_MARK_RE.match(text)) and not candidates and "issuer" not in fields:
-                fields["issuer"] = mark.group("issuer")
-            elif DOCUMENT_NUMBER_RE.match(text) and "document_number" not in fields:
-                fields["document_number"] = text
+            if (mark := issuer_mark(text)) and not candidates and "issuer" not in fields:
+                fields["issuer"] = mark
+            elif (number := document_number(text)) and "document_number" not in fields:
+                fields["document_number"] = number
             elif is_title_line(text) and not PAGE_NUMBER_RE.match(text):
                 candidates.append((text, size))
     body_size = statistics.median(ln.size for ln in lines) if lines else 0.0

@@ -40,9 +40,11 @@ from cleaners.document import Document, Fetched, Rejected, document_id, sha256_h
 from cleaners.docx import extract_docx
 from cleaners.encoding import decode_html, repair_extracted_text
 from cleaners.extract import extract_html
-from cleaners.metadata import infer_metadata
+from cleaners.meta_tags import meta_fields
+from cleaners.metadata import infer_metadata, standard_metadata
 from cleaners.normalize import fold_compatibility_ideographs
 from cleaners.ofd import extract_ofd
+from cleaners.official import head_title, is_head_part, official_fields
 from cleaners.pdf import extract_pdf
 from cleaners.sniff import looks_like_html
 from cleaners.steps import canonical_line, clean_text
@@ -130,7 +132,7 @@ def read_html(fetched: Fetched, starter: str | None = None, replies: bool = Fals
         title=extracted.title,
         text=extracted.text,
         family=extracted.family,
-        metadata=metadata,
+        metadata={**meta_fields(decoded.text), **metadata},
         encoding=decoded.used,
         encoding_declared=decoded.declared,
         encoding_detected=decoded.detected,
@@ -199,6 +201,22 @@ def with_parent(page: Page, parent: Fetched) -> Page:
     except Rejected:
         return page
     return replace(page, title=page.title or linking.title, metadata={**linking.metadata, **page.metadata})
+
+
+def with_official_fields(page: Page) -> Page:
+    """The 公文 fields its text shows (版头, 主送机关, 成文日期: cleaners/official.py) added to what the
+    reader labelled; a labelled field (disclosure table, OFD head) wins over the text's.
+
+    A reader that took the 发文机关标志 or the 发文字号 for the title (it is the largest, or the
+    first, line of a red-header 公文) gets the title set under them instead.
+    """
+    found = official_fields(page.text, page.title)
+    title = page.title
+    if title is None or is_head_part(title):
+        title = head_title(page.text) or title
+    if not found and title == page.title:
+        return page
+    return replace(page, title=title, metadata={**found, **page.metadata})
 
 
 def with_text_checked(page: Page) -> Page:
@@ -331,11 +349,13 @@ def build_document(
     page = read_html(fetched, replies=forum_replies) if source_type == "html" else READERS[source_type](fetched)
     if continuation:
         page = with_continuation(page, continuation, forum_replies)
+    page = with_official_fields(page)  # before the parent's: a document's own head speaks for it
     if parent is not None:
         page = with_parent(page, parent)
     page = with_attribution(with_text_checked(page))
-    # Radicals a PDF font put into a title or a metadata table become ordinary characters there too.
-    page = replace(page, metadata={key: fold_strings(value) for key, value in page.metadata.items()})
+    # Radicals a PDF font put into a title or a metadata table become ordinary characters there too;
+    # dates become ISO, 发文字号 canonical, placeholders (无, -) nothing.
+    page = replace(page, metadata=standard_metadata({key: fold_strings(value) for key, value in page.metadata.items()}))
     title = clean_title(page.title)
     text = clean_text(page.text, source_type=page.source_type, title=title)
     if page.script_rendered:

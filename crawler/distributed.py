@@ -49,6 +49,7 @@ from storage.corpus import Corpus, index_entry
 from storage.dedup import Link, StoreDedupIndex
 from storage.dedup.redis_index import RedisDedupIndex
 from storage.ingest import Ingestor
+from storage.lease import StoreLease, distributed_group, hold_lease
 from storage.manifest import MANIFEST_PREFIX, ManifestWriter, new_run_id
 
 log = logging.getLogger(__name__)
@@ -465,6 +466,9 @@ class DistributedCorpusPipeline(CorpusPipeline):
         store = open_store(store_uri_from_env(settings.get("GOVCORPUS_STORE")))
         corpus = TrackingCorpus(store, coordinator)
         storing = settings.getbool("GOVCORPUS_STORE_ENABLED", True)
+        # The job's workers share the store's lease (storage.lease): they do not lock each other out.
+        group = distributed_group(settings["GOVCORPUS_REDIS_URL"], coordinator.job)
+        lease = hold_lease(store, timeout=settings.getfloat("GOVCORPUS_LEASE_TIMEOUT"), group=group) if storing else None
         manifest = None
         if storing:
             coordinator.store = store
@@ -476,21 +480,30 @@ class DistributedCorpusPipeline(CorpusPipeline):
         ingestor = Ingestor(corpus, store=storing, run_id=coordinator.run_id, dedup=dedup, manifest=manifest)
         pipeline = cls(crawler, ingestor, None, settings.getint("GOVCORPUS_PROCESS_WORKERS"))
         pipeline.coordinator = coordinator
+        pipeline.job_lease = lease
         assert crawler.stats is not None
         crawler.stats.set_value("govcorpus/run_id", coordinator.manifest_id)
         crawler.stats.set_value("govcorpus/job_run_id", coordinator.run_id)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
+    job_lease: StoreLease | None = None  # held until the job's last writes (see spider_closed)
+
     def spider_closed(self, spider: Any, reason: str) -> None:
-        if reason != "finished":
+        try:
+            if reason != "finished":
+                super().spider_closed(spider, reason)
+                self.coordinator.leave()
+                return
+            if isinstance(self.ingestor.dedup, RedisDedupIndex):
+                self.ingestor.repointed.update(self._final_links(self.coordinator.touched()))
             super().spider_closed(spider, reason)
-            self.coordinator.leave()
-            return
-        if isinstance(self.ingestor.dedup, RedisDedupIndex):
-            self.ingestor.repointed.update(self._final_links(self.coordinator.touched()))
-        super().spider_closed(spider, reason)
-        self.coordinator.finish(self._finish_job)
+            if self.coordinator.finish(self._finish_job) and self.job_lease is not None:
+                self.job_lease.end_group()  # the last worker out: the store is free again
+        finally:
+            if self.job_lease is not None:
+                self.job_lease.release()
+                self.job_lease = None
 
     def _final_links(self, doc_ids: list[str]) -> dict[str, Link]:
         dedup = self.ingestor.dedup

@@ -23,6 +23,7 @@ from crawler.items import FailedItem, FetchedItem
 from storage.backends import store_uri_from_env
 from storage.corpus import Corpus
 from storage.ingest import Ingestor, Outcome, prepare, worker_init
+from storage.lease import StoreLease, hold_lease
 from storage.runs import begin_run, end_run
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ class CorpusPipeline:
     # with other reactor-thread code turn it off.
     store_thread = True
 
+    lease: StoreLease | None = None  # this pipeline's hold on the store's single-writer lease
+
     def __init__(self, crawler: Crawler, ingestor: Ingestor, job: str | None, workers: int) -> None:
         self.crawler = crawler
         self.ingestor = ingestor
@@ -65,9 +68,19 @@ class CorpusPipeline:
         corpus = Corpus.open(store_uri_from_env(settings.get("GOVCORPUS_STORE")))
         store = settings.getbool("GOVCORPUS_STORE_ENABLED", True)
         job = settings.get("GOVCORPUS_JOB") if store else None
-        run_id, resumed = begin_run(corpus.store, job) if job else (settings.get("GOVCORPUS_RUN_ID"), False)
-        ingestor = Ingestor(corpus, store=store, run_id=run_id, resume=resumed)
+        # The store's one writer: the command that started this crawl holds the lease already (it
+        # is reused); `scrapy crawl` takes it here. Before anything is read that a writer changes.
+        lease = hold_lease(corpus.store, timeout=settings.getfloat("GOVCORPUS_LEASE_TIMEOUT")) if store else None
+        try:
+            run = begin_run(corpus.store, job) if job else None
+            run_id, resumed = (run.run_id, run.resumed) if run else (settings.get("GOVCORPUS_RUN_ID"), False)
+            ingestor = Ingestor(corpus, store=store, run_id=run_id, resume=resumed, started_at=run.started_at if run else None)
+        except BaseException:
+            if lease is not None:
+                lease.release()
+            raise
         pipeline = cls(crawler, ingestor, job, settings.getint("GOVCORPUS_PROCESS_WORKERS"))
+        pipeline.lease = lease
         assert crawler.stats is not None
         crawler.stats.set_value("govcorpus/run_id", ingestor.run_id)
         crawler.stats.set_value("govcorpus/resumed", resumed)
@@ -80,7 +93,7 @@ class CorpusPipeline:
         try:
             if isinstance(item, FetchedItem):
                 item.outcome = await self._ingest(item)
-                self._count("bytes", len(item.fetched.body) + sum(len(part.body) for part in item.continuation))
+                self._count("bytes", _size(item))
             elif item.reason == "not_modified":
                 item.outcome = await self._write(self.ingestor.not_modified, item.url)
             else:
@@ -111,17 +124,18 @@ class CorpusPipeline:
             prepare, item.fetched, item.continuation, item.parent, item.report_keywords, item.report_exclude, item.apply_filters
         )
         pool = self._pool()
+        size = _size(item)
         try:
             prepared = await asyncio.get_running_loop().run_in_executor(pool, job)
         except Rejected as rejected:
-            return await self._write(self.ingestor.reject, url, rejected)
+            return await self._write(self.ingestor.reject, url, rejected, size=size)
         except BrokenProcessPool as exc:
             if pool is self.pool:  # the first of the in-flight items to notice this pool broke
                 self._pool_broke(exc)
             return await self._ingest_here(item)
         except Exception as exc:
-            return await self._write(self.ingestor.crashed, url, exc)
-        return await self._write(self.ingestor.accept, prepared, item.fetched)
+            return await self._write(self.ingestor.crashed, url, exc, size=size)
+        return await self._write(self.ingestor.accept, prepared, item.fetched, size=size)
 
     async def _ingest_here(self, item: FetchedItem) -> Outcome:
         """Build and store in this process."""
@@ -170,6 +184,14 @@ class CorpusPipeline:
         self.crawler.stats.inc_value(f"govcorpus/{name}", by)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
+        try:
+            self._close(reason)
+        finally:
+            if self.lease is not None:
+                self.lease.release()
+                self.lease = None
+
+    def _close(self, reason: str) -> None:
         assert self.crawler.stats is not None
         if self.writer is not None:
             self.writer.shutdown(wait=True)  # idle by now: every item's write was awaited
@@ -189,14 +211,16 @@ class CorpusPipeline:
             self.ingestor.checkpoint()
             self.crawler.stats.set_value("govcorpus/checkpointed", True)
             return
-        stats = {
-            key.removeprefix("govcorpus/"): value
-            for key, value in self.crawler.stats.get_stats().items()
-            if key.startswith("govcorpus/") and not isinstance(value, bool)
-        }
-        stats["duration_s"] = round(time.monotonic() - self.started, 3)
+        # Counts, reasons and bytes come from the manifest's lines (the same for a resumed run as for
+        # one never interrupted); this process's own counters would miss what a killed one did.
+        stats = {"duration_s": round(time.monotonic() - self.started, 3)}
         manifest_key = self.ingestor.close(stats)
         if self.job:
             end_run(self.ingestor.corpus.store, self.job)
         if manifest_key:
             self.crawler.stats.set_value("govcorpus/manifest", manifest_key)
+
+
+def _size(item: FetchedItem) -> int:
+    """Bytes fetched for an item: the response and its continuation pages."""
+    return len(item.fetched.body) + sum(len(part.body) for part in item.continuation)

@@ -71,6 +71,7 @@ GOVCORPUS_STORE = None  # None: $GOVCORPUS_STORE, else ./corpus
 GOVCORPUS_STORE_ENABLED = True  # False: build and dedup-check documents, write nothing
 GOVCORPUS_RUN_ID = None
 GOVCORPUS_JOB = None  # a name for a crawl job: a killed run of the same job is resumed
+GOVCORPUS_LEASE_TIMEOUT = 60.0  # seconds without a heartbeat after which a store's writer lease is stale
 GOVCORPUS_CONDITIONAL_GET = True  # send stored ETag/Last-Modified; 304 → unchanged
 GOVCORPUS_PROCESS_WORKERS = 2  # processes that build documents in parallel; 0 = in the crawl process
 GOVCORPUS_PROGRESS = True  # a live line on a terminal, periodic summaries otherwise

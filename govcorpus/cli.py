@@ -5,13 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 from govcorpus.errors import RunFailure, UsageError, report
 from storage.backends import DEFAULT_STORE, store_uri_from_env
+from storage.lease import DEFAULT_TIMEOUT as DEFAULT_LEASE_TIMEOUT
+from storage.lease import DEFAULT_WAIT
 
 EPILOG = """\
 The store is ./corpus unless --store or $GOVCORPUS_STORE says otherwise: a path, file://PATH,
@@ -87,6 +91,18 @@ def build_parser() -> argparse.ArgumentParser:
     def store_option(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--store", metavar="URI", help=f"corpus location (default: $GOVCORPUS_STORE or {DEFAULT_STORE})")
 
+    def wait_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--wait",
+            nargs="?",
+            type=_seconds,
+            const=DEFAULT_WAIT,
+            default=0.0,
+            metavar="SECONDS",
+            help=f"if another process is writing the store, wait for it (up to SECONDS, default {DEFAULT_WAIT:.0f}) "
+            "instead of stopping",
+        )
+
     fetch = add("fetch", "Fetch one URL (HTML, PDF or DOCX), clean it and store it.")
     fetch.add_argument("url")
     fetch.add_argument("--json", action="store_true", help="print the document as one JSON object")
@@ -98,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the JSON's filter_verdict says what the filter would have said",
     )
     store_option(fetch)
+    wait_option(fetch)
 
     crawl = add("crawl", "Crawl the sources of a config file into the store.")
     crawl.add_argument("--config", type=Path, default=Path("sources.toml"), help="source config (TOML, default ./sources.toml)")
@@ -109,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run as one worker of a distributed crawl sharing its frontier on this Redis (default: $GOVCORPUS_REDIS_URL)",
     )
     store_option(crawl)
+    wait_option(crawl)
 
     schedule = add("schedule", "Run each source's crawl on its cron `schedule`, until SIGTERM/SIGINT.")
     schedule.add_argument("--config", type=Path, default=Path("sources.toml"), help="source config (TOML, default ./sources.toml)")
@@ -136,12 +154,46 @@ def build_parser() -> argparse.ArgumentParser:
     demo = add("demo", "Serve the bundled demo site on 127.0.0.1, crawl it into the store, print a summary.")
     demo.add_argument("--port", type=_port, default=18765, help="port of the demo site on 127.0.0.1 (default 18765)")
     store_option(demo)
+    wait_option(demo)
 
     serve = add("serve", "Serve the HTTP API: POST /fetch, GET /documents, GET /healthz (docs at /docs).")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000)")
     store_option(serve)
+    wait_option(serve)
+
+    check = add("check", "Verify the store's index, dedup index and manifests against its documents.")
+    check.add_argument("--repair", action="store_true", help="rebuild what is derivable (index, dedup index, manifests)")
+    store_option(check)
+    wait_option(check)
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text!r}")
+    return value
+
+
+def _writer_lease(args: argparse.Namespace, overrides: dict[str, Any], store_uri: str, group: str | None = None) -> Any:
+    """Hold the store's single-writer lease while a command writes it (refused, or waiting with --wait)."""
+    from storage.backends import open_store
+    from storage.lease import store_lease
+
+    timeout = overrides.get("GOVCORPUS_LEASE_TIMEOUT", DEFAULT_LEASE_TIMEOUT)
+    try:
+        timeout = float(timeout)
+    except ValueError:
+        raise CliError(f"GOVCORPUS_LEASE_TIMEOUT must be a number of seconds, got {timeout!r}") from None
+
+    def progress(message: str) -> None:
+        print(f"govcorpus: {message}", file=sys.stderr, flush=True)
+
+    return store_lease(open_store(store_uri), wait=args.wait, timeout=timeout, group=group, progress=progress)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -196,9 +248,15 @@ def cmd_fetch(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
     from govcorpus.commands import fetch_url  # slow imports, after the quick checks
 
-    outcome = fetch_url(
-        args.url.strip(), store_uri=store_uri, store=not args.no_store, overrides=overrides, no_filter=args.no_filter
-    )
+    if args.no_store:
+        outcome = fetch_url(
+            args.url.strip(), store_uri=store_uri, store=False, overrides=overrides, no_filter=args.no_filter
+        )
+    else:
+        with _writer_lease(args, overrides, store_uri):
+            outcome = fetch_url(
+                args.url.strip(), store_uri=store_uri, store=True, overrides=overrides, no_filter=args.no_filter
+            )
     if outcome.document is None:
         detail = f" ({outcome.detail})" if outcome.detail else ""
         raise CliError(f"{args.url} cannot become a document: {outcome.reason}{detail}")
@@ -218,12 +276,17 @@ def cmd_crawl(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from govcorpus.commands import crawl_sources, print_summary
     from govcorpus.distributed import redis_url_from_env
     from govcorpus.preflight import check_redis
+    from storage.lease import distributed_group
+    from storage.runs import job_name
 
     store_uri = _store(args, write=True)
     redis_url = args.redis or redis_url_from_env(overrides)
     if redis_url:
         check_redis(redis_url)
-    summary = crawl_sources(sources, store_uri=store_uri, max_pages=args.max_pages, overrides=overrides, redis_url=redis_url)
+    # The workers of one distributed job share the store's lease; any other writer waits or is refused.
+    group = distributed_group(redis_url, job_name(source.name for source in sources)) if redis_url else None
+    with _writer_lease(args, overrides, store_uri, group):
+        summary = crawl_sources(sources, store_uri=store_uri, max_pages=args.max_pages, overrides=overrides, redis_url=redis_url)
     print_summary(summary)
     return 0 if summary.complete or summary.checkpointed else 1
 
@@ -326,7 +389,9 @@ def cmd_demo(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from govcorpus.commands import print_summary, run_demo
 
     try:
-        summary = run_demo(store_uri=_store(args, write=True), overrides=overrides, port=args.port)
+        store_uri = _store(args, write=True)
+        with _writer_lease(args, overrides, store_uri):
+            summary = run_demo(store_uri=store_uri, overrides=overrides, port=args.port)
     except RuntimeError as exc:
         raise CliError(str(exc)) from None
     print_summary(summary)
@@ -341,8 +406,75 @@ def cmd_serve(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
     from govcorpus.service import serve  # slow imports, after the quick checks
 
-    serve(store_uri, host=args.host, port=args.port, settings=overrides, verbose=args.verbose)
+    with _service_lease(args, overrides, store_uri):  # the service stores what it fetches
+        serve(store_uri, host=args.host, port=args.port, settings=overrides, verbose=args.verbose)
     return 0
+
+
+@contextmanager
+def _service_lease(args: argparse.Namespace, overrides: dict[str, Any], store_uri: str) -> Iterator[None]:
+    """The store's lease for the service's lifetime; refused if another process writes the store.
+
+    A store that cannot be used at all (wrong credentials, S3 down) does not stop the service: it
+    answers 503 for what needs the store, and each storing request then takes the lease itself.
+    """
+    from govcorpus.errors import describe
+    from storage.lease import LeaseHeld
+
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(_writer_lease(args, overrides, store_uri))
+        except LeaseHeld:
+            raise
+        except Exception as exc:
+            if describe(exc) is None:  # not a store failure: a bug, reported as one
+                raise
+        yield
+
+
+def cmd_check(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
+    from storage.backends import open_store
+    from storage.check import check_store, repair_store
+
+    store_uri = _store(args, write=args.repair)
+    store = open_store(store_uri)
+    if not args.repair:
+        report = check_store(store)
+        _print_check(report)
+        if not report.clean:
+            print(f"Run `govcorpus check --repair --store {store_uri}` to rebuild what can be rebuilt.", file=sys.stderr)
+        return 0 if report.clean else 1
+    with _writer_lease(args, overrides, store_uri):
+        before = check_store(store)
+        if before.clean:
+            _print_check(before)
+            return 0
+        for action in repair_store(store, before).actions:
+            print(f"repaired: {action}")
+        after = check_store(store)
+    _print_check(after)
+    return 0 if after.clean else 1
+
+
+def _print_check(report: Any) -> None:
+    holder = report.holder
+    if holder is not None and holder.stale() is None and (holder.pid, holder.host) != (os.getpid(), socket.gethostname()):
+        print(f"note: {report.uri} is being written by {report.holder.describe()}: what is in flight may show as a problem")
+    for run in report.open_runs:
+        print(f"note: run {run} is unfinished: re-run its crawl command to resume it")
+    if report.set_aside:
+        print(f"note: {report.set_aside} unreadable document records were set aside in damaged/; the next crawl fetches them again")
+    for problem in report.problems.values():
+        print(problem.line())
+    if report.clean:
+        print(f"{report.uri}: consistent ({report.documents} documents, {report.manifests} manifests)")
+    else:
+        kinds = len(report.problems)
+        fixable = all(problem.repairable for problem in report.problems.values())
+        print(
+            f"{report.uri}: {kinds} kind{'s' if kinds > 1 else ''} of problem in {report.documents} documents, "
+            f"{report.manifests} manifests" + ("" if fixable else "; some cannot be rebuilt (their data is gone)")
+        )
 
 
 COMMANDS = {
@@ -355,6 +487,7 @@ COMMANDS = {
     "export": cmd_export,
     "demo": cmd_demo,
     "serve": cmd_serve,
+    "check": cmd_check,
 }
 
 if __name__ == "__main__":

@@ -26,6 +26,10 @@ from crawler.sources import Source
 
 log = logging.getLogger("govcorpus.schedule")
 
+# Seconds a scheduled crawl waits for the store's lease (another source's crawl, a fetch…) before
+# giving up: crawls of sources sharing a store run one after the other, not side by side.
+QUEUE_BEHIND = 6 * 3600
+
 
 class CrawlRunner:
     """Starts crawl processes and remembers which are running, so a shutdown can stop them."""
@@ -42,7 +46,7 @@ class CrawlRunner:
         return [
             sys.executable, "-m", "govcorpus.cli", "crawl",
             "--config", str(self.config), "--source", source, "--store", self.store_uri,
-            "-s", "GOVCORPUS_PROGRESS=False", *self.extra_args,
+            "-s", "GOVCORPUS_PROGRESS=False", "--wait", str(QUEUE_BEHIND), *self.extra_args,
         ]  # fmt: skip
 
     def run(self, source: str) -> None:

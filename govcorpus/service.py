@@ -32,6 +32,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import Receive, Scope, Send
 
 from cleaners.document import Document
+from cleaners.metadata import standard_value
 from crawler.items import FailedItem, FetchedItem
 from crawler.pipelines import CorpusPipeline
 from crawler.urlcheck import url_problem
@@ -310,18 +311,33 @@ def error(status: int, reason: str, detail: str | None, **extra: Any) -> JSONRes
 # --- queries -------------------------------------------------------------------------------------
 
 
+SUMMARY_FIELDS = ("region", "year", "doc_type", "issuer", "document_number")
+
+
 def _summary(entry: dict[str, Any], doc: Document | None) -> dict[str, Any]:
     metadata = doc.metadata if doc is not None else {}
-    return {**entry, **{name: metadata.get(name) for name in ("region", "year", "doc_type")}}
+    return {**entry, **{name: metadata.get(name) for name in SUMMARY_FIELDS}}
 
 
-def _matches(doc: Document, region: str | None, year: str | None, doc_type: str | None, q: str | None) -> bool:
+def _matches(
+    doc: Document,
+    region: str | None,
+    year: str | None,
+    doc_type: str | None,
+    q: str | None,
+    issuer: str | None = None,
+    document_number: str | None = None,
+) -> bool:
     metadata = doc.metadata or {}
     if region and region not in str(metadata.get("region") or ""):
         return False
     if year and str(metadata.get("year") or "") != year:
         return False
     if doc_type and str(metadata.get("doc_type") or "") != doc_type:
+        return False
+    if issuer and issuer not in str(metadata.get("issuer") or ""):
+        return False
+    if document_number and standard_value("document_number", document_number) != metadata.get("document_number"):
         return False
     if q:
         needle = q.casefold()
@@ -330,19 +346,31 @@ def _matches(doc: Document, region: str | None, year: str | None, doc_type: str 
 
 
 def query_documents(
-    corpus: Corpus, *, region: str | None, year: str | None, doc_type: str | None, q: str | None, offset: int, limit: int
+    corpus: Corpus,
+    *,
+    region: str | None,
+    year: str | None,
+    doc_type: str | None,
+    q: str | None,
+    offset: int,
+    limit: int,
+    issuer: str | None = None,
+    document_number: str | None = None,
 ) -> dict[str, Any]:
     """A page of the index, filtered on metadata and text.
+
+    `issuer` matches a substring of metadata.issuer; `document_number` matches metadata.document_number
+    in its canonical form, however the query brackets the year (国发[2024]5号 finds 国发〔2024〕5号).
 
     A scan: with a filter every document record is read (fine for thousands of documents on a
     local store; a larger corpus wants a metadata index or a search engine).
     """
     entries = corpus.entries()
-    if region or year or doc_type or q:
+    if region or year or doc_type or q or issuer or document_number:
         matched: list[tuple[dict[str, Any], Document | None]] = []
         for entry in entries:
             doc = corpus.get(entry["id"])
-            if doc is not None and _matches(doc, region, year, doc_type, q):
+            if doc is not None and _matches(doc, region, year, doc_type, q, issuer, document_number):
                 matched.append((entry, doc))
     else:
         matched = [(entry, None) for entry in entries]
@@ -497,12 +525,15 @@ def create_app(store_uri: str, settings: dict[str, Any] | None = None) -> FastAP
         year: str | None = Query(None, description="metadata.year, e.g. 2024"),
         doc_type: str | None = Query(None, description="metadata.doc_type"),
         q: str | None = Query(None, description="substring of the title or text (case-insensitive)"),
+        issuer: str | None = Query(None, description="substring of metadata.issuer, e.g. 人民政府办公室"),
+        document_number: str | None = Query(None, description="metadata.document_number (发文字号), e.g. 国发〔2024〕5号"),
         offset: int = Query(0, ge=0),
         limit: int = Query(20, ge=1, le=MAX_PAGE),
     ) -> dict[str, Any]:
         """Stored documents, sorted by id, filtered and paged; `total` counts all matches."""
         return query_documents(
-            Corpus.open(store_uri), region=region, year=year, doc_type=doc_type, q=q, offset=offset, limit=limit
+            Corpus.open(store_uri), region=region, year=year, doc_type=doc_type, q=q, offset=offset, limit=limit,
+            issuer=issuer, document_number=document_number,
         )
 
     return app

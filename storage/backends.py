@@ -2,19 +2,49 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import unquote, urlparse
 
 
 class StoreError(Exception):
     """The store cannot be opened or used; the message says what to do."""
+
+
+class StoreDamaged(StoreError):
+    """A derived part of the store (index, dedup index, manifest parts) is inconsistent or unreadable."""
+
+    def __init__(self, uri: str, what: str, detail: str) -> None:
+        super().__init__(f"{what} of {uri} is damaged ({detail}): run `govcorpus check --repair --store {uri}`")
+        self.what = what
+        self.detail = detail
+
+
+# Stores whose writer must not write right now (storage.lease: a lease that may have expired).
+# Keyed by store URI; the guard raises StoreError or returns once the lease is confirmed.
+_WRITE_GUARDS: dict[str, Callable[[], None]] = {}
+
+
+def set_write_guard(uri: str, guard: Callable[[], None] | None) -> None:
+    """Call `guard` before every put and delete on stores at `uri` in this process (None removes it)."""
+    if guard is None:
+        _WRITE_GUARDS.pop(uri, None)
+    else:
+        _WRITE_GUARDS[uri] = guard
+
+
+def _guard(uri: str) -> None:
+    guard = _WRITE_GUARDS.get(uri)
+    if guard is not None:
+        guard()
 
 
 class ObjectStore(Protocol):
@@ -42,6 +72,21 @@ class ObjectStore(Protocol):
 
     def sync(self) -> None:
         """Make every put so far durable: call it before writing a record that names them."""
+
+    # Conditional operations (for the store's lease, storage.lease): a version is an opaque token
+    # that changes whenever the object does (the ETag on S3, a content hash on a local store).
+
+    def get_versioned(self, key: str) -> tuple[bytes, str]:
+        """(data, version) of `key`; KeyError if there is none."""
+
+    def put_new(self, key: str, data: bytes) -> str | None:
+        """Create `key` only if it does not exist, atomically; its version, or None if it existed."""
+
+    def put_if(self, key: str, data: bytes, version: str) -> str | None:
+        """Replace `key` only if its version is still `version`; the new version, or None if it changed or is gone."""
+
+    def delete_if(self, key: str, version: str) -> bool:
+        """Delete `key` only if its version is still `version`; whether it was deleted."""
 
 
 def _check_key(key: str) -> str:
@@ -73,6 +118,7 @@ class LocalStore:
         return self.root / _check_key(key)
 
     def put(self, key: str, data: bytes) -> None:
+        _guard(self.uri)
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         replacing = path.exists()
@@ -118,7 +164,7 @@ class LocalStore:
             dirnames[:] = [d for d in dirnames if not d.startswith(".")]
             rel_dir = Path(dirpath).relative_to(base).as_posix()
             for name in filenames:
-                if name.startswith(".tmp-"):
+                if name.startswith("."):  # temporary files of puts, the lease's mutex
                     continue
                 key = name if rel_dir == "." else f"{rel_dir}/{name}"
                 if key.startswith(prefix):
@@ -126,8 +172,82 @@ class LocalStore:
         return iter(sorted(keys))
 
     def delete(self, key: str) -> None:
+        _guard(self.uri)
         self.sync()  # e.g. manifest parts are deleted only once the joined manifest is durable
         self._path(key).unlink(missing_ok=True)
+
+    # Conditional operations. A local file system has no compare-and-swap on a file, so they run
+    # under an flock(2) on a hidden mutex file beside the key: held for a few system calls, and
+    # released by the kernel if the process dies. The version is the content's SHA-256.
+
+    def _mutex(self, key: str) -> int:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path.parent / f".{path.name}.mutex", os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return fd
+
+    def get_versioned(self, key: str) -> tuple[bytes, str]:
+        data = self.get(key)
+        return data, _content_version(data)
+
+    def put_new(self, key: str, data: bytes) -> str | None:
+        fd = self._mutex(key)
+        try:
+            if self._path(key).exists():
+                return None
+            self._write_durably(key, data)
+            return _content_version(data)
+        finally:
+            os.close(fd)  # releases the flock
+
+    def put_if(self, key: str, data: bytes, version: str) -> str | None:
+        fd = self._mutex(key)
+        try:
+            try:
+                current = self._path(key).read_bytes()
+            except FileNotFoundError:
+                return None
+            if _content_version(current) != version:
+                return None
+            self._write_durably(key, data)
+            return _content_version(data)
+        finally:
+            os.close(fd)
+
+    def delete_if(self, key: str, version: str) -> bool:
+        fd = self._mutex(key)
+        try:
+            path = self._path(key)
+            try:
+                if _content_version(path.read_bytes()) != version:
+                    return False
+            except FileNotFoundError:
+                return False
+            path.unlink()
+            _fsync(path.parent)
+            return True
+        finally:
+            os.close(fd)
+
+    def _write_durably(self, key: str, data: bytes) -> None:
+        """Write, fsync and rename into place, fsyncing the directory, all before returning (no write guard)."""
+        path = self._path(key)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        _fsync(path.parent)
+
+
+def _content_version(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 @cache
@@ -159,8 +279,13 @@ class S3Store:
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.uri = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
-        # Standard retry mode backs off on throttling and 5xx, which rides out short outages.
-        config = Config(retries={"mode": "standard", "max_attempts": 8})
+        # Standard retry mode backs off on throttling and 5xx, which rides out short outages;
+        # AWS_RETRY_MODE / AWS_MAX_ATTEMPTS, boto3's own variables, replace these defaults.
+        retries: Any = {
+            "mode": os.environ.get("AWS_RETRY_MODE") or "standard",
+            "max_attempts": _int_env("AWS_MAX_ATTEMPTS", 8),
+        }
+        config = Config(retries=retries)
         self._client = boto3.session.Session().client("s3", config=config)
         self._ensure_bucket()
 
@@ -192,6 +317,7 @@ class S3Store:
         return f"{self.prefix}/{key}" if self.prefix else key
 
     def put(self, key: str, data: bytes) -> None:
+        _guard(self.uri)
         self._client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
 
     def get(self, key: str) -> bytes:
@@ -226,10 +352,92 @@ class S3Store:
         return iter(sorted(keys))
 
     def delete(self, key: str) -> None:
+        _guard(self.uri)
         self._client.delete_object(Bucket=self.bucket, Key=self._key(key))
 
     def sync(self) -> None:
         """Nothing to wait for: S3 acknowledges a PUT once the object is stored."""
+
+    # Conditional operations: S3's conditional writes (If-None-Match: * and If-Match on PutObject,
+    # If-Match on DeleteObject; AWS since 2024, SeaweedFS 4.x). A server that ignores the headers
+    # would make every create succeed: storage.lease checks what it reads back.
+
+    def get_versioned(self, key: str) -> tuple[bytes, str]:
+        from botocore.exceptions import ClientError
+
+        try:
+            response = self._client.get_object(Bucket=self.bucket, Key=self._key(key))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                raise KeyError(key) from None
+            raise
+        return response["Body"].read(), response["ETag"]
+
+    def put_new(self, key: str, data: bytes) -> str | None:
+        if self.uri not in _CONDITIONAL_WRITES_CHECKED:
+            self._check_conditional_writes(key)
+        return self._conditional_put(key, data, IfNoneMatch="*")
+
+    def _check_conditional_writes(self, key: str) -> None:
+        """Refuse a server that ignores If-None-Match: with it, two writers could both create the lease."""
+        probe = f"{key}.probe-{os.urandom(6).hex()}"
+        try:
+            first = self._conditional_put(probe, b"1", IfNoneMatch="*")
+            second = self._conditional_put(probe, b"2", IfNoneMatch="*")
+        finally:
+            self._client.delete_object(Bucket=self.bucket, Key=self._key(probe))
+        if first is None or second is not None:
+            raise StoreError(
+                f"the S3 server of {self.uri} ignores conditional writes (If-None-Match: *), so govcorpus cannot "
+                "keep a second writer out of the store; use a server that supports them (AWS S3, SeaweedFS, MinIO)"
+            )
+        _CONDITIONAL_WRITES_CHECKED.add(self.uri)
+
+    def put_if(self, key: str, data: bytes, version: str) -> str | None:
+        return self._conditional_put(key, data, IfMatch=version)
+
+    def _conditional_put(self, key: str, data: bytes, **condition: str) -> str | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            response = self._client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, **condition)
+        except ClientError as exc:
+            if _precondition_failed(exc):
+                return None
+            raise
+        return str(response["ETag"])
+
+    def delete_if(self, key: str, version: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self._client.delete_object(Bucket=self.bucket, Key=self._key(key), IfMatch=version)
+        except ClientError as exc:
+            if _precondition_failed(exc):
+                return False
+            raise
+        return True
+
+
+_CONDITIONAL_WRITES_CHECKED: set[str] = set()  # S3 store URIs whose server honours If-None-Match
+
+
+def _int_env(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise StoreError(f"{name} must be a whole number, got {value!r}") from None
+
+
+def _precondition_failed(exc: Exception) -> bool:
+    """412, or 409 ConditionalRequestConflict (S3: a concurrent conditional write won)."""
+    response = getattr(exc, "response", {})
+    code = response.get("Error", {}).get("Code")
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return code in ("PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey") or status in (412, 409)
 
 
 DEFAULT_STORE = "./corpus"

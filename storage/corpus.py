@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cleaners.document import Document
-from storage.backends import ObjectStore, open_store
+from storage.backends import ObjectStore, StoreDamaged, open_store
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,26 @@ def index_entry(doc: Document) -> dict[str, Any]:
     return {name: record.get(name) for name in INDEX_FIELDS}
 
 
+def parse_index(body: bytes, uri: str) -> list[dict[str, Any]]:
+    """The entries of an index.jsonl body; StoreDamaged naming the first bad line."""
+    entries = []
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise StoreDamaged(uri, INDEX_KEY, f"not UTF-8 at byte {exc.start}") from None
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise StoreDamaged(uri, INDEX_KEY, f"line {number} is not JSON: {exc.msg}") from None
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            raise StoreDamaged(uri, INDEX_KEY, f"line {number} has no document id")
+        entries.append(entry)
+    return entries
+
+
 def _encode(doc: Document) -> bytes:
     return json.dumps(doc.to_dict(), ensure_ascii=False).encode("utf-8")
 
@@ -85,7 +105,7 @@ class Corpus:
             return None
         try:
             return Document.from_dict(json.loads(body))
-        except ValueError:
+        except (ValueError, TypeError, AttributeError):
             # A record written just before a power cut, its data never reached the disk; no
             # manifest line names it, so the URL is fetched again and the record rewritten.
             log.warning("%s is unreadable (%d bytes): treated as missing", key, len(body))
@@ -120,11 +140,12 @@ class Corpus:
         return self._index
 
     def _read_index(self) -> Iterator[dict[str, Any]]:
+        """The entries of index.jsonl; StoreDamaged if it cannot be read as one."""
         try:
             body = self.store.get(INDEX_KEY)
         except KeyError:
             return iter(())
-        return (json.loads(line) for line in body.decode("utf-8").splitlines() if line.strip())
+        return iter(parse_index(body, self.store.uri))
 
     def write_index(self) -> None:
         entries = sorted(self._loaded_index().values(), key=lambda entry: entry["id"])

@@ -43,7 +43,15 @@ COLUMNS: dict[str, str] = {
     "delivered": "string",
     "meeting": "string",
     "speaker": "string",
+    # An official document's fields (README "Metadata"): issuing organ, 发文字号, 成文日期 …
+    "issuer": "string",
+    "document_number": "string",
+    "written_date": "string",
+    "index_number": "string",
+    "subject": "string",
+    "addressee": "string",
     "publisher": "string",
+    "source": "string",
 }
 
 

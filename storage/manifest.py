@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from storage.backends import ObjectStore
+from storage.backends import ObjectStore, StoreDamaged
 
 OUTCOMES = ("stored", "duplicate", "unchanged", "skipped", "failed")
 MANIFEST_PREFIX = "manifests/"
@@ -52,16 +52,16 @@ class ManifestWriter:
         return f"{MANIFEST_PREFIX}{self.run_id}.jsonl"
 
     @classmethod
-    def resume(cls, store: ObjectStore, run_id: str) -> ManifestWriter:
+    def resume(cls, store: ObjectStore, run_id: str, started_at: str | None = None) -> ManifestWriter:
         """Continue a run that did not finish: its flushed lines stay, and count, as they were."""
         writer = cls(store, run_id)
+        if started_at is not None:
+            writer.started_at = started_at
         for key in store.list(f"{MANIFEST_PREFIX}{run_id}/"):
-            writer._part += 1
-            for raw in store.get(key).decode("utf-8").splitlines():
-                if raw.strip():
-                    line = json.loads(raw)
-                    writer.counts[line["outcome"]] += 1
-                    writer.recorded.add(line["url"])
+            writer._part = max(writer._part, _part_number(key) + 1)
+            for line in parse_lines(store, key):
+                writer.counts[line["outcome"]] += 1
+                writer.recorded.add(line["url"])
         return writer
 
     def has_recorded(self, url: str) -> bool:
@@ -96,21 +96,25 @@ class ManifestWriter:
         """Write the run's single manifest file, ending with a stats line; return its key.
 
         `amend` may rewrite lines whose document changed after they were written (a document
-        re-pointed at a better version that arrived later in the run); counts follow the lines.
+        re-pointed at a better version that arrived later in the run). The stats are derived from
+        the final lines — `counts` per outcome, `reasons` per outcome/reason, `bytes` (the lines'
+        `bytes`) — so a run resumed after a kill has the stats of one that never was; `stats`
+        adds to them (duration, …). The joined file is written before any part is deleted: a run
+        killed in between has its whole manifest, and its next start only finishes the clean-up.
         """
         self.flush()
         part_keys = list(self.store.list(f"{MANIFEST_PREFIX}{self.run_id}/"))
-        lines = [json.loads(raw) for key in part_keys for raw in self.store.get(key).decode("utf-8").splitlines() if raw.strip()]
+        lines = _unique_by_url(line for key in part_keys for line in parse_lines(self.store, key))
         if amend is not None:
             lines = [amend(line) for line in lines]
-            self.counts = Counter(line["outcome"] for line in lines)
+        self.counts = Counter(line["outcome"] for line in lines)
         body = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode("utf-8")
         summary = {
             "run": self.run_id,
             "stats": {
                 "started_at": self.started_at,
                 "finished_at": utc_now(),
-                "counts": {outcome: self.counts.get(outcome, 0) for outcome in OUTCOMES},
+                **line_stats(lines),
                 **(stats or {}),
             },
         }
@@ -121,11 +125,59 @@ class ManifestWriter:
         return self.key
 
 
+def line_stats(lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a run's stats line says about its URL lines: counts per outcome and per outcome/reason, bytes,
+    and `fallback/<stage>`: the documents an extraction stage's safety net caught (the lines' `fallback`)."""
+    reasons = Counter(f"{line['outcome']}/{line['reason']}" for line in lines if line.get("reason"))
+    fallbacks = Counter(f"fallback/{stage}" for line in lines for stage in line.get("fallback") or ())
+    return {
+        "counts": {outcome: sum(1 for line in lines if line["outcome"] == outcome) for outcome in OUTCOMES},
+        "reasons": dict(sorted(reasons.items())),
+        "bytes": sum(int(line.get("bytes") or 0) for line in lines),
+        **dict(sorted(fallbacks.items())),
+    }
+
+
+def _unique_by_url(lines: Iterator[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Lines in order, the first for each URL (a URL has one line per run)."""
+    seen: set[str] = set()
+    unique = []
+    for line in lines:
+        if line["url"] not in seen:
+            seen.add(line["url"])
+            unique.append(line)
+    return unique
+
+
+def _part_number(key: str) -> int:
+    name = key.rsplit("/", 1)[-1]
+    digits = name.removeprefix("part-").removesuffix(".jsonl")
+    return int(digits) if digits.isdigit() else -1
+
+
+def parse_lines(store: ObjectStore, key: str) -> list[dict[str, Any]]:
+    """The lines of a manifest or manifest part; StoreDamaged naming the first that is not a manifest line."""
+    lines = []
+    try:
+        text = store.get(key).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise StoreDamaged(store.uri, key, f"not UTF-8 at byte {exc.start}") from None
+    for number, raw in enumerate(text.splitlines(), 1):
+        if not raw.strip():
+            continue
+        try:
+            line = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise StoreDamaged(store.uri, key, f"line {number} is not JSON: {exc.msg}") from None
+        if not isinstance(line, dict) or not (("url" in line and line.get("outcome") in OUTCOMES) or "stats" in line):
+            raise StoreDamaged(store.uri, key, f"line {number} is not a manifest line")
+        lines.append(line)
+    return lines
+
+
 def read_manifest(store: ObjectStore, key: str) -> Iterator[dict[str, Any]]:
-    """Lines of a finished manifest, URL lines and the closing stats line alike."""
-    for raw in store.get(key).decode("utf-8").splitlines():
-        if raw.strip():
-            yield json.loads(raw)
+    """Lines of a finished manifest, URL lines and the closing stats line alike (StoreDamaged if unreadable)."""
+    yield from parse_lines(store, key)
 
 
 def manifest_keys(store: ObjectStore) -> list[str]:

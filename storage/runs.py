@@ -5,11 +5,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from hashlib import sha256
 from typing import Any
 
-from storage.backends import ObjectStore
-from storage.manifest import manifest_keys, new_run_id, read_manifest, utc_now
+from storage.backends import ObjectStore, StoreDamaged
+from storage.manifest import (
+    MANIFEST_PREFIX,
+    manifest_keys,
+    new_run_id,
+    read_manifest,
+    utc_now,
+)
 
 ACTIVE_PREFIX = "runs/active/"
 
@@ -26,20 +33,62 @@ def _active_key(job: str) -> str:
     return f"{ACTIVE_PREFIX}{job}.json"
 
 
-def begin_run(store: ObjectStore, job: str) -> tuple[str, bool]:
-    """(run id, resumed): the unfinished run of `job` if there is one, else a new run."""
+@dataclass(frozen=True)
+class RunStart:
+    run_id: str
+    resumed: bool  # the job's unfinished run, continued
+    started_at: str  # when the run first started (its first process, for a resumed run)
+
+
+def begin_run(store: ObjectStore, job: str) -> RunStart:
+    """The unfinished run of `job` if there is one, else a new run.
+
+    A run whose manifest was joined before its process died (killed while deleting the parts)
+    had finished: its clean-up is completed here and a new run begins.
+    """
+    key = _active_key(job)
     try:
-        state = json.loads(store.get(_active_key(job)))
-        return state["run_id"], True
+        body = store.get(key)
     except KeyError:
-        run_id = new_run_id()
-        store.put(_active_key(job), json.dumps({"run_id": run_id, "job": job, "started_at": utc_now()}).encode())
-        return run_id, False
+        return _new_run(store, job)
+    try:
+        state = json.loads(body)
+        run_id, started_at = str(state["run_id"]), str(state.get("started_at") or utc_now())
+    except (ValueError, KeyError, TypeError):
+        raise StoreDamaged(store.uri, key, "not a run record") from None
+    if store.exists(f"{MANIFEST_PREFIX}{run_id}.jsonl"):
+        finish_cleanup(store, run_id)
+        store.delete(key)
+        return _new_run(store, job)
+    return RunStart(run_id, True, started_at)
+
+
+def _new_run(store: ObjectStore, job: str) -> RunStart:
+    run_id, started_at = new_run_id(), utc_now()
+    store.put(_active_key(job), json.dumps({"run_id": run_id, "job": job, "started_at": started_at}).encode())
+    return RunStart(run_id, False, started_at)
+
+
+def finish_cleanup(store: ObjectStore, run_id: str) -> int:
+    """Delete the parts of a run whose joined manifest exists; return how many there were."""
+    parts = list(store.list(f"{MANIFEST_PREFIX}{run_id}/"))
+    for part in parts:
+        store.delete(part)
+    return len(parts)
 
 
 def active_runs(store: ObjectStore) -> list[dict[str, Any]]:
-    """Runs begun and not finished: killed, crashed, shut down, or still going."""
-    return [json.loads(store.get(key)) for key in store.list(ACTIVE_PREFIX)]
+    """Runs begun and not finished: killed, crashed, shut down, or still going (StoreDamaged if one is unreadable)."""
+    runs = []
+    for key in store.list(ACTIVE_PREFIX):
+        try:
+            state = json.loads(store.get(key))
+            if not isinstance(state, dict) or "run_id" not in state:
+                raise ValueError("no run_id")
+        except ValueError:
+            raise StoreDamaged(store.uri, key, "not a run record") from None
+        runs.append(state)
+    return runs
 
 
 def end_run(store: ObjectStore, job: str) -> None:

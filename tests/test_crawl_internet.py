@@ -68,7 +68,7 @@ def test_each_document_has_its_gold_text_title_and_canonical(crawled: tuple) -> 
         assert (by_id.get(doc.duplicate_of) if doc.duplicate_of else None) == (
             (canonical["host"], canonical["path"]) if canonical else None
         ), expected["path"]
-        for field in ("published", "publisher"):
+        for field in ("published", "issuer"):
             if field in expected:
                 assert (doc.published if field == "published" else doc.metadata.get(field)) == expected[field]
 

@@ -129,6 +129,7 @@ def test_two_workers_share_the_frontier(tmp_path: Path, s3_uri: str, redis_url: 
     }
     check_corpus(net, s3_uri, lines)
     assert job_keys(redis_url) == [], "the last worker deletes the job's keys"
+    assert not open_store(s3_uri).exists("lock.json"), "the workers shared the store's lease; the last one removes it"
 
 
 def test_a_killed_worker_loses_nothing(tmp_path: Path, s3_uri: str, redis_url: str) -> None:

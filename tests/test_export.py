@@ -39,7 +39,10 @@ def corpus(store_uri: str) -> Corpus:
     corpus = Corpus.open(store_uri)
     original = make_doc("http://a/001", "001", region="上海市静安区", year=2023, doc_type="政府工作报告")
     corpus.put(original)
-    corpus.put(make_doc("http://a/003", "003", publisher="上海市长宁区人民政府新华路街道办事处"))
+    corpus.put(make_doc(
+        "http://a/003", "003", issuer="上海市长宁区人民政府新华路街道办事处", publisher="上海市长宁区人民政府",
+        document_number="长新办〔2024〕1号", written_date="2024-02-02",
+    ))
     corpus.put(replace(make_doc("http://b/001-copy", "001"), duplicate_of=original.id, duplicate_relation="exact"))
     corpus.write_index()
     return corpus
@@ -54,7 +57,8 @@ def test_parquet_export_has_canonical_rows_with_metadata_columns(corpus: Corpus,
     rows = {row["url"]: row for row in table.to_pylist()}
     assert set(rows) == {"http://a/001", "http://a/003"}  # the duplicate is left out
     assert rows["http://a/001"]["region"] == "上海市静安区" and rows["http://a/001"]["year"] == 2023
-    assert rows["http://a/003"]["publisher"].endswith("办事处")
+    assert rows["http://a/003"]["issuer"].endswith("办事处") and rows["http://a/003"]["publisher"].endswith("人民政府")
+    assert rows["http://a/003"]["document_number"] == "长新办〔2024〕1号" and rows["http://a/001"]["document_number"] is None
     assert rows["http://a/001"]["text"].startswith("——2023年1月5日")
 
     files = str(tmp_path / "export" / "*.parquet")

@@ -63,11 +63,12 @@ GOV_PAGE = f"""<html><head><meta charset="utf-8"><title>新华路街道2023年�
 def test_gov_portal_metadata_becomes_fields_not_text() -> None:
     extracted = extract_html(GOV_PAGE)
     assert extracted.family == "gov_portal"
-    assert extracted.metadata["index_no"] == "SY0000-2024-0001"
-    assert extracted.metadata["publisher"] == "上海市长宁区人民政府新华路街道办事处"
+    assert extracted.metadata["index_number"] == "SY0000-2024-0001"
+    assert extracted.metadata["issuer"] == "上海市长宁区人民政府新华路街道办事处"
     assert extracted.metadata["published"] == "2024-02-02"
-    assert extracted.metadata["topic"] == "综合政务"
-    assert extracted.metadata["doc_no"] == "长新办〔2024〕1号"
+    assert extracted.metadata["written_date"] == "2024-02-02"  # 发文日期：2024年2月2日
+    assert extracted.metadata["subject"] == "综合政务"
+    assert extracted.metadata["document_number"] == "长新办〔2024〕1号"
     for chrome in ("索引号", "发布机构", "当前位置", "打印本页", "分享到", "相关链接", "ICP", "网站标识码", "字号"):
         assert chrome not in extracted.text
 
@@ -83,7 +84,7 @@ def test_metadata_as_inline_line_and_list() -> None:
     <ul class="meta"><li>发文机构:上海市长宁区人民政府新华路街道办事处</li><li>发布日期:2024-02-02</li></ul>
     <div id="Zoom">{paragraphs(REPORT[3:6])}</div></body></html>"""
     extracted = extract_html(page)
-    assert extracted.metadata["publisher"] == "上海市长宁区人民政府新华路街道办事处"
+    assert extracted.metadata["issuer"] == "上海市长宁区人民政府新华路街道办事处"
     assert extracted.metadata["published"] == "2024-02-02"
     assert "发文机构" not in extracted.text and "2024-02-02" not in extracted.text
 
@@ -217,7 +218,7 @@ def test_build_document_sets_fields() -> None:
     assert document.title == "新华路街道2023年工作总结"
     assert document.family == "gov_portal"
     assert document.published == "2024-02-02"
-    assert document.metadata["publisher"] == "上海市长宁区人民政府新华路街道办事处"
+    assert document.metadata["issuer"] == "上海市长宁区人民政府新华路街道办事处"
     assert document.encoding == "gb18030" and document.encoding_declared == "gbk"
     assert document.text == "\n".join(REPORT[3:8])
 

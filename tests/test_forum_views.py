@@ -190,7 +190,7 @@ def test_an_extractor_that_raises_falls_back_and_says_so(monkeypatch: pytest.Mon
     extracted = extract_html(gov)
     assert extracted.family == "gov_portal"
     assert extracted.metadata[FALLBACK_KEY] == "gov_portal:RuntimeError"
-    assert extracted.metadata["publisher"] == "某区政府"
+    assert extracted.metadata["issuer"] == "某区政府"
     assert REPORT[5] in extracted.text and "索引号" not in extracted.text
 
     monkeypatch.setattr(cleaners.extract, "extract_generic", broken)

@@ -75,7 +75,7 @@ def test_every_walk_accepts_comment_nodes_built_into_a_tree() -> None:
 def test_metadata_cells_holding_comments_are_read() -> None:
     tree = parse(page("<table><tr><td>发布机构：<!--org-->某区人民政府</td><td>发布日期：<!-- d -->2024-02-02</td></tr></table>"))
     metadata, _ = read_metadata(tree)
-    assert metadata == {"publisher": "某区人民政府", "published": "2024-02-02"}
+    assert metadata == {"issuer": "某区人民政府", "published": "2024-02-02"}
 
 
 def test_a_stray_document_end_does_not_end_the_document() -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from official_docs import PAGE_FIELDS, disclosure_page
 from support import SHARED, free_port, run_cli
 
 from govcorpus.sitefixture import SiteServer, serve_site
@@ -138,6 +139,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiteServer]:
     root = tmp_path_factory.mktemp("site")
     (root / "report.html").write_text(report_html("003", "新华路街道2023年工作总结"), encoding="utf-8")
     (root / "other.html").write_text(report_html("001", "某某区2024年政府工作报告"), encoding="utf-8")
+    (root / "notice.html").write_text(disclosure_page("table"), encoding="utf-8")
     (root / "short.html").write_text("<html><head><title>通知</title></head><body><p>明天停电。</p></body></html>", encoding="utf-8")
     (root / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n")
     (root / "big.html").write_bytes(b"<html><body>" + b"x" * (2 * 1024 * 1024) + b"</body></html>")
@@ -147,6 +149,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiteServer]:
         {"path": "/robots.txt", "file": "robots.txt", "headers": {"Content-Type": "text/plain"}},
         {"path": "/report.html", "file": "report.html", "headers": HTML},
         {"path": "/other.html", "file": "other.html", "headers": HTML},
+        {"path": "/notice.html", "file": "notice.html", "headers": HTML},
         {"path": "/moved", "status": 301, "redirect": "/report.html"},
         {"path": "/short.html", "file": "short.html", "headers": HTML},
         {"path": "/error", "file": "short.html", "status": 500, "headers": HTML},
@@ -236,6 +239,17 @@ def test_fetch_stores_and_documents_can_be_queried(service: Service, site: SiteS
     page = service.client.get("/documents", params={"limit": 1, "offset": 0}).json()
     assert page["limit"] == 1 and len(page["items"]) == 1 and page["total"] >= 1
     assert service.client.get("/documents", params={"limit": 1000}).status_code == 400
+
+
+def test_documents_can_be_queried_by_issuer_and_document_number(service: Service, site: SiteServer) -> None:
+    response = service.fetch(site.url("/notice.html"))
+    assert response.status_code == 200, response.text
+    doc_id = response.json()["id"]
+    for params in ({"issuer": "人民政府办公室"}, {"document_number": "示政办发[2024]3号"}, {"document_number": PAGE_FIELDS["document_number"]}):
+        found = service.client.get("/documents", params=params).json()
+        assert [item["id"] for item in found["items"]] == [doc_id], params
+        assert found["items"][0]["document_number"] == PAGE_FIELDS["document_number"]
+    assert service.client.get("/documents", params={"document_number": "示政办发〔2024〕4号"}).json()["total"] == 0
 
 
 @pytest.mark.parametrize(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol, Self
 
 import numpy as np
 
-from storage.backends import ObjectStore
+from storage.backends import ObjectStore, StoreDamaged
 from storage.dedup import segments
 from storage.dedup.fingerprint import (
     MIN_SENTENCE_CHARS,
@@ -30,6 +31,7 @@ CONTAINMENT_THRESHOLD = 0.8
 MIN_FRAGMENT_CHARS = 60
 
 EXACT, NEAR, FRAGMENT = "exact", "near", "fragment"
+REBUILD_MARKER = "REBUILDING"
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class StoreDedupIndex:
         *,
         flush_every: int = 64,
         max_tail_segments: int = 256,
+        _rebuilding: bool = False,
     ) -> None:
         self.store = store
         self.prefix = prefix.rstrip("/")
@@ -111,7 +114,29 @@ class StoreDedupIndex:
         self._fragment_edges: list[tuple[int, int, float]] = []
         self._pending = segments.Batch(0, self.params)
         self._tail_segments = 0
-        self._load()
+        if not _rebuilding:
+            self._load()
+
+    @classmethod
+    def rebuild(cls, store: ObjectStore, documents: Iterable[tuple[Candidate, Fingerprint]], prefix: str = "dedup/index") -> Self:
+        """Replace the persisted index under `prefix` with one built from `documents`; return it.
+
+        Links do not depend on the order documents are added in. A marker object stays in place
+        from before the old index is deleted until the new snapshot is written, so a rebuild cut
+        short is reported as damage on the next open instead of loading as a smaller index.
+        """
+        marker = f"{prefix.rstrip('/')}/{REBUILD_MARKER}"
+        store.put(marker, b"a rebuild of the dedup index was started and has not finished\n")
+        for key in list(store.list(f"{prefix.rstrip('/')}/")):
+            if key != marker:
+                store.delete(key)
+        index = cls(store, prefix, flush_every=1 << 62, _rebuilding=True)
+        for candidate, fp in documents:
+            index.add(candidate, fp)
+        index.compact()
+        store.sync()
+        store.delete(marker)
+        return index
 
     # --- public API -------------------------------------------------------------------------
 
@@ -322,18 +347,39 @@ class StoreDedupIndex:
 
     # --- persistence ------------------------------------------------------------------------
 
+    def _batch_problem(self, batch: segments.Batch) -> str | None:
+        """What makes `batch` unfit to load next, or None (a gap, a second copy, foreign parameters)."""
+        if batch.params != self.params:
+            return f"was written with dedup parameters {batch.params}, this code uses {self.params}"
+        if batch.first != len(self._doc_ids):
+            return f"starts at document {batch.first}, expected {len(self._doc_ids)}: the index is incomplete"
+        end = batch.first + len(batch)
+        twice = [doc_id for doc_id in batch.doc_ids if doc_id in self._by_id]
+        if twice or len(set(batch.doc_ids)) != len(batch):
+            return f"holds document {(twice or batch.doc_ids)[0]} a second time: two writers added it"
+        if any(not (0 <= a < end and 0 <= b < end) for a, b in batch.near_edges) or any(
+            not (0 <= a < end and 0 <= b < end) for a, b, _ in batch.fragment_edges
+        ):
+            return "has an edge to a document it does not follow"
+        return None
+
     def _load(self) -> None:
+        if self.store.exists(f"{self.prefix}/{REBUILD_MARKER}"):
+            raise StoreDamaged(self.store.uri, "the dedup index", "a rebuild of it was interrupted")
         snapshots = list(self.store.list(f"{self.prefix}/snapshots/"))
         batches_keys = [snapshots[-1]] if snapshots else []
         start = _sequence(snapshots[-1]) if snapshots else 0
         tail = [key for key in self.store.list(f"{self.prefix}/segments/") if _sequence(key) >= start]
         batches_keys += tail
         for key in batches_keys:
-            batch = segments.decode(self.store.get(key))
-            if batch.params != self.params:
-                raise ValueError(f"{key} was written with dedup parameters {batch.params}, this code uses {self.params}")
-            if batch.first != len(self._doc_ids):
-                raise ValueError(f"{key} starts at document {batch.first}, expected {len(self._doc_ids)}: the index is incomplete")
+            data = self.store.get(key)
+            try:
+                batch = segments.decode(data)
+            except Exception as exc:  # numpy/zip/JSON errors of a cut-short or foreign object
+                raise StoreDamaged(self.store.uri, "the dedup index", f"{key} is unreadable: {exc}") from None
+            problem = self._batch_problem(batch)
+            if problem is not None:
+                raise StoreDamaged(self.store.uri, "the dedup index", f"{key} {problem}")
             for doc_id, rank, fp in zip(batch.doc_ids, batch.ranks, batch.fingerprints):
                 self._register(doc_id, rank, fp)
             self._apply_edges(batch.near_edges, batch.fragment_edges)

@@ -1,0 +1,225 @@
+"""`govcorpus check [--repair]`: a store damaged by any means is found out, repaired, and never answered with a traceback."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from dupsite import generate, sources_toml
+from support import FAST, run_cli
+
+from cleaners.document import Fetched
+from govcorpus.sitefixture import SiteServer, serve_site
+from storage.backends import ObjectStore, open_store
+from storage.check import check_store, repair_store
+from storage.corpus import INDEX_KEY, Corpus
+from storage.dedup import StoreDedupIndex
+from storage.ingest import Ingestor
+from storage.lease import store_lease
+from storage.manifest import manifest_keys, read_manifest
+
+QUICK = [*FAST, "-s", "GOVCORPUS_PROCESS_WORKERS=0"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SiteServer, Path]]:
+    tmp = tmp_path_factory.mktemp("dupsite")
+    generate(tmp / "site")
+    with serve_site(tmp / "site") as server:
+        config = tmp / "sources.toml"
+        config.write_text(sources_toml(server.base_url), encoding="utf-8")
+        yield server, config
+
+
+@pytest.fixture(scope="module")
+def pristine(site: tuple[SiteServer, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store after one finished crawl of the site (small dedup flushes: several segments)."""
+    store = tmp_path_factory.mktemp("pristine") / "corpus"
+    done = run_cli(
+        "crawl", "--config", str(site[1]), "--store", str(store), *QUICK,
+        "-s", 'ITEM_PIPELINES={"killhook.KillingCorpusPipeline": 300}', "-s", "KILL_FLUSH_EVERY=4",
+        env={"PYTHONPATH": str(Path(__file__).parent)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return store
+
+
+@pytest.fixture
+def store(pristine: Path, tmp_path: Path) -> ObjectStore:
+    shutil.copytree(pristine, tmp_path / "corpus")
+    return open_store(str(tmp_path / "corpus"))
+
+
+def links(store: ObjectStore) -> dict[str, str | None]:
+    return {entry["url"]: entry["duplicate_of"] for entry in Corpus(store).entries()}
+
+
+def test_a_finished_crawl_checks_clean(pristine: Path) -> None:
+    checked = run_cli("check", "--store", str(pristine))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "consistent (18 documents, 1 manifests)" in checked.stdout
+
+
+def _segments(store: ObjectStore) -> list[str]:
+    return list(store.list("dedup/index/segments/"))
+
+
+def truncate_index(store: ObjectStore) -> None:
+    store.put(INDEX_KEY, store.get(INDEX_KEY)[:500])
+
+
+def lose_half_the_index(store: ObjectStore) -> None:
+    lines = store.get(INDEX_KEY).decode().splitlines(keepends=True)
+    store.put(INDEX_KEY, "".join(lines[: len(lines) // 2]).encode())
+
+
+def lose_a_dedup_segment(store: ObjectStore) -> None:
+    store.delete(_segments(store)[1])
+
+
+def write_a_dedup_segment_twice(store: ObjectStore) -> None:  # what two writers did in the issue
+    store.put("dedup/index/segments/000000999999", store.get(_segments(store)[0]))
+
+
+def cut_a_dedup_segment_short(store: ObjectStore) -> None:
+    key = _segments(store)[-1]
+    store.put(key, store.get(key)[:100])
+
+
+def interrupt_a_dedup_rebuild(store: ObjectStore) -> None:
+    store.put("dedup/index/REBUILDING", b"")
+
+
+def point_a_canonical_elsewhere(store: ObjectStore) -> None:
+    entry = next(entry for entry in Corpus(store).entries() if entry["duplicate_of"] is None)
+    other = next(e for e in Corpus(store).entries() if e["id"] != entry["id"] and e["duplicate_of"] is None)
+    record = json.loads(store.get(f"documents/{entry['id']}.json"))
+    store.put(f"documents/{entry['id']}.json", json.dumps({**record, "duplicate_of": other["id"], "duplicate_relation": "near"}).encode())
+
+
+def garble_a_record(store: ObjectStore) -> None:
+    key = next(iter(store.list("documents/")))
+    store.put(key, b'{"id": "cut sh')
+
+
+def orphan_manifest_parts(store: ObjectStore) -> None:  # a run killed and never resumed, its open-run record lost
+    (key,) = manifest_keys(store)
+    lines = [line for line in read_manifest(store, key) if "url" in line]
+    body = "".join(json.dumps({**line, "outcome": "failed", "reason": "http_500"}) + "\n" for line in lines[:5])
+    store.put("manifests/20200101T000000Z-abcdef/part-000000.jsonl", body.encode())
+
+
+def kill_during_part_delete(store: ObjectStore) -> None:
+    (key,) = manifest_keys(store)
+    run = key.removeprefix("manifests/").removesuffix(".jsonl")
+    lines = [line for line in read_manifest(store, key) if "url" in line]
+    store.put(f"manifests/{run}/part-000003.jsonl", ("\n".join(json.dumps(line) for line in lines[10:14]) + "\n").encode())
+    store.put("runs/active/dupsite-0.json", json.dumps({"run_id": run, "job": "dupsite-0"}).encode())
+
+
+def drop_the_stats_line(store: ObjectStore) -> None:
+    (key,) = manifest_keys(store)
+    store.put(key, b"".join(line + b"\n" for line in store.get(key).splitlines()[:-1]))
+
+
+def garble_the_lease(store: ObjectStore) -> None:
+    store.put("lock.json", b"\x00\x01")
+
+
+DAMAGE: dict[str, tuple[Callable[[ObjectStore], None], set[str]]] = {
+    "index cut short": (truncate_index, {"index_unreadable"}),
+    "half the index lost": (lose_half_the_index, {"index_missing_documents"}),
+    "a dedup segment lost": (lose_a_dedup_segment, {"dedup_unreadable"}),
+    "a dedup segment written twice": (write_a_dedup_segment_twice, {"dedup_unreadable"}),
+    "a dedup segment cut short": (cut_a_dedup_segment_short, {"dedup_unreadable"}),
+    "a dedup rebuild interrupted": (interrupt_a_dedup_rebuild, {"dedup_unreadable"}),
+    "a record pointed at the wrong canonical": (point_a_canonical_elsewhere, {"duplicate_of_disagrees", "index_stale_entries"}),
+    "a record garbled": (garble_a_record, {"document_unreadable", "dedup_orphan_entries", "index_orphan_entries"}),
+    "orphan manifest parts": (orphan_manifest_parts, {"orphan_manifest_parts"}),
+    "killed while deleting parts": (kill_during_part_delete, {"active_run_finished", "manifest_parts_left_over"}),
+    "a manifest without stats": (drop_the_stats_line, {"manifest_without_stats"}),
+    "lock.json garbled": (garble_the_lease, {"lease_unreadable"}),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_damage_is_found_and_repaired(damage: str, store: ObjectStore) -> None:
+    expected_links = links(store)
+    damage_store, kinds = DAMAGE[damage]
+    damage_store(store)
+    report = check_store(store)
+    assert set(report.problems) >= kinds and not report.clean, report.problems
+    with store_lease(store, "govcorpus check --repair"):  # as the command holds it
+        repair_store(store, report)
+    after = check_store(store)
+    assert after.clean, after.problems
+    StoreDedupIndex(store)  # opens again
+    if damage != "a record garbled":  # that record is gone: its URL is fetched again by the next crawl
+        assert links(store) == expected_links  # the same canonicals as before the damage
+    if damage == "orphan manifest parts":
+        lines = list(read_manifest(store, "manifests/20200101T000000Z-abcdef.jsonl"))
+        assert len(lines) == 6 and lines[-1]["stats"]["counts"]["failed"] == 5 and "repaired" in lines[-1]["stats"]
+
+
+def test_two_writers_without_a_lease_damage_the_store_and_repair_rebuilds_it(pristine: Path, tmp_path: Path) -> None:
+    """What two crawls at once did before the lease: each loaded the same index, each wrote its own view."""
+    source = open_store(str(pristine))
+    docs = [doc for doc in (Corpus(source).get(entry["id"]) for entry in Corpus(source).entries()) if doc is not None]
+    store = open_store(str(tmp_path / "corpus"))
+    first, second = Ingestor(Corpus(store), run_id="r1"), Ingestor(Corpus(store), run_id="r2")
+    for number, doc in enumerate(docs):
+        writer = first if number % 2 else second
+        writer.dedup.flush_every = 2  # type: ignore[attr-defined]
+        raw = source.get(f"raw/{doc.raw_sha256[:2]}/{doc.raw_sha256}")
+        writer.ingest(Fetched(doc.url, doc.url, 200, doc.raw_headers, raw, doc.fetched_at))
+    first.close()
+    second.close()
+    report = check_store(store)  # each overwrote the other's segments and index: a mix that may even load
+    assert report.has("dedup_unreadable", "dedup_missing_documents") and report.has("index_missing_documents"), report.problems
+    repair_store(store, report)
+    assert check_store(store).clean
+    assert links(store) == links(source)  # the canonicals an orderly crawl gave
+
+
+def test_no_command_answers_a_damaged_store_with_a_traceback(site: tuple[SiteServer, Path], store: ObjectStore) -> None:
+    truncate_index(store)
+    write_a_dedup_segment_twice(store)
+    uri = store.uri
+    some_id = next(iter(store.list("documents/"))).removeprefix("documents/")[:8]
+    commands = [
+        ["show", some_id, "--store", uri],  # ls, export, serve's queries read index.jsonl the same way
+        ["crawl", "--config", str(site[1]), "--store", uri, *QUICK],
+        ["fetch", f"{site[0].base_url}/art/t20240117_1.html", "--store", uri, *QUICK],
+    ]
+    for command in commands:
+        result = run_cli(*command)
+        assert result.returncode == 1, (command, result.stdout, result.stderr)
+        assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, (command, result.stderr)
+        assert f"run `govcorpus check --repair --store {uri}`" in result.stderr, (command, result.stderr)
+    assert run_cli("runs", "--store", uri).returncode == 0  # manifests are intact: runs still lists them
+    checked = run_cli("check", "--store", uri)
+    assert checked.returncode == 1
+    assert {line.split(":", 1)[0] for line in checked.stdout.splitlines() if line.startswith(("index_", "dedup_"))} == {
+        "index_unreadable", "dedup_unreadable",
+    }  # fmt: skip
+    repaired = run_cli("check", "--repair", "--store", uri)
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert "consistent (18 documents" in repaired.stdout
+    assert run_cli("ls", "--store", uri).returncode == 0
+
+
+def test_check_on_s3(pristine: Path, s3_uri: str) -> None:
+    store = open_store(s3_uri)
+    source = open_store(str(pristine))
+    for key in source.list():
+        store.put(key, source.get(key))
+    assert check_store(store).clean
+    lose_a_dedup_segment(store)
+    kill_during_part_delete(store)
+    report = check_store(store)
+    assert report.has("dedup_unreadable", "manifest_parts_left_over")
+    repair_store(store, report)
+    assert check_store(store).clean and links(store) == links(source)
