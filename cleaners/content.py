@@ -141,10 +141,13 @@ def drop_never_content(root: etree._Element) -> None:
 
     A hidden element that holds at least `hidden_main_share` of the page's text stays: the page
     hides its own body until a script shows it (WeChat's `#js_content`), and the body is the page.
+    A <noscript> is judged the same way: what a browser without JavaScript shows instead of an
+    app (a forum engine's server-rendered posts) is the page; "please enable JavaScript" is not.
     """
     rules = content_rules()
     etree.strip_elements(root, *rules.never_content_tags, with_tail=False)
     hidden = [el for el in _MAYBE_HIDDEN(root) if is_hidden(el)]
+    hidden.extend(root.iter("noscript"))
     if not hidden:
         return
     total = text_chars(root)

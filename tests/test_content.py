@@ -180,3 +180,11 @@ def test_a_family_container_that_is_the_article_stands() -> None:
     <div class="source">来源：新华路街道</div></div></body></html>"""
     extracted = extract_html(page)
     assert extracted.family == "gov_portal" and extracted.text == "\n".join(REPORT[:5])
+
+
+def test_what_a_browser_without_javascript_shows_is_the_text_of_an_app() -> None:
+    """A forum engine renders its posts into <noscript> for browsers and crawlers without JavaScript."""
+    page = f"""<html><head><title>t</title></head><body><div id="app"></div>
+    <noscript><div class="post">{paragraphs(REPORT[:3])}</div></noscript>
+    <noscript>请开启浏览器的 JavaScript 功能后访问本站</noscript></body></html>"""
+    assert text_of(page) == "\n".join(REPORT[:3])
