@@ -1,7 +1,7 @@
 """govcorpus beside trafilatura, readability-lxml, GNE, resiliparse and jusText on real Chinese pages.
 
 Run: .venv/bin/python benchmarks/realworld.py [--subset S,...] [--systems X,...] [--json OUT]
-                                             [--per-page SYSTEM] [--repeat N] [--no-filter]
+                                             [--per-page SYSTEM] [--repeat N] [--no-filter] [--forum-replies]
 The peers are the `bench` extra: `.venv/bin/pip install -e '.[bench]'`.
 
 One run over the HTML pages of ../shared/realworld (issue #12), every system on the same pages:
@@ -20,8 +20,9 @@ One run over the HTML pages of ../shared/realworld (issue #12), every system on 
 
 How each system is called, and why the peers get govcorpus's decoded text, is in
 benchmarks/realworld_systems.py. `--no-filter` measures govcorpus with its report filters
-off once `build_document` offers that switch (NO_FILTER_KWARGS there); until then it exits
-with a one-line error. `--json OUT` writes every number and every page's result, so runs can
+off (`fetch --no-filter`; NO_FILTER_KWARGS there). `--forum-replies` keeps other users' forum
+posts, which TEXT_SPEC rule 1 leaves out and the magic/ forum gold keeps: run both to see what
+the rule costs against that gold. `--json OUT` writes every number and every page's result, so runs can
 be compared; `--per-page SYSTEM` lists that system's pages, worst first, beside the best peer.
 """
 
@@ -390,7 +391,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--per-page", metavar="SYSTEM", help="also list SYSTEM's pages, worst first")
     parser.add_argument("--repeat", type=int, default=1, help="time each page N times and keep the fastest")
     parser.add_argument("--no-filter", action="store_true",
-                        help="govcorpus with its report filters off (needs build_document's switch)")
+                        help="govcorpus with its report filters off (build_document's apply_filters=False)")
+    parser.add_argument("--forum-replies", action="store_true",
+                        help="govcorpus keeps other users' forum replies too (the magic/ forum gold keeps whole threads)")
     parser.add_argument("--data", type=Path, default=REALWORLD_DIR, help="the realworld folder (default ../shared/realworld)")
     args = parser.parse_args(argv)
     if args.repeat < 1:
@@ -401,7 +404,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        systems = [make_system(name, no_filter=args.no_filter) for name in args.systems]
+        systems = [make_system(name, no_filter=args.no_filter, forum_replies=args.forum_replies) for name in args.systems]
         pages = load_pages(args.data, args.subset)
     except (PeerMissing, ValueError) as error:
         print(f"realworld: {error}", file=sys.stderr)

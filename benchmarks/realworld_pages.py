@@ -145,8 +145,12 @@ def best_score(title: str | None, text: str | None, reference: str) -> CharScore
 
 
 def squeeze(text: str) -> str:
-    """Text with every whitespace character deleted, the form expect.json snippets are matched in."""
-    return WHITESPACE_RE.sub("", text)
+    """Text in the form expect.json snippets are matched in: NFKC, every whitespace character deleted.
+
+    NFKC as in the character scores (`letters_and_digits`): a full-width （ and an ASCII ( are the
+    same punctuation whichever a system emits (TEXT_SPEC rule 6 widens ASCII next to Chinese).
+    """
+    return WHITESPACE_RE.sub("", unicodedata.normalize("NFKC", text))
 
 
 @dataclass(frozen=True)

@@ -120,22 +120,30 @@ def pipeline_offers_no_filter() -> bool:
     return all(name in parameters for name in NO_FILTER_KWARGS)
 
 
-def govcorpus_system(no_filter: bool = False) -> System:
-    """govcorpus's pipeline in-process; with `no_filter`, its report filters off (ValueError if it has no such switch)."""
+def govcorpus_system(no_filter: bool = False, forum_replies: bool = False) -> System:
+    """govcorpus's pipeline in-process; with `no_filter`, its report filters off (ValueError if it has no such switch).
+
+    With `forum_replies` a forum thread keeps every user's posts (build_document's `forum_replies`):
+    TEXT_SPEC rule 1 leaves other users' replies out, but the magic/ forum gold keeps whole
+    threads, so the two runs together show what the rule costs against that gold.
+    """
     if no_filter and not pipeline_offers_no_filter():
         raise ValueError(
             "this govcorpus cannot turn its report filters off yet: build_document takes no "
             f"{', '.join(NO_FILTER_KWARGS)} (see NO_FILTER_KWARGS in benchmarks/realworld_systems.py)"
         )
-    kwargs = dict(NO_FILTER_KWARGS) if no_filter else {}
+    kwargs: dict[str, Any] = dict(NO_FILTER_KWARGS) if no_filter else {}
+    if forum_replies:
+        kwargs["forum_replies"] = True
 
     def extract(page: RealPage) -> Extraction:
         document = build_document(fetched_record(page), **kwargs)
         verdict = getattr(document, "filter_verdict", None) or document.metadata.get("filter_verdict")
         return Extraction(document.title, document.text, verdict)
 
-    name = "govcorpus-nofilter" if no_filter else "govcorpus"
-    return System(name, "govcorpus", extract, notes="build_document on the bytes" + (", filters off" if no_filter else ""))
+    name = "govcorpus" + ("-nofilter" if no_filter else "") + ("-replies" if forum_replies else "")
+    notes = "build_document on the bytes" + (", filters off" if no_filter else "") + (", forum replies kept" if forum_replies else "")
+    return System(name, "govcorpus", extract, notes=notes)
 
 
 # ---------------------------------------------------------------- peers
@@ -241,14 +249,14 @@ class PeerMissing(Exception):
     """A peer's package is not installed; the message says how to install it."""
 
 
-def make_system(name: str, no_filter: bool = False) -> System:
+def make_system(name: str, no_filter: bool = False, forum_replies: bool = False) -> System:
     """The system called `name` (one of SYSTEM_NAMES).
 
     Raises PeerMissing when a peer's package is not installed, ValueError for an unknown name
     or for `no_filter` on a pipeline without the switch.
     """
     if name == "govcorpus":
-        return govcorpus_system(no_filter)
+        return govcorpus_system(no_filter, forum_replies)
     if name not in PEERS:
         raise ValueError(f"unknown system {name!r}: choose from {', '.join(SYSTEM_NAMES)}")
     try:

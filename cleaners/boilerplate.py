@@ -165,7 +165,7 @@ def drop_leading_title(text: str, title: str | None) -> str:
     Body text never precedes the title, so short lines above it (forum panels, breadcrumbs)
     go with it; the last such occurrence wins so that a repeated title leaves no copy behind.
     A title broken over consecutive lines counts too: the lines a later join would make into
-    the title line are the title.
+    the title line are the title. A text that would be left empty is left as it is.
     """
     if not title:
         return text
@@ -180,7 +180,9 @@ def drop_leading_title(text: str, title: str | None) -> str:
             break
         else:
             index += 1
-    return text if title_end is None else "\n".join(lines[title_end:])
+    if title_end is None or title_end >= len(lines):
+        return text  # a text that is nothing but lines above its title keeps them: a title is not a body
+    return "\n".join(lines[title_end:])
 
 
 def _title_run_end(lines: list[str], start: int, title: str) -> int | None:

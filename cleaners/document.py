@@ -65,6 +65,9 @@ class Document:
     encoding_detected: str | None = None
     family: str | None = None  # discuz | gov_portal | aggregator | generic
     metadata: dict[str, Any] = field(default_factory=dict)
+    # Built with the report filters off (`fetch --no-filter`): what the first filter that refuses the
+    # document would have said, {"reason", "detail"}; None when none would (or the filters were on).
+    filter_verdict: dict[str, str] | None = None
     # Set when stored: which run stored this version, the version number, the HTTP validators
     # sent back on the next run for a conditional GET, and the response headers that came with
     # the raw bytes (a charset declaration matters when cleaning is re-run from raw/).

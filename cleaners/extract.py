@@ -31,6 +31,14 @@ import trafilatura
 from lxml import etree
 from trafilatura.settings import use_config
 
+from cleaners.content import (
+    MainContent,
+    TreeStats,
+    dense_chars,
+    drop_never_content,
+    main_content,
+    text_chars,
+)
 from cleaners.encoding import repair_reference_mojibake
 from cleaners.htmltree import (
     child_elements,
@@ -41,7 +49,16 @@ from cleaners.htmltree import (
     text_of,
 )
 from cleaners.layout import SOFT_BREAK
+from cleaners.scripted import (
+    SHELL_MAX_CHARS,
+    ScriptSignals,
+    script_signals,
+    shell_reason,
+    structured_text,
+)
 from cleaners.spam import host_of, is_spam_block, is_spam_link, is_spam_text
+from cleaners.tables import is_data_table, table_rows
+from cleaners.threads import Thread, find_thread, message_of
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -51,9 +68,12 @@ FALLBACK_KEY = "extraction_fallback"
 
 # Elements that start a new line of text (HTML, plus trafilatura's own body vocabulary).
 BLOCK_TAGS = frozenset(
-    "p div li ul ol dl dt dd h1 h2 h3 h4 h5 h6 table tbody thead tfoot tr blockquote section article "
-    "header footer aside main center pre address figure figcaption form fieldset legend hr "
-    "head item list row quote code".split()
+    [
+        "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tbody",
+        "thead", "tfoot", "tr", "blockquote", "section", "article", "header", "footer", "aside", "main", "center",
+        "pre", "address", "figure", "figcaption", "form", "fieldset", "legend", "hr",
+        "head", "item", "list", "row", "quote", "code",
+    ]
 )
 CELL_TAGS = frozenset({"td", "th", "cell"})
 # Their newlines are line breaks (trafilatura turns <pre> into <quote> or <code>).
@@ -65,6 +85,14 @@ MIN_ENTRY_CHARS = 6
 MAX_TITLE_CHARS = 80
 # A content container must hold at least this many characters to be believed.
 MIN_CONTAINER_CHARS = 60
+# A family's container stands beside the scored article when it holds it and at most this many
+# times its text, or lies inside it and holds this share of it (cleaners/extract.py family_or_scored).
+FAMILY_SLACK = 1.5
+FAMILY_SHARE = 0.7
+# Document-naming links beside the article that make a family's container a wrapper of link lists.
+LIST_MIN_ENTRIES = 8
+# Before a thread's posts, a page's own text of this many characters is the topic they reply to.
+MIN_TOPIC_CHARS = 20
 # Trafilatura's defaults are tuned for alphabetic languages: 250 characters is a long Chinese notice.
 TRAFILATURA_SETTINGS = {
     "MIN_EXTRACTED_SIZE": "40",
@@ -82,9 +110,11 @@ TITLE_PREFIX_RE = re.compile(r"^\s*[\[【［][^\]】］]{1,12}[\]】］]\s*")
 VALUE_END_RE = re.compile(r"\s{2,}|\u3000|\s[|｜]\s|\s+\S{1,6}[:：]")
 SPACE_RE = re.compile(r"[ \t\r\n\f\v]+")
 VERBATIM_BREAK_RE = re.compile(r"\r\n|[\r\n]")
-LOGO_RE = re.compile(r"logo|site-?name|banner", re.I)
+LOGO_RE = re.compile(r"logo|site-?name|banner", re.IGNORECASE)
 # Text outside the label and value cells that a metadata block may still hold (separators, 字号 …).
 META_SLACK_CHARS = 20
+# A label cell is the element holding the label's text node, or one up to this many levels above it.
+LABEL_CELL_LEVELS = 4
 
 
 @dataclass(frozen=True)
@@ -95,9 +125,11 @@ class Extracted:
     text: str  # one paragraph per line (line breaks inside one as SOFT_BREAK), raw
     family: str  # discuz | gov_portal | aggregator | generic
     metadata: dict[str, str] = field(default_factory=dict)
-    link_entries: int = 0  # links long enough to name a document (list entries)
-    link_share: float = 0.0  # share of the page's visible text inside such links
+    link_entries: int = 0  # links long enough to name a document (list entries) in the main content
+    link_share: float = 0.0  # share of the main content's text inside such links, before chrome is pruned
     login_share: float = 0.0  # share of the visible text inside a form with a password field
+    tables: list[list[list[str]]] = field(default_factory=list)  # data tables: rows of cell texts
+    script_rendered: str | None = None  # why the page is an app shell whose text a script renders
 
 
 # ---------------------------------------------------------------- rules
@@ -210,6 +242,15 @@ def attempt(stage: str, fallbacks: list[str], run: Callable[[], T], fallback: T)
         return fallback
 
 
+def try_stage(stage: str, fallbacks: list[str], run: Callable[[], T | None]) -> tuple[T | None, bool]:
+    """`run()` and False, or None and True when it raised (logged and recorded in `fallbacks`)."""
+    try:
+        return run(), False
+    except Exception as exc:  # noqa: BLE001 - the safety net, as in `attempt`
+        record_fallback(fallbacks, stage, exc)
+        return None, True
+
+
 def fallback_stages(metadata: dict[str, Any]) -> list[str]:
     """The extraction stages that fell back on a document, from its `metadata["extraction_fallback"]`."""
     entries = str(metadata.get(FALLBACK_KEY) or "").split(";")
@@ -227,15 +268,31 @@ def record_fallback(fallbacks: list[str], stage: str, exc: BaseException | None)
 
 
 def detect_family(html: str, tree: etree._Element) -> str:
-    """The first family in rules order with enough of its markers present."""
+    """The first family in rules order with enough of its markers present.
+
+    An XPath marker is only evaluated when one of its string literals occurs in the page
+    (case-insensitively): every marker matches through one of them, and most pages hold none.
+    """
     data = rules()
+    lowered = html.lower()
     for family in data["order"]:
         spec = data[family]
         found = sum(1 for marker in spec.get("markers_html", []) if marker in html)
-        found += sum(1 for expression in spec.get("markers_xpath", []) if tree.xpath(expression))
+        found += sum(
+            1
+            for expression in spec.get("markers_xpath", [])
+            if any(literal in lowered for literal in xpath_literals(expression)) and tree.xpath(expression)
+        )
         if found >= spec.get("min_markers", 1):
             return family
     return "generic"
+
+
+@cache
+def xpath_literals(expression: str) -> tuple[str, ...]:
+    """The string literals of an XPath expression, lower-cased; ('',) when it has none (always evaluated)."""
+    literals = tuple(literal.lower() for literal in re.findall(r"'([^']*)'|\"([^\"]*)\"", expression) for literal in literal if literal)
+    return literals or ("",)
 
 
 # ---------------------------------------------------------------- metadata
@@ -262,11 +319,49 @@ def next_cell_text(el: etree._Element) -> str:
     return element_text(sibling) if sibling is not None else ""
 
 
-def label_cells(tree: etree._Element) -> Iterator[tuple[etree._Element, list[tuple[str, str]]]]:
-    """Innermost elements whose text starts with a metadata label, with what they say."""
-    labels = field_of_label()
+@cache
+def label_anywhere_re() -> re.Pattern[str]:
+    """Any metadata label, spaced or not, colon or not: a text node that could start a label cell."""
+    labels = sorted(field_of_label(), key=len, reverse=True)
+    return re.compile("|".join(r"\s*".join(map(re.escape, label)) for label in labels))
+
+
+@cache
+def label_first_chars() -> re.Pattern[str]:
+    """The characters labels start with: a text node without any of them holds no label (a cheap first test)."""
+    return re.compile("[" + re.escape("".join(sorted({label[0] for label in field_of_label()}))) + "]")
+
+
+def label_candidates(tree: etree._Element) -> set[etree._Element]:
+    """The elements whose text could start with a metadata label: those around a text node holding one.
+
+    A label cell's text starts in a text node of its own or of an element up to LABEL_CELL_LEVELS
+    below it; the rest of the page is never read as a metadata cell, which keeps big pages cheap.
+    """
+    anywhere = label_anywhere_re()
+    first = label_first_chars()
+    found: set[etree._Element] = set()
     for el in tree.iter(etree.Element):
-        if not is_element(el) or el.tag in ("html", "body", "head"):
+        for text, owner in ((el.text, el), (el.tail, el.getparent())):
+            if not text or owner is None or not first.search(text) or not anywhere.search(text):
+                continue
+            node: etree._Element | None = owner
+            for _ in range(LABEL_CELL_LEVELS):
+                if node is None or node.tag in ("html", "body", "head"):
+                    break
+                found.add(node)
+                node = node.getparent()
+    return found
+
+
+def label_cells(tree: etree._Element) -> Iterator[tuple[etree._Element, list[tuple[str, str]]]]:
+    """Innermost elements whose text starts with a metadata label, with what they say, in page order."""
+    labels = field_of_label()
+    candidates = label_candidates(tree)
+    if not candidates:
+        return
+    for el in tree.iter(etree.Element):
+        if el not in candidates:
             continue
         text = element_text(el)
         if not text or len(text) > MAX_META_CELL_CHARS:
@@ -375,17 +470,22 @@ def find_title(tree: etree._Element, family: str, metadata: dict[str, str]) -> s
 # ---------------------------------------------------------------- tree to text
 
 
-def block_lines(node: etree._Element) -> list[str]:
+def block_lines(node: etree._Element, tables: list[list[list[str]]] | None = None) -> list[str]:
     """The text of `node`, one line per block element, empty lines dropped.
 
     Within a line, a <br> (and a newline inside <pre>) is a SOFT_BREAK; two breaks in a row
-    (an empty line) end the paragraph. Any depth, any node type: the walk keeps its own stack.
+    (an empty line) end the paragraph. A data table (cleaners/tables.py) is one line per row,
+    its cells separated by a TAB, and its rows are appended to `tables`; a layout table's cells
+    are read as text. Any depth, any node type: the walk keeps its own stack.
     """
     parts: list[str] = []
 
     def flow(text: str | None, verbatim: bool) -> None:
         if text:
-            parts.append(VERBATIM_BREAK_RE.sub(SOFT_BREAK, text) if verbatim else SPACE_RE.sub(" ", text))
+            # A no-break space is a space that HTML does not collapse: kept as one space each, so that
+            # &nbsp; indentation still marks where a paragraph starts.
+            text = VERBATIM_BREAK_RE.sub(SOFT_BREAK, text) if verbatim else SPACE_RE.sub(" ", text)
+            parts.append(text.replace("\xa0", " "))
 
     # (node, verbatim as inherited from the parent, closing)
     stack: list[tuple[etree._Element, bool, bool]] = [(node, False, False)]
@@ -398,6 +498,14 @@ def block_lines(node: etree._Element) -> list[str]:
         if closing:
             if tag in BLOCK_TAGS:
                 parts.append("\n")
+            if el is not node:
+                flow(el.tail, verbatim)
+            continue
+        if tag == "table" and is_data_table(el):
+            rows = table_rows(el)
+            parts.append("\n" + "\n".join("\t".join(row) for row in rows) + "\n")
+            if tables is not None and rows:
+                tables.append(rows)
             if el is not node:
                 flow(el.tail, verbatim)
             continue
@@ -456,10 +564,13 @@ def prune(node: etree._Element, family: str, site: str | None = None, drop_quote
                 drop(el)
 
 
-def body_lines(node: etree._Element, family: str) -> list[str]:
-    """The lines of `node` without chrome lines (judged piece by piece inside soft-broken lines)."""
+def body_lines(node: etree._Element, family: str, tables: list[list[list[str]]] | None = None) -> list[str]:
+    """The lines of `node` without chrome lines (judged piece by piece inside soft-broken lines).
+
+    The rows of its data tables are appended to `tables`.
+    """
     lines = []
-    for line in block_lines(node):
+    for line in block_lines(node, tables):
         kept = [piece for piece in line.split(SOFT_BREAK) if not is_chrome(piece, family)]
         if kept:
             lines.append(SOFT_BREAK.join(kept))
@@ -596,11 +707,12 @@ def post_lines(message: etree._Element, site: str | None, keep_nonempty: bool) -
 
 
 def extract_discuz(
-    tree: etree._Element, starter: str | None = None, site: str | None = None
+    tree: etree._Element, starter: str | None = None, site: str | None = None, replies: bool = False
 ) -> tuple[list[str], dict[str, str]]:
     """The thread starter's posts, in order; everyone else's replies are not the document.
 
     The starter is the author of the first post, unless a thread's first page named it already.
+    With `replies`, every post is kept (the whole thread, for comparison with whole-thread references).
     """
     posts = discuz_posts(tree) or segmented_posts(tree)
     if not posts:
@@ -608,13 +720,24 @@ def extract_discuz(
     starter = starter or posts[0][0]
     lines: list[str] = []
     for author, message in posts:
-        if author != starter or (starter is None and message is not posts[0][1]):
+        if not replies and (author != starter or (starter is None and message is not posts[0][1])):
             continue
         lines.extend(post_lines(message, site, keep_nonempty=message is posts[0][1]))
     return lines, {"forum_author": starter} if starter else {}
 
 
 # ---------------------------------------------------------------- articles
+
+
+@dataclass(frozen=True)
+class Body:
+    """What a body extractor found: the lines, metadata it learnt, and the entry links of the main content."""
+
+    lines: list[str]
+    metadata: dict[str, str] = field(default_factory=dict)
+    entries: int = 0  # links of MIN_ENTRY_CHARS or more in the main content, before chrome was pruned
+    entry_share: float = 0.0  # the share of the main content's characters those links hold
+    tables: list[list[list[str]]] = field(default_factory=list)  # the data tables' rows of cell texts
 
 
 def content_node(tree: etree._Element, family: str) -> etree._Element | None:
@@ -625,14 +748,117 @@ def content_node(tree: etree._Element, family: str) -> etree._Element | None:
     return None
 
 
-def extract_with_trafilatura(tree: etree._Element, family: str, site: str | None = None) -> list[str]:
-    """Trafilatura's main-content guess over a pruned copy of the page, serialised by block."""
+def entry_stats(node: etree._Element) -> tuple[int, float]:
+    """How many links below `node` name a document, and the share of its characters they hold."""
+    total = text_chars(node)
+    entries = [c for c in (text_chars(a) for a in node.iter("a")) if c >= MIN_ENTRY_CHARS]
+    return len(entries), (sum(entries) / total if total else 0.0)
+
+
+def extract_container(tree: etree._Element, family: str, site: str | None = None) -> Body | None:
+    """The family's content container, checked against content scoring, pruned; None when the page has none.
+
+    The container a family's rules name is believed when it agrees with the scored content
+    (`family_or_scored`); a rule that names a wrapper full of chrome, or some other box, loses
+    to the scoring. Nothing is changed when None is returned.
+    """
+    node = content_node(tree, family)
+    if node is None:
+        return None
+    body = tree.find("body")
+    root = body if body is not None else tree
+    stats = TreeStats(root)
+    scored = main_content(root, MIN_ENTRY_CHARS, stats, clean=False)
+    nodes = family_or_scored(node, scored, stats)
+    if nodes is None or scored is None:
+        entries, share = entry_stats(node)
+        nodes = [node]
+    else:
+        scored.clean()
+        entries, share = scored.entries, scored.entry_share
+    lines: list[str] = []
+    tables: list[list[list[str]]] = []
+    for chosen in nodes:
+        prune(chosen, family, site)
+        lines.extend(body_lines(chosen, family, tables))
+    return Body(lines, {}, entries, share, tables)
+
+
+def family_or_scored(container: etree._Element, scored: MainContent | None, stats: TreeStats) -> list[etree._Element] | None:
+    """The scored article's nodes when they beat the family's container, else None (the container stands).
+
+    The container stands when it holds the scored article and little else — fewer than
+    LIST_MIN_ENTRIES document links and at most FAMILY_SLACK times the article's text — or lies
+    inside the article and holds most of it (FAMILY_SHARE). A container full of menus and link
+    rails, or another box of the page, loses to the scored article.
+    """
+    if scored is None or scored.kind != "article" or not scored.text_chars or container not in stats.index:
+        return None
+    chars, links, _ = stats.block_totals(stats.index[container])
+    own = chars - links
+    if all(node is container or container in node.iterancestors() for node in scored.nodes):
+        extra_entries = entry_stats(container)[0] - scored.entries
+        wrapper = extra_entries >= LIST_MIN_ENTRIES or own > FAMILY_SLACK * scored.text_chars
+        return scored.nodes if wrapper else None
+    if any(node is not container and node in container.iterancestors() for node in scored.nodes):
+        return None if own >= FAMILY_SHARE * scored.text_chars else scored.nodes
+    return scored.nodes
+
+
+def extract_generic(
+    tree: etree._Element, site: str | None = None, starter: str | None = None, replies: bool = False
+) -> Body | None:
+    """The page's main content as cleaners/content.py scores it, pruned; None when no block holds text.
+
+    A forum thread or a comment list on the page (cleaners/threads.py) is not scored with the
+    rest: beside an article of the page's own it is comments, and is left out; without one it is
+    the thread, and the starter's posts are the content (`starter`: the author a thread's first
+    page named, on its later pages). With `replies` every post is kept.
+    """
+    body = tree.find("body")
+    root = body if body is not None else tree
+    stats = TreeStats(root)
+    thread = find_thread(root, stats)
+    found = main_content(root, MIN_ENTRY_CHARS, stats, thread.posts if thread else ())
+    nodes = found.nodes if found is not None else []
+    metadata: dict[str, str] = {}
+    if thread is not None and not (found is not None and found.kind == "article" and opens_thread(nodes, thread, stats)):
+        posts = thread.posts if replies else thread.starter_posts(starter)
+        nodes = [message_of(post) for post in posts]
+        found = MainContent(nodes, "thread", 0, 0.0)
+        if starter or thread.starter:
+            metadata["forum_author"] = starter or thread.starter or ""
+    elif thread is not None and replies:
+        nodes = nodes + [message_of(post) for post in thread.posts]
+    if found is None:
+        return None
+    lines: list[str] = []
+    tables: list[list[list[str]]] = []
+    for node in nodes:
+        prune(node, "generic", site)
+        lines.extend(body_lines(node, "generic", tables))
+    return Body(lines, metadata, found.entries, found.entry_share, tables)
+
+
+def opens_thread(nodes: list[etree._Element], thread: Thread, stats: TreeStats) -> bool:
+    """Whether content found outside a thread's posts is its topic: text of its own, before the posts.
+
+    A topic or an article comes before its replies and comments; text after them is the page's
+    chrome, and the thread's first post is then its opening post.
+    """
+    own = sum(text_chars(node) - sum(text_chars(a) for a in node.iter("a")) for node in nodes)
+    first_post = stats.index[thread.posts[0]]
+    return own >= MIN_TOPIC_CHARS and any(stats.index.get(node, first_post) < first_post for node in nodes)
+
+
+def extract_with_trafilatura(tree: etree._Element, site: str | None = None) -> Body:
+    """Trafilatura's main-content guess over the pruned page, serialised by block: a fallback."""
     body = tree.find("body")
     if body is not None:
-        prune(body, family, site)
-    html = lxml.html.tostring(tree, encoding="unicode")
+        prune(body, "generic", site)
     result = trafilatura.bare_extraction(
-        html,
+        lxml.html.tostring(tree, encoding="unicode"),
+        fast=True,  # its own fallbacks (readability, jusText) are what our scoring already tried
         include_comments=False,
         include_tables=True,
         include_formatting=False,
@@ -640,70 +866,81 @@ def extract_with_trafilatura(tree: etree._Element, family: str, site: str | None
         with_metadata=False,
         config=trafilatura_config(),
     )
-    body = getattr(result, "body", None)
-    return body_lines(body, family) if body is not None else []
+    found = getattr(result, "body", None)
+    return Body(body_lines(found, "generic") if found is not None else [])
 
 
-def extract_container(tree: etree._Element, family: str, site: str | None = None) -> list[str]:
-    """The family's content container, pruned; trafilatura when there is none (always for generic)."""
-    node = content_node(tree, family)
-    if node is None:
-        return extract_with_trafilatura(tree, family, site)
-    prune(node, family, site)
-    return body_lines(node, family)
+def login_share(tree: etree._Element) -> float:
+    """The largest share of the page's visible text that one password form holds."""
+    forms = tree.xpath("//form[.//input[@type='password']]")
+    body = tree.find("body")
+    if not forms or body is None:
+        return 0.0
+    total = visible_chars(body)
+    return max((visible_chars(form) / total for form in forms), default=0.0) if total else 0.0
 
 
 def visible_chars(el: etree._Element) -> int:
     return sum(len(t.strip()) for t in el.xpath(".//text()[not(ancestor::script or ancestor::style)]"))
 
 
-def link_entries(tree: etree._Element) -> tuple[int, float]:
-    """How many links name a document, and what share of the page's visible text they hold."""
-    body = tree.find("body")
-    if body is None:
-        return 0, 0.0
-    entries = [len(t) for t in (element_text(a) for a in body.iter("a")) if len(t) >= MIN_ENTRY_CHARS]
-    total = visible_chars(body)
-    return len(entries), (sum(entries) / total if total else 0.0)
-
-
-def login_share(tree: etree._Element) -> float:
-    """The largest share of the page's visible text that one password form holds."""
-    body = tree.find("body")
-    total = visible_chars(body) if body is not None else 0
-    forms = tree.xpath("//form[.//input[@type='password']]")
-    return max((visible_chars(form) / total for form in forms), default=0.0) if total else 0.0
-
-
 # ---------------------------------------------------------------- the flow
 
 
 def extract_body(
-    html: str, tree: etree._Element, family: str, starter: str | None, site: str | None, fallbacks: list[str]
-) -> tuple[list[str], dict[str, str]]:
-    """The body lines by the family's extractor, else generically, else as plain text."""
+    html: str,
+    tree: etree._Element,
+    family: str,
+    starter: str | None,
+    site: str | None,
+    fallbacks: list[str],
+    replies: bool = False,
+    structured: tuple[str | None, str] | None = None,
+) -> Body:
+    """The body by the family's extractor, else by content scoring, else from the page's JSON-LD
+    (`structured`: headline and article body), else trafilatura's, else the plain text."""
     if family == "discuz":
-        posts = attempt("discuz", fallbacks, lambda: extract_discuz(tree, starter, site), None)
+        posts = attempt("discuz", fallbacks, lambda: extract_discuz(tree, starter, site, replies), None)
         if posts is not None and posts[0]:
-            return posts
+            return Body(*posts)
         if posts is not None:  # no post found: some other view of the thread
             record_fallback(fallbacks, "discuz", None)
-        tree, family = fresh_tree(html, fallbacks), "generic"
+        tree = fresh_tree(html, fallbacks)
     elif family != "generic":
-        lines = attempt(family, fallbacks, lambda: extract_container(tree, family, site), None)
-        if lines is not None:
-            return lines, {}
-        tree, family = fresh_tree(html, fallbacks), "generic"
-    pruned = copy.deepcopy(tree)
-    generic = attempt("generic", fallbacks, lambda: extract_with_trafilatura(pruned, family, site), None)
-    if generic is not None:
-        return generic, {}
-    return attempt("plain", fallbacks, lambda: plain_lines(tree), []), {}
+        found, raised = try_stage(family, fallbacks, lambda: extract_container(tree, family, site))
+        if found is not None and found.lines:
+            return found
+        if raised or found is not None:  # raised half-way, or pruned to nothing: start again from the page
+            tree = fresh_tree(html, fallbacks)
+    generic, raised = try_stage("generic", fallbacks, lambda: extract_generic(tree, site, starter, replies))
+    if generic is not None and sum(dense_chars(line) for line in generic.lines) >= SHELL_MAX_CHARS:
+        return generic
+    if structured is not None:  # the markup holds next to nothing, the JSON-LD holds the article
+        return Body(structured[1].split("\n"), {"text_from": "json_ld"})
+    if generic is not None and generic.lines:
+        return generic
+    if not raised:
+        record_fallback(fallbacks, "generic", None)
+    rescued = attempt("trafilatura", fallbacks, lambda: extract_with_trafilatura(fresh_tree(html, fallbacks), site), None)
+    if rescued is not None and rescued.lines:
+        return rescued
+    return Body(attempt("plain", fallbacks, lambda: plain_lines(fresh_tree(html, fallbacks)), []))
+
+
+def visible_text_chars(html: str) -> int:
+    """Characters of text a browser without JavaScript shows in the page's body."""
+    tree = parse(html)
+    body = tree.find("body")
+    root = body if body is not None else tree
+    drop_never_content(root)
+    return text_chars(root)
 
 
 def fresh_tree(html: str, fallbacks: list[str]) -> etree._Element:
     """The page parsed again, its metadata table taken out: a failed extractor may have pruned the first."""
     tree = parse(html)
+    body = tree.find("body")
+    drop_never_content(body if body is not None else tree)
     none: tuple[dict[str, str], list[etree._Element]] = ({}, [])
     _, blocks = attempt("metadata", fallbacks, lambda: read_metadata(tree), none)
     for block in blocks:
@@ -711,20 +948,27 @@ def fresh_tree(html: str, fallbacks: list[str]) -> etree._Element:
     return tree
 
 
-def extract_html(html: str, starter: str | None = None, url: str | None = None) -> Extracted:
+def extract_html(html: str, starter: str | None = None, url: str | None = None, replies: bool = False) -> Extracted:
     """Title, body lines, family and metadata of one decoded HTML page. Never raises.
 
     `starter` is the forum author whose posts make the document, on a thread's later pages;
+    `replies` keeps the other users' posts of a forum thread too (TEXT_SPEC rule 1 leaves them
+    out: only for comparing with references that keep whole threads);
     `url` is where the page was found (links to other hosts are a spam signal). Character
     references that spell mis-decoded bytes are repaired first (encoding.repair_reference_mojibake).
+    The page is parsed once; what is never text (scripts, styles, hidden chrome) is removed
+    before anything else reads the tree.
     """
     fallbacks: list[str] = []
     site = host_of(url)
     html = repair_reference_mojibake(html)
     tree = parse(html)
     family = attempt("family", fallbacks, lambda: detect_family(html, tree), "generic")
-    entries, share = attempt("link_stats", fallbacks, lambda: link_entries(tree), (0, 0.0))
     login = attempt("login_stats", fallbacks, lambda: login_share(tree), 0.0)
+    signals = attempt("script_signals", fallbacks, lambda: script_signals(tree), ScriptSignals(0, ()))
+    structured = attempt("json_ld", fallbacks, lambda: structured_text(tree), None)
+    body = tree.find("body")
+    attempt("never_content", fallbacks, lambda: drop_never_content(body if body is not None else tree), None)
     none: tuple[dict[str, str], list[etree._Element]] = ({}, [])
     metadata, blocks = none
     if family != "discuz":
@@ -732,16 +976,23 @@ def extract_html(html: str, starter: str | None = None, url: str | None = None) 
     title = attempt("title", fallbacks, lambda: find_title(tree, family, metadata), None)
     for block in blocks:
         drop(block)
-    lines, found = extract_body(html, tree, family, starter, site, fallbacks)
-    metadata = {**metadata, **found}
+    found = extract_body(html, tree, family, starter, site, fallbacks, replies, structured)
+    lines, rendered = found.lines, None
+    if structured is None and sum(dense_chars(line) for line in lines) < SHELL_MAX_CHARS:  # next to nothing
+        rendered = attempt("script_shell", fallbacks, lambda: shell_reason(signals, visible_text_chars(html)), None)
+    if found.metadata.get("text_from") == "json_ld":
+        title = title or (structured[0] if structured else None)
+    metadata = {**metadata, **found.metadata}
     if fallbacks:
         metadata[FALLBACK_KEY] = "; ".join(fallbacks)
     return Extracted(
         title=title,
         text="\n".join(lines),
+        script_rendered=rendered,
         family=family,
         metadata=metadata,
-        link_entries=entries,
-        link_share=share,
+        link_entries=found.entries,
+        link_share=found.entry_share,
         login_share=login,
+        tables=found.tables,
     )

@@ -9,10 +9,16 @@ short stable reason:
   binary, undecodable, mojibake   from the decoder (cleaners/encoding.py); mojibake also when a
                  reader's text (after entities, from PDF/DOCX …) is garbled beyond verified repair
   unreadable, no_text             a broken document file, a PDF with neither a text layer nor text OCR can read
+  script_rendered                 an app shell: next to no text in the HTML, which a script fills
+                 (schema.org JSON-LD `articleBody` is read first: cleaners/scripted.py)
   login_page, list_page, soft_404 what the page is instead of a document
   not_report     too little Chinese text to be a report, summary or bulletin
   not_chinese    the text is mostly in another language
 Thresholds and phrases of the filters are data in rules/filters.toml.
+
+The last five are the report filters: with `apply_filters=False` (`govcorpus fetch --no-filter`)
+they do not refuse the document, and its `filter_verdict` says what the first of them would have
+said. Everything before them still fails, and so does a page with no text at all (`empty`).
 """
 
 from __future__ import annotations
@@ -66,6 +72,7 @@ class Page:
     link_entries: int = 0
     link_share: float = 0.0
     login_share: float = 0.0
+    script_rendered: str | None = None  # an app shell: why its text is not in its HTML
 
 
 @cache
@@ -115,21 +122,25 @@ def sniff_source_type(fetched: Fetched) -> str:
     raise Rejected("not_html", f"not HTML, PDF, DOCX, OFD or DOC (Content-Type {content_type or 'missing'})")
 
 
-def read_html(fetched: Fetched, starter: str | None = None) -> Page:
+def read_html(fetched: Fetched, starter: str | None = None, replies: bool = False) -> Page:
     decoded = fetched.decoded or decode_html(fetched.body, fetched.content_type)
-    extracted = extract_html(decoded.text, starter=starter, url=fetched.final_url)
+    extracted = extract_html(decoded.text, starter=starter, url=fetched.final_url, replies=replies)
+    metadata: dict[str, Any] = dict(extracted.metadata)
+    if extracted.tables:
+        metadata["tables"] = canonical_tables(extracted.tables)
     return Page(
         source_type="html",
         title=extracted.title,
         text=extracted.text,
         family=extracted.family,
-        metadata={**meta_fields(decoded.text), **extracted.metadata},
+        metadata={**meta_fields(decoded.text), **metadata},
         encoding=decoded.used,
         encoding_declared=decoded.declared,
         encoding_detected=decoded.detected,
         link_entries=extracted.link_entries,
         link_share=extracted.link_share,
         login_share=extracted.login_share,
+        script_rendered=extracted.script_rendered,
     )
 
 
@@ -179,11 +190,11 @@ READERS: Final[dict[str, Callable[[Fetched], Page]]] = {
 }
 
 
-def with_continuation(page: Page, parts: tuple[Fetched, ...]) -> Page:
+def with_continuation(page: Page, parts: tuple[Fetched, ...], replies: bool = False) -> Page:
     """The later pages of a split article appended; on a forum, only the same starter's posts."""
     texts = [page.text]
     for part in parts:
-        texts.append(read_html(part, starter=page.metadata.get("forum_author")).text)
+        texts.append(read_html(part, starter=page.metadata.get("forum_author"), replies=replies).text)
     return replace(page, text="\n".join(t for t in texts if t))
 
 
@@ -249,17 +260,17 @@ class TextCounts:
 
 
 def reject_login_page(page: Page, text: str, counts: TextCounts) -> None:
-    if page.login_share >= limits()["login_min_form_share"] and counts.cjk < limits()["min_cjk_chars"]:
+    if page.login_share >= limits()["login_min_form_share"] and counts.cjk < limits()["short_page_cjk_chars"]:
         raise Rejected("login_page", f"a password form holds {page.login_share:.0%} of the page and there is no body")
 
 
 def reject_list_page(page: Page, text: str, counts: TextCounts) -> None:
-    if page.link_entries >= limits()["list_min_entries"] and page.link_share >= limits()["list_min_link_share"]:
-        raise Rejected("list_page", f"{page.link_entries} entry links hold {page.link_share:.0%} of the text")
+    if page.link_entries >= limits()["list_min_main_entries"] and page.link_share >= limits()["list_min_link_share"]:
+        raise Rejected("list_page", f"{page.link_entries} entry links hold {page.link_share:.0%} of the main content")
 
 
 def reject_soft_404(page: Page, text: str, counts: TextCounts) -> None:
-    if counts.cjk >= limits()["min_cjk_chars"]:
+    if counts.cjk >= limits()["short_page_cjk_chars"]:
         return
     said = f"{page.title or ''}\n{text}"
     if phrase := next((p for p in limits()["soft_404_phrases"] if p in said), None):
@@ -310,23 +321,44 @@ def clean_title(title: str | None) -> str | None:
     return (clean_text(title).replace("\n", "") or None) if title else None
 
 
+def filter_verdict(page: Page, text: str, counts: TextCounts) -> Rejected | None:
+    """The first report filter that refuses the document, as the Rejected it raises; None if none does."""
+    for check in FILTERS:
+        try:
+            check(page, text, counts)
+        except Rejected as rejected:
+            return rejected
+    return None
+
+
 def build_document(
     fetched: Fetched,
     *,
     continuation: tuple[Fetched, ...] = (),
     parent: Fetched | None = None,
     ocr: OcrOptions = DEFAULT_OCR,
+    apply_filters: bool = True,
+    forum_replies: bool = False,
 ) -> Document:
     """Turn one fetched resource into a clean Document, or raise Rejected with a reason.
 
     `continuation` holds the later pages of a split article (forum thread pages); `parent` is
-    the page that linked an attachment; `ocr` bounds the recognition of scanned PDF pages.
+    the page that linked an attachment; `ocr` bounds the recognition of scanned PDF pages. With `apply_filters` False the report filters (login_page,
+    list_page, soft_404, not_report, not_chinese) do not refuse the document: their verdict goes to
+    `Document.filter_verdict`; a document without any text is still Rejected('empty').
+    `forum_replies` keeps every post of a forum thread, other users' replies too (TEXT_SPEC rule 1
+    leaves them out; this is for comparing with references that keep whole threads).
     """
     require_success(fetched)
     source_type = sniff_source_type(fetched)
-    page = read_pdf(fetched, ocr) if source_type == "pdf" else READERS[source_type](fetched)
+    if source_type == "html":
+        page = read_html(fetched, replies=forum_replies)
+    elif source_type == "pdf":
+        page = read_pdf(fetched, ocr)
+    else:
+        page = READERS[source_type](fetched)
     if continuation:
-        page = with_continuation(page, continuation)
+        page = with_continuation(page, continuation, forum_replies)
     page = with_official_fields(page)  # before the parent's: a document's own head speaks for it
     if parent is not None:
         page = with_parent(page, parent)
@@ -336,9 +368,14 @@ def build_document(
     page = replace(page, metadata=standard_metadata({key: fold_strings(value) for key, value in page.metadata.items()}))
     title = clean_title(page.title)
     text = clean_text(page.text, source_type=page.source_type, title=title)
+    if page.script_rendered:
+        raise Rejected("script_rendered", page.script_rendered)
     counts = TextCounts.of(text)
-    for check in FILTERS:
-        check(page, text, counts)
+    verdict = filter_verdict(page, text, counts)
+    if verdict is not None and apply_filters:
+        raise verdict
+    if not text:
+        raise Rejected("empty", "no text could be extracted from the page")
     metadata = {**page.metadata, **infer_metadata(title, text, page.metadata, fetched.final_url)}
     published = metadata.get("published")
     return Document(
@@ -357,4 +394,5 @@ def build_document(
         encoding_detected=page.encoding_detected,
         family=page.family,
         metadata=metadata,
+        filter_verdict={"reason": verdict.reason, "detail": verdict.detail} if verdict is not None else None,
     )

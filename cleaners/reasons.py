@@ -38,6 +38,7 @@ class Reason(StrEnum):
     BINARY = "binary"
     NO_TEXT = "no_text"
     STUB_PAGE = "stub_page"
+    SCRIPT_RENDERED = "script_rendered"
     # Crawl mechanics (skipped).
     SITEMAP = "sitemap"
     FEED = "feed"
@@ -91,6 +92,7 @@ SKIP_REASONS: frozenset[str] = frozenset(
         Reason.BINARY,
         Reason.NO_TEXT,
         Reason.STUB_PAGE,
+        Reason.SCRIPT_RENDERED,
         Reason.SITEMAP,
         Reason.FEED,
         Reason.CONTINUATION,

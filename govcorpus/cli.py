@@ -107,6 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("url")
     fetch.add_argument("--json", action="store_true", help="print the document as one JSON object")
     fetch.add_argument("--no-store", action="store_true", help="clean and check for duplicates, write nothing")
+    fetch.add_argument(
+        "--no-filter",
+        action="store_true",
+        help="keep the page even if a report filter would refuse it (not a report, a list page, not Chinese …); "
+        "the JSON's filter_verdict says what the filter would have said",
+    )
     store_option(fetch)
     wait_option(fetch)
 
@@ -243,10 +249,14 @@ def cmd_fetch(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from govcorpus.commands import fetch_url  # slow imports, after the quick checks
 
     if args.no_store:
-        outcome = fetch_url(args.url.strip(), store_uri=store_uri, store=False, overrides=overrides)
+        outcome = fetch_url(
+            args.url.strip(), store_uri=store_uri, store=False, overrides=overrides, no_filter=args.no_filter
+        )
     else:
         with _writer_lease(args, overrides, store_uri):
-            outcome = fetch_url(args.url.strip(), store_uri=store_uri, store=True, overrides=overrides)
+            outcome = fetch_url(
+                args.url.strip(), store_uri=store_uri, store=True, overrides=overrides, no_filter=args.no_filter
+            )
     if outcome.document is None:
         detail = f" ({outcome.detail})" if outcome.detail else ""
         raise CliError(f"{args.url} cannot become a document: {outcome.reason}{detail}")

@@ -21,14 +21,18 @@ def _settings(store_uri: str, overrides: dict[str, Any], **extra: Any) -> dict[s
     return {"GOVCORPUS_STORE": store_uri, **extra, **overrides}
 
 
-def fetch_url(url: str, *, store_uri: str, store: bool, overrides: dict[str, Any]) -> Outcome:
-    """Download one URL through the crawl's download stack and ingest it."""
+def fetch_url(url: str, *, store_uri: str, store: bool, overrides: dict[str, Any], no_filter: bool = False) -> Outcome:
+    """Download one URL through the crawl's download stack and ingest it.
+
+    With `no_filter` the report filters refuse nothing: the document says what they would have
+    said in its `filter_verdict`.
+    """
     from crawler.spiders.fetch import FetchSpider
     from govcorpus.runner import run_spider
 
     # One document: starting worker processes would cost more than it saves.
     settings = _settings(store_uri, overrides, GOVCORPUS_STORE_ENABLED=store, GOVCORPUS_PROCESS_WORKERS=0)
-    result = run_spider(FetchSpider, settings, url=url)
+    result = run_spider(FetchSpider, settings, url=url, no_filter=no_filter)
     outcomes = [item.outcome for item in result.items if isinstance(item, FetchedItem | FailedItem)]
     if not outcomes:
         return Outcome(url, "failed", "no_response", "the download produced no response (see -v for the log)")

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from cleaners.document import Document, Fetched, Rejected, document_id
+from cleaners.extract import fallback_stages
 from cleaners.pipeline import build_document
 from cleaners.reasons import Reason, Verdict, verdict_of
 from cleaners.report_policy import ReportPolicy
@@ -49,6 +50,7 @@ class Exchange:
     parent: Fetched | None = None
     policy: ReportPolicy = ReportPolicy()
     source: str | None = None
+    apply_filters: bool = True  # False only for `fetch --no-filter`: crawls keep their report policy
 
     @property
     def url(self) -> str:
@@ -96,6 +98,8 @@ class Outcome:
             fields["content_sha256"] = self.document.content_sha256
             if self.document.duplicate_of:
                 fields["duplicate_of"] = self.document.duplicate_of
+            if stages := fallback_stages(self.document.metadata):
+                fields["fallback"] = stages  # extraction stages whose safety net caught this page
         return fields
 
 
@@ -117,13 +121,25 @@ class _Building:
 
 def _build(state: _Building) -> _Building:
     exchange = state.exchange
-    state.doc = build_document(exchange.fetched, continuation=exchange.continuation, parent=exchange.parent, **state.options)
+    state.doc = build_document(
+        exchange.fetched,
+        continuation=exchange.continuation,
+        parent=exchange.parent,
+        apply_filters=exchange.apply_filters,
+        **state.options,
+    )
     return state
 
 
 def _report_policy(state: _Building) -> _Building:
     assert state.doc is not None
-    state.doc = state.exchange.policy.check(state.doc)
+    try:
+        state.doc = state.exchange.policy.check(state.doc)
+    except Rejected as verdict:
+        if state.exchange.apply_filters:
+            raise
+        # fetch --no-filter: the source's filter only says what it would have said
+        state.doc.filter_verdict = state.doc.filter_verdict or {"reason": verdict.reason, "detail": verdict.detail}
     return state
 
 

@@ -126,12 +126,15 @@ class ManifestWriter:
 
 
 def line_stats(lines: list[dict[str, Any]]) -> dict[str, Any]:
-    """What a run's stats line says about its URL lines: counts per outcome and per outcome/reason, bytes."""
+    """What a run's stats line says about its URL lines: counts per outcome and per outcome/reason, bytes,
+    and `fallback/<stage>`: the documents an extraction stage's safety net caught (the lines' `fallback`)."""
     reasons = Counter(f"{line['outcome']}/{line['reason']}" for line in lines if line.get("reason"))
+    fallbacks = Counter(f"fallback/{stage}" for line in lines for stage in line.get("fallback") or ())
     return {
         "counts": {outcome: sum(1 for line in lines if line["outcome"] == outcome) for outcome in OUTCOMES},
         "reasons": dict(sorted(reasons.items())),
         "bytes": sum(int(line.get("bytes") or 0) for line in lines),
+        **dict(sorted(fallbacks.items())),
     }
 
 

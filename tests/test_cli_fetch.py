@@ -34,6 +34,14 @@ def _report_html(gold: str, title: str) -> str:
     return f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head><body><h1>{title}</h1>{paragraphs}</body></html>"
 
 
+# A short notice (too short for a report) and an English page: what the report filters refuse.
+NOTICE = """<!doctype html><html><head><meta charset="utf-8"><title>停水通知</title></head><body>
+<h1>停水通知</h1><p>因管道检修，本周六上午八时至十二时新华路一带暂停供水，请居民提前储水。</p></body></html>"""
+ENGLISH = "<!doctype html><html><head><title>News</title></head><body>" + (
+    "<p>The district government held its annual meeting on the economy and social development today.</p>" * 6
+) + "</body></html>"
+
+
 @pytest.fixture(scope="module")
 def small_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiteServer]:
     site = tmp_path_factory.mktemp("site")
@@ -41,6 +49,8 @@ def small_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiteServer]
     (site / "binary.bin").write_bytes(bytes(range(256)) * 64)
     (site / "empty.html").write_bytes(b"")
     (site / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n")
+    (site / "notice.html").write_text(NOTICE, encoding="utf-8")
+    (site / "english.html").write_text(ENGLISH, encoding="utf-8")
     html = {"Content-Type": "text/html; charset=utf-8"}
     routes = [
         {"path": "/robots.txt", "file": "robots.txt", "headers": {"Content-Type": "text/plain"}},
@@ -50,6 +60,8 @@ def small_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiteServer]
         {"path": "/binary.bin", "file": "binary.bin", "headers": {"Content-Type": "application/octet-stream"}},
         {"path": "/empty.html", "file": "empty.html", "headers": html},
         {"path": "/private/report.html", "file": "report.html", "headers": html},
+        {"path": "/notice.html", "file": "notice.html", "headers": html},
+        {"path": "/english.html", "file": "english.html", "headers": html},
     ]
     (site / "routes.json").write_text(json.dumps(routes), encoding="utf-8")
     with serve_site(site, host="127.0.0.1") as server:
@@ -150,3 +162,30 @@ def test_scrapy_crawl_works_from_the_project_root(small_site: SiteServer, tmp_pa
     )
     assert result.returncode == 0, result.stderr
     assert len(list((store / "documents").glob("*.json"))) == 1
+
+
+@pytest.mark.parametrize(("path", "reason", "said"), [("/notice.html", "not_report", "因管道检修"), ("/english.html", "not_chinese", "annual meeting")])
+def test_no_filter_gives_the_text_a_filter_refuses_and_says_why(
+    small_site: SiteServer, tmp_path: Path, path: str, reason: str, said: str
+) -> None:
+    url = small_site.url(path)
+    refused = run_cli("fetch", url, "--json", "--no-store", *FAST, "--store", str(tmp_path / "c"))
+    assert refused.returncode == 1 and reason in refused.stderr
+    kept = run_cli("fetch", url, "--json", "--no-store", "--no-filter", *FAST, "--store", str(tmp_path / "c"))
+    assert kept.returncode == 0, kept.stderr
+    doc = json.loads(kept.stdout)
+    assert said in doc["text"]
+    assert doc["filter_verdict"]["reason"] == reason and doc["filter_verdict"]["detail"]
+
+
+def test_no_filter_on_a_report_says_no_filter_objected(small_site: SiteServer, tmp_path: Path) -> None:
+    result = run_cli("fetch", small_site.url("/report.html"), "--json", "--no-store", "--no-filter", *FAST, "--store", str(tmp_path / "c"))
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["filter_verdict"] is None and "新华路街道" in doc["text"]
+
+
+@pytest.mark.parametrize(("path", "reason"), [("/error", "http_500"), ("/empty.html", "empty"), ("/binary.bin", "not_html")])
+def test_no_filter_still_fails_what_is_not_a_page(small_site: SiteServer, tmp_path: Path, path: str, reason: str) -> None:
+    result = run_cli("fetch", small_site.url(path), "--no-filter", *FAST, "-s", "RETRY_TIMES=0", "--store", str(tmp_path / "c"))
+    assert result.returncode == 1 and reason in result.stderr and result.stdout == ""

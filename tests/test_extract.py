@@ -175,7 +175,16 @@ def test_aggregator_drops_disclaimer_spam_and_prev_next() -> None:
 # ---------------------------------------------------------------- generic pages
 
 
-def test_generic_page_goes_through_trafilatura_with_chinese_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_short_generic_page_keeps_its_one_paragraph() -> None:
+    short = "区政府召开常务会议，研究部署今冬明春安全生产工作，要求各部门压实责任、排查隐患、确保平稳。"
+    page = f"<html><head><title>通知</title></head><body><div><p>{short}</p></div></body></html>"
+    extracted = extract_html(page)
+    assert extracted.family == "generic"
+    assert extracted.text == short  # 45 characters: trafilatura's default 250 would drop it
+    assert "extraction_fallback" not in extracted.metadata
+
+
+def test_a_page_without_a_scoring_paragraph_falls_back_to_trafilatura(monkeypatch: pytest.MonkeyPatch) -> None:
     import trafilatura
 
     seen: list[object] = []
@@ -186,11 +195,10 @@ def test_generic_page_goes_through_trafilatura_with_chinese_thresholds(monkeypat
         return real(content, **kwargs)
 
     monkeypatch.setattr(trafilatura, "bare_extraction", spy)
-    short = "区政府召开常务会议，研究部署今冬明春安全生产工作，要求各部门压实责任、排查隐患、确保平稳。"
-    page = f"<html><head><title>通知</title></head><body><div><p>{short}</p></div></body></html>"
+    page = "<html><head><title>通知</title></head><body><div><p>下午三点开会。</p><p>请准时。</p></div></body></html>"
     extracted = extract_html(page)
-    assert extracted.family == "generic"
-    assert extracted.text == short  # 45 characters: trafilatura's default 250 would drop it
+    assert "下午三点开会" in extracted.text
+    assert extracted.metadata["extraction_fallback"] == "generic:empty"
     assert seen and all(isinstance(content, str) for content in seen)  # never bytes
 
 

@@ -193,8 +193,13 @@ def test_an_extractor_that_raises_falls_back_and_says_so(monkeypatch: pytest.Mon
     assert extracted.metadata["issuer"] == "某区政府"
     assert REPORT[5] in extracted.text and "索引号" not in extracted.text
 
-    monkeypatch.setattr(cleaners.extract, "extract_with_trafilatura", broken)
+    monkeypatch.setattr(cleaners.extract, "extract_generic", broken)
     extracted = extract_html(gov)
     assert extracted.metadata[FALLBACK_KEY] == "gov_portal:RuntimeError; generic:RuntimeError"
     assert fallback_stages(extracted.metadata) == ["gov_portal", "generic"]
+    assert REPORT[5] in extracted.text and "索引号" not in extracted.text  # trafilatura's guess, the next resort
+
+    monkeypatch.setattr(cleaners.extract, "extract_with_trafilatura", broken)
+    extracted = extract_html(gov)
+    assert extracted.metadata[FALLBACK_KEY] == "gov_portal:RuntimeError; generic:RuntimeError; trafilatura:RuntimeError"
     assert REPORT[5] in extracted.text  # the plain text of the body, the last resort

@@ -67,8 +67,8 @@ class Service:
             time.sleep(0.2)
         raise RuntimeError(f"govcorpus serve did not become ready:\n{self.log.read_text(errors='replace')}")
 
-    def fetch(self, url: str, store: bool = True) -> httpx.Response:
-        return self.client.post("/fetch", json={"url": url, "store": store})
+    def fetch(self, url: str, store: bool = True, **fields: Any) -> httpx.Response:
+        return self.client.post("/fetch", json={"url": url, "store": store, **fields})
 
     def stop(self) -> None:
         self.client.close()
@@ -268,6 +268,15 @@ def test_fetch_errors_are_json_with_a_reason(service: Service, site: SiteServer,
     assert body["reason"] and body["url"] == site.url(path)
     if reason:
         assert body["reason"] == reason
+
+
+def test_fetch_with_no_filter_gives_the_text_and_the_verdict(service: Service, site: SiteServer) -> None:
+    response = service.fetch(site.url("/short.html"), store=False, no_filter=True)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "明天停电" in body["text"]
+    assert body["filter_verdict"]["reason"] == "not_report"
+    assert service.fetch(site.url("/error"), store=False, no_filter=True).status_code == 502  # still fails
 
 
 def test_unreachable_upstream_is_502(service: Service) -> None:

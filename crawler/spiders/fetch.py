@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from typing import Any
 
 import scrapy
@@ -14,17 +15,24 @@ from crawler.responses import failed_item, fetched_item
 
 
 class FetchSpider(scrapy.Spider):
+    """One URL. `no_filter` (`-a no_filter=1`, `fetch --no-filter`): the report filters only say what
+    they would have refused (the document's `filter_verdict`), they refuse nothing."""
+
     name = "fetch"
 
-    def __init__(self, url: str, **kwargs: Any) -> None:
+    def __init__(self, url: str, no_filter: bool | str = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.url = url
+        self.no_filter = no_filter not in (False, "", "0", "false", "False", "no")
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         yield scrapy.Request(self.url, callback=self.parse, errback=self.on_error, dont_filter=True)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[FetchedItem]:
-        yield fetched_item(response)
+        item = fetched_item(response)
+        if self.no_filter:
+            item.exchange = replace(item.exchange, apply_filters=False)
+        yield item
 
     def on_error(self, failure: Failure) -> Iterator[FailedItem]:
         yield failed_item(failure)

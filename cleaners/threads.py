@@ -1,0 +1,178 @@
+"""Forum threads and comment lists on any engine: repeated post blocks with an author and a time.
+
+Discuz! has its own extractor (cleaners/extract.py); every other forum, Q&A or comment engine
+(Flarum, phpBB, Tieba, Ruby China, a news site's comments …) is recognised by its shape, not
+by its name: siblings of the same tag and class, at least `min_posts` of them, each of which
+names an author (an element whose class says author/user/nick …, or a link to a user page) and
+shows a time (a date, a clock time, "3 天前", a <time> element), and holds some text of its own.
+
+What such a list is depends on what stands outside it: when the page has an article of its
+own beside the list (a topic body, a news story), the list is its comments; otherwise the list
+is the thread, and its first post is the starter's. Either way other users' posts are not the
+document (TEXT_SPEC rule 1); the starter's later posts in the thread are.
+
+Patterns are data (`[threads]` in rules/content.toml).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from lxml import etree
+
+from cleaners.content import RULES_PATH, TreeStats
+from cleaners.htmltree import remove_keeping_tail
+
+
+@dataclass(frozen=True)
+class ThreadRules:
+    author_class: re.Pattern[str]
+    author_href: re.Pattern[str]
+    time_text: re.Pattern[str]
+    time_class: re.Pattern[str]
+    min_posts: int
+    min_post_chars: int
+    max_author_chars: int
+    post_chrome: re.Pattern[str]
+
+
+@cache
+def thread_rules() -> ThreadRules:
+    """The `[threads]` rules of rules/content.toml, compiled once."""
+    with RULES_PATH.open("rb") as fh:
+        data: dict[str, Any] = tomllib.load(fh)["threads"]
+    return ThreadRules(
+        author_class=re.compile(data["author_class"], re.IGNORECASE),
+        author_href=re.compile(data["author_href"], re.IGNORECASE),
+        time_text=re.compile(data["time_text"], re.IGNORECASE),
+        time_class=re.compile(data["time_class"], re.IGNORECASE),
+        min_posts=data["min_posts"],
+        min_post_chars=data["min_post_chars"],
+        max_author_chars=data["max_author_chars"],
+        post_chrome=re.compile(data["post_chrome"], re.IGNORECASE),
+    )
+
+
+@dataclass(frozen=True)
+class Thread:
+    """A list of posts, in page order, with each post's author key (a user link's address, or a name)."""
+
+    posts: list[etree._Element]
+    authors: list[str | None]
+
+    @property
+    def starter(self) -> str | None:
+        return self.authors[0]
+
+    def starter_posts(self, starter: str | None = None) -> list[etree._Element]:
+        """The posts of `starter` (default: the first post's author); the first post alone if it names none."""
+        starter = starter or self.starter
+        if starter is None:
+            return self.posts[:1]
+        return [post for post, author in zip(self.posts, self.authors, strict=True) if author == starter]
+
+
+def _marks(el: etree._Element) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}"
+
+
+def author_key(post: etree._Element) -> str | None:
+    """Who wrote a post: the address of its first user link, else the name its author element shows."""
+    rules = thread_rules()
+    for el in post.iter(etree.Element):
+        if el.tag == "a" and rules.author_href.search(el.get("href") or ""):
+            name = "".join(el.itertext()).strip()
+            if 0 < len(name) <= rules.max_author_chars or el.get("title"):
+                return el.get("href")
+        if not rules.author_class.search(_marks(el)):
+            continue
+        name = " ".join("".join(el.itertext()).split())
+        if not name:
+            continue  # an avatar: the name comes next
+        if any(rules.author_class.search(_marks(inner)) and "".join(inner.itertext()).strip() for inner in el.iterdescendants(etree.Element)):
+            continue  # a user card: the name is in an element of its own inside it
+        link = next((a for a in el.iter("a") if "".join(a.itertext()).strip()), None)
+        if link is not None and link.get("href"):
+            return link.get("href")
+        return name if len(name) <= rules.max_author_chars else None
+    return None
+
+
+def shows_time(post: etree._Element) -> bool:
+    """Whether a post shows when it was written: a <time>, a time-classed element, or a date in its text."""
+    rules = thread_rules()
+    for el in post.iter(etree.Element):
+        if el.tag == "time" or (el.tag == "abbr" and el.get("title")) or rules.time_class.search(_marks(el)):
+            return True
+    return bool(rules.time_text.search("".join(post.itertext())))
+
+
+def find_thread(root: etree._Element, stats: TreeStats) -> Thread | None:
+    """The largest list of posts below `root` (by the characters its posts hold), or None."""
+    rules = thread_rules()
+    best: tuple[int, Thread] | None = None
+    for parent_index, parent in enumerate(stats.els):
+        if stats.chars[stats.block[parent_index]] < rules.min_posts * rules.min_post_chars:
+            continue
+        groups: dict[tuple[str, str], list[etree._Element]] = {}
+        for child in parent.iterchildren(etree.Element):
+            groups.setdefault((child.tag, child.get("class") or ""), []).append(child)
+        for (_, kind), members in groups.items():
+            if len(members) < rules.min_posts or (not kind and members[0].tag not in ("li", "article", "tr")):
+                continue
+            thread = _posts_of(members, stats)
+            if thread is None:
+                continue
+            size = sum(stats.block_totals(stats.index[post])[0] for post in thread.posts)
+            if best is None or size > best[0]:
+                best = size, thread
+    return best[1] if best else None
+
+
+def _posts_of(members: list[etree._Element], stats: TreeStats) -> Thread | None:
+    """The members that are posts, if enough of them are, and at least half of all members."""
+    rules = thread_rules()
+    posts: list[etree._Element] = []
+    authors: list[str | None] = []
+    for member in members:
+        chars, links, _ = stats.block_totals(stats.index[member])
+        if chars - links < rules.min_post_chars:
+            continue
+        author = author_key(member)
+        if author is None or not shows_time(member):
+            continue
+        posts.append(member)
+        authors.append(author)
+    if len(posts) < rules.min_posts or 2 * len(posts) < len(members):
+        return None
+    return Thread(posts, authors)
+
+
+def message_of(post: etree._Element) -> etree._Element:
+    """A post with its author line, time, header, footer and action links removed (in place): its message.
+
+    What goes is what the post's markup names as such: author-classed elements and user links
+    with a name-length text, <time> and time-classed elements, <header>/<footer>/<aside>, and
+    blocks whose class names post chrome (`post_chrome`: footer, actions, toolbar, signature …).
+    """
+    rules = thread_rules()
+    doomed = []
+    for el in post.iterdescendants(etree.Element):
+        marks = _marks(el)
+        short = len("".join("".join(el.itertext()).split())) <= 2 * rules.max_author_chars
+        if (
+            el.tag in ("header", "footer", "aside", "time")
+            or rules.post_chrome.search(marks)
+            or rules.time_class.search(marks)
+            or (short and rules.author_class.search(marks))
+            or (short and el.tag == "a" and rules.author_href.search(el.get("href") or ""))
+        ):
+            doomed.append(el)
+    for el in doomed:
+        if el.getparent() is not None and not any(ancestor in doomed for ancestor in el.iterancestors()):
+            remove_keeping_tail(el)
+    return post
