@@ -23,7 +23,7 @@ Methods, each run alone in its own subprocess on the same corpus file (one proce
 
 docs/s counts only the methods' own work (reading the corpus file is not timed), by the wall clock and
 by the process's CPU time: on a shared machine the CPU figure is the steadier one. Peak RSS is each
-subprocess's maximum resident set (ru_maxrss) at the end of its timed work: the method's structures,
+subprocess's maximum resident set (VmHWM) at the end of its timed work: the method's structures,
 the interpreter and its imports (datasketch imports scipy), and one 1,000-document chunk of input
 (the corpus is streamed, never held whole). `RSS at start` is the resident set before the first
 document, so peak - start is what the method itself grew by.
@@ -37,7 +37,6 @@ import json
 import os
 import random
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -361,7 +360,13 @@ def rss_now_mb() -> float:
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident set (VmHWM). Not ru_maxrss: Linux carries that over from the parent
+    across fork/vfork + exec, so a child would report the parent's peak if it were higher."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 class Clock:
@@ -444,11 +449,12 @@ def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def run(size: int, seed: int, datasketch_params: list[str], work: Path) -> None:
+def run(size: int, seed: int, methods: list[str], datasketch_params: list[str], work: Path) -> None:
     corpus, families, kinds = corpus_file(size, seed, work)
     print(f"corpus: {size} docs, {len(np.unique(families))} families, {dict(kinds)}; load average {load_average()}")
     rows = []
-    for name, params in [("exact", ""), ("datasketch", ""), *[("datasketch", p) for p in datasketch_params], ("govcorpus", "")]:
+    runs = [(name, "") for name in methods] + [("datasketch", p) for p in datasketch_params]
+    for name, params in sorted(runs, key=lambda run: list(METHODS).index(run[0])):
         result = scored(measure(name, params, corpus, size, work), families)
         label = LABELS[name] + (f" {params}" if params else "")
         print(f"  {label}: {result['notes']}; load average {load_average()}", flush=True)
@@ -507,6 +513,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated, of: " + ", ".join(METHODS))
     parser.add_argument("--datasketch-params", action="append", default=[], metavar="BxR",
                         help="also run MinHashLSH with this banding (e.g. 42x3, govcorpus's)")
     parser.add_argument("--growth", action="store_true", help="docs/s and peak RSS per corpus size")
@@ -531,7 +538,7 @@ def main() -> None:
         if args.growth:
             growth([int(s) for s in args.sizes.split(",")], args.seed, args.datasketch_max, work)
         else:
-            run(args.docs, args.seed, args.datasketch_params, work)
+            run(args.docs, args.seed, args.methods.split(","), args.datasketch_params, work)
 
 
 if __name__ == "__main__":
