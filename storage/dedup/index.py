@@ -308,9 +308,10 @@ class StoreDedupIndex:
         in_sentences = positions >= sentences_from
         others, shared = _shared_weights(docs[in_sentences], fp.sentence_weights[positions[in_sentences] - sentences_from])
         keep = shared >= MIN_FRAGMENT_CHARS
-        if near and keep.any():
-            keep &= ~np.isin(others, np.fromiter(near, dtype=np.int64, count=len(near)))
         others, shared = others[keep], shared[keep]
+        if near and len(others):
+            keep = np.array([other not in near for other in others.tolist()], dtype=bool)
+            others, shared = others[keep], shared[keep]
         fragments: list[tuple[int, int, float]] = []
         if len(others) == 0:
             return near, fragments
@@ -345,6 +346,9 @@ class StoreDedupIndex:
         """Recompute links of every member of `roots`; return the nodes whose link changed."""
         changed = []
         for node, (target, is_fragment) in self._graph.resolve(sorted(roots)).items():
+            current = self._link_target[node]
+            if current == (-1 if target is None else target) and (current < 0 or (self._link_relation[node] == _FRAGMENT) == is_fragment):
+                continue  # a link is a function of (node, target, is_fragment): unchanged
             new_target, relation, similarity = self._describe(node, target, is_fragment)
             if (self._link_target[node], self._link_relation[node], self._link_similarity[node]) != (new_target, relation, similarity):
                 self._link_target[node], self._link_relation[node], self._link_similarity[node] = new_target, relation, similarity

@@ -17,12 +17,16 @@ class _Run:
     """Sorted keys with their values, and a directory: bucket (top bits of the key) -> first entry.
 
     A lookup reads the directory and one window of _WINDOW entries per key: about one cache miss,
-    where a binary search of a run of millions takes ten or more. 12 bytes an entry plus 1 for the
-    directory.
+    where a binary search of a run of millions takes ten or more. Entries of other buckets in the
+    window cannot match (their top bits differ), so only buckets longer than the window need a
+    binary search. 12 bytes an entry plus 1 for the directory.
     """
 
     def __init__(self, keys: np.ndarray, values: np.ndarray) -> None:
         self.keys, self.values = keys, values
+        # Padding keeps every window inside the array. Only windows of the last buckets reach it, and
+        # their keys are not 0 (bucket 0's window starts at entry 0), unless the run is shorter than a window.
+        self._padded_keys = np.concatenate([keys, np.zeros(_WINDOW, dtype=np.uint64)])
         bits = max(1, int(len(keys) // _PER_BUCKET).bit_length())
         self.shift = np.uint64(64 - bits)
         counts = np.bincount((keys >> self.shift).astype(np.intp), minlength=1 << bits)
@@ -35,14 +39,15 @@ class _Run:
 
     def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         buckets = (keys >> self.shift).astype(np.intp)
-        first = self.directory[buckets].astype(np.intp)
-        sizes = self.directory[buckets + 1].astype(np.intp) - first
-        rows = first[:, None] + _WINDOW_COLUMNS
-        np.minimum(rows, len(self.keys) - 1, out=rows)
-        found = (self.keys[rows] == keys[:, None]) & (_WINDOW_COLUMNS < sizes[:, None])
-        positions, column = np.nonzero(found)
-        values = self.values[rows[positions, column]]
-        crowded = sizes > _WINDOW
+        bounds = self.directory[buckets[:, None] + _FIRST_AND_END].astype(np.intp)
+        rows = bounds[:, :1] + _WINDOW_COLUMNS
+        positions, column = np.nonzero(self._padded_keys[rows] == keys[:, None])
+        found = rows[positions, column]
+        if len(self.keys) < _WINDOW:  # only then can bucket 0's window (key 0) reach the zero padding
+            real = found < len(self.keys)
+            positions, found = positions[real], found[real]
+        values = self.values[found]
+        crowded = bounds[:, 1] - bounds[:, 0] > _WINDOW
         if crowded.any():
             keep = ~crowded[positions]
             which = np.flatnonzero(crowded)
@@ -50,6 +55,9 @@ class _Run:
             positions = np.concatenate([positions[keep], which[extra_positions]])
             values = np.concatenate([values[keep], extra_values])
         return positions, values.astype(np.int64)
+
+
+_FIRST_AND_END = np.array([0, 1])
 
 
 def _search(sorted_keys: np.ndarray, values: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -92,11 +100,12 @@ class SortedMultiMap:
         self._large: _Run | None = None
         self._small: _Run | None = None
         self._recent: dict[int, int | list[int]] = {}  # a list only once a key has a second value
-        self._recent_entries = 0
+        self._recent_keys: list[int] = []  # the same entries in arrival order, for merging
+        self._recent_values: list[int] = []
         self._merge_every = merge_every
 
     def __len__(self) -> int:
-        return sum(len(run) for run in self._runs()) + self._recent_entries
+        return sum(len(run) for run in self._runs()) + len(self._recent_keys)
 
     def _runs(self) -> list[_Run]:
         return [run for run in (self._large, self._small) if run is not None]
@@ -115,8 +124,9 @@ class SortedMultiMap:
             else:
                 values.append(value)
         recent.update(dict.fromkeys(new_keys, value))
-        self._recent_entries += len(keys_list)
-        if self._recent_entries >= self._merge_every:
+        self._recent_keys.extend(keys_list)
+        self._recent_values.extend([value] * len(keys_list))
+        if len(self._recent_keys) >= self._merge_every:
             self.merge()
 
     def add_many(self, keys: np.ndarray, values: np.ndarray, chunk: int = 1 << 22) -> None:
@@ -131,18 +141,9 @@ class SortedMultiMap:
         """Move the recent entries into the sorted runs."""
         if not self._recent:
             return
-        single = {k: v for k, v in self._recent.items() if isinstance(v, int)}
-        multiple = {k: v for k, v in self._recent.items() if not isinstance(v, int)}
-        sizes = [len(v) for v in multiple.values()]  # type: ignore[arg-type]
-        keys = np.concatenate([
-            np.fromiter(single.keys(), dtype=np.uint64, count=len(single)),
-            np.repeat(np.fromiter(multiple.keys(), dtype=np.uint64, count=len(multiple)), sizes),
-        ])
-        values = np.concatenate([
-            np.fromiter(single.values(), dtype=np.int32, count=len(single)),
-            np.fromiter((v for vs in multiple.values() for v in vs), dtype=np.int32, count=sum(sizes)),  # type: ignore[union-attr]
-        ])
-        self._recent, self._recent_entries = {}, 0
+        keys = np.array(self._recent_keys, dtype=np.uint64)
+        values = np.array(self._recent_values, dtype=np.int32)
+        self._recent, self._recent_keys, self._recent_values = {}, [], []
         order = np.argsort(keys, kind="stable")
         self._add_sorted(keys[order], values[order])
 
