@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 from hypothesis import given, settings
@@ -18,6 +19,7 @@ from storage.dedup.fingerprint import (
     shingle_hashes,
 )
 from storage.dedup.multimap import SortedMultiMap
+from storage.dedup.rank import damage_signals
 from storage.dedup.segments import Batch, decode, encode
 
 # Letters, digits, CJK, full- and half-width punctuation, spaces and line breaks: what reports are made of.
@@ -121,9 +123,10 @@ def multimap_operations(draw: st.DrawFn) -> list[tuple[str, list[int]]]:
 
 
 @settings(max_examples=80, deadline=None)
-@given(multimap_operations(), st.sampled_from([1, 2, 5, 50, 1 << 18]))
-def test_sorted_multimap_matches_a_dict_of_lists(operations: list[tuple[str, list[int]]], merge_every: int) -> None:
-    multimap, reference = SortedMultiMap(merge_every=merge_every), dict[int, list[int]]()
+@given(multimap_operations(), st.sampled_from([1, 2, 5, 50, 1 << 18]), st.sampled_from([0, 20, 1 << 24]))
+def test_sorted_multimap_matches_a_dict_of_lists(operations: list[tuple[str, list[int]]], merge_every: int, small_run_from: int) -> None:
+    multimap = SortedMultiMap(merge_every=merge_every, small_run_from=small_run_from)
+    reference: dict[int, list[int]] = {}
     value = 0
     for kind, keys in operations:
         if kind == "add":
@@ -153,3 +156,11 @@ def test_sorted_multimap_finds_every_value_of_a_key_shared_by_thousands() -> Non
         multimap.add(np.append(rng.integers(1, 2**63, size=5, dtype=np.uint64), common), doc)
     positions, values = multimap.lookup(np.array([common, 7], dtype=np.uint64))
     assert positions.tolist() == [0] * 5000 and sorted(values.tolist()) == list(range(5000))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(list("政府\ufffd锟斤拷烫\ue000\ue5a1\uf8ff\uf900\x00\x08\t\n\x0b\x1f \x7f\x80a.…㎡ⅲ\u0301\u1100\u1161é。，")), max_size=40))
+def test_damage_signals_counts_what_the_original_expression_matched(text: str) -> None:
+    """Counted with numpy, as the regular expression it replaced counted."""
+    original = re.compile(r"\ufffd|锟斤拷|烫烫烫|[\ue000-\uf8ff]|[\x00-\x08\x0b-\x1f\x7f]")
+    assert damage_signals(text) == len(original.findall(text))

@@ -238,6 +238,8 @@ class StoreDedupIndex:
         indexed = keys.indexed(content=first is None, rest=not copy)
         if len(indexed):
             self._table.add(indexed, node)
+        if len(near) == 0 and len(fragments) == 0:
+            return []  # alone in its cluster, in no fragment edge: canonical, and nothing else moved
         self._apply_edges(near, fragments)
         return self._relink(self._graph.upstream(node))
 

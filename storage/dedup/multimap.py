@@ -22,15 +22,16 @@ class _Run:
     binary search. 12 bytes an entry plus 1 for the directory.
     """
 
-    def __init__(self, keys: np.ndarray, values: np.ndarray) -> None:
-        self.keys, self.values = keys, values
-        # Padding keeps every window inside the array. Only windows of the last buckets reach it, and
+    def __init__(self, padded_keys: np.ndarray, values: np.ndarray) -> None:
+        """`padded_keys`: the sorted keys followed by _WINDOW padding entries (taken over, not copied)."""
+        # The padding keeps every window inside the array. Only windows of the last buckets reach it, and
         # their keys are not 0 (bucket 0's window starts at entry 0), unless the run is shorter than a window.
-        self._padded_keys = np.concatenate([keys, np.zeros(_WINDOW, dtype=np.uint64)])
-        bits = max(1, int(len(keys) // _PER_BUCKET).bit_length())
+        self._padded_keys = padded_keys
+        self.keys, self.values = padded_keys[: len(values)], values
+        bits = max(1, int(len(values) // _PER_BUCKET).bit_length())
         self.shift = np.uint64(64 - bits)
-        counts = np.bincount((keys >> self.shift).astype(np.intp), minlength=1 << bits)
-        offset_type = np.uint32 if len(keys) < 1 << 32 else np.int64
+        counts = np.bincount((self.keys >> self.shift).astype(np.intp), minlength=1 << bits)
+        offset_type = np.uint32 if len(values) < 1 << 32 else np.int64
         self.directory = np.zeros((1 << bits) + 1, dtype=offset_type)
         np.cumsum(counts, out=self.directory[1:])
 
@@ -75,34 +76,39 @@ def _search(sorted_keys: np.ndarray, values: np.ndarray, keys: np.ndarray) -> tu
 
 def _merged(run: _Run | None, keys: np.ndarray, values: np.ndarray) -> _Run:
     """`run` plus the sorted (keys, values): a linear merge, never a sort of everything."""
+    size = len(keys) + (len(run) if run is not None else 0)
+    merged_keys = np.zeros(size + _WINDOW, dtype=np.uint64)
+    merged_values = np.empty(size, dtype=np.int32)
     if run is None:
-        return _Run(keys, values)
+        merged_keys[:size], merged_values[:] = keys, values
+        return _Run(merged_keys, merged_values)
     at = np.searchsorted(run.keys, keys, side="right") + np.arange(len(keys))
-    old = np.ones(len(run) + len(keys), dtype=bool)
+    old = np.ones(size, dtype=bool)
     old[at] = False
-    merged_keys = np.empty(len(old), dtype=np.uint64)
-    merged_values = np.empty(len(old), dtype=np.int32)
     merged_keys[at], merged_values[at] = keys, values
-    merged_keys[old], merged_values[old] = run.keys, run.values
+    merged_keys[:size][old], merged_values[old] = run.keys, run.values
     return _Run(merged_keys, merged_values)
 
 
 class SortedMultiMap:
-    """uint64 key -> int32 values (several a key), in two sorted runs plus a dict of recent entries.
+    """uint64 key -> int32 values (several a key), in one or two sorted runs plus a dict of recent entries.
 
     13 bytes an entry instead of ~100 for a dict of lists. New entries go to the dict; every
-    `merge_every` entries it is sorted and merged into the small run, and the small run into the
-    large one once it holds an eighth as many: each entry is copied a bounded number of times, and a
-    merge briefly needs the run it builds beside the one it replaces (about twice the large run).
+    `merge_every` entries it is sorted and merged into the large run. Once the large run holds
+    `small_run_from` entries, a merge rewriting it costs more than a second run's lookups save, so
+    merges go to a small run, itself merged into the large one once it holds an eighth as many: each
+    entry is copied a bounded number of times. A merge briefly needs the run it builds beside the one
+    it replaces (about twice the large run).
     """
 
-    def __init__(self, merge_every: int = 1 << 18) -> None:
+    def __init__(self, merge_every: int = 1 << 18, small_run_from: int = 1 << 24) -> None:
         self._large: _Run | None = None
         self._small: _Run | None = None
         self._recent: dict[int, int | list[int]] = {}  # a list only once a key has a second value
         self._recent_keys: list[int] = []  # the same entries in arrival order, for merging
         self._recent_values: list[int] = []
         self._merge_every = merge_every
+        self._small_run_from = small_run_from
 
     def __len__(self) -> int:
         return sum(len(run) for run in self._runs()) + len(self._recent_keys)
@@ -148,6 +154,9 @@ class SortedMultiMap:
         self._add_sorted(keys[order], values[order])
 
     def _add_sorted(self, keys: np.ndarray, values: np.ndarray) -> None:
+        if self._large is None or (self._small is None and len(self._large) < self._small_run_from):
+            self._large = _merged(self._large, keys, values)
+            return
         self._small = _merged(self._small, keys, values)
         if self._large is None or len(self._small) * 8 >= len(self._large):
             self._large, self._small = _merged(self._large, self._small.keys, self._small.values), None
