@@ -300,6 +300,19 @@ def test_a_reopened_index_answers_like_the_live_one(docs: list[Candidate], later
         assert sorted(reopened.add(renamed), key=repr) == sorted(live.add(renamed), key=repr)
 
 
+@settings(max_examples=60, deadline=None)
+@given(corpora(), st.randoms(use_true_random=False))
+def test_prefix_filtering_finds_what_summing_every_posting_finds(docs: list[Candidate], random) -> None:
+    """Common sentences left unprobed (StoreDedupIndex._sharing) change how edges are found, never which."""
+    boilerplate = "。".join(_POOL[-4:]) + "。"  # in every document: the postings prefix filtering skips
+    docs = [Candidate(d.doc_id, boilerplate + d.text if random.random() < 0.7 else d.text, d.rank) for d in docs]
+    summing, filtering = StoreDedupIndex(MemoryStore()), StoreDedupIndex(MemoryStore())
+    filtering._direct_postings = 0
+    for doc in docs:
+        assert summing.add(doc) == filtering.add(doc)
+    assert summing.links() == filtering.links()
+
+
 def test_same_text_with_other_sentence_breaks_is_still_a_container() -> None:
     """Equal normalised text is an exact duplicate, but only the version with the fragment's sentences contains it."""
     sentences = _POOL[:14]

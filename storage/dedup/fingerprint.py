@@ -6,7 +6,7 @@ import hashlib
 import io
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
@@ -139,8 +139,9 @@ class Fingerprint:
     sentence_hashes: np.ndarray  # uint64, sorted, distinct
     sentence_weights: np.ndarray  # uint32, normalised chars of each sentence
 
-    @property
+    @cached_property
     def total_weight(self) -> int:
+        """Normalised chars of all the sentences (computed once: the index asks several times)."""
         return int(self.sentence_weights.sum())
 
 

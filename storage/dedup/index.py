@@ -116,6 +116,7 @@ class StoreDedupIndex:
         self._fragment_containment = array("d")
         self._pending = segments.Batch(0, self.params)
         self._tail_segments = 0
+        self._direct_postings = _DIRECT_POSTINGS
         self._load()
 
     # --- public API -------------------------------------------------------------------------
@@ -291,7 +292,8 @@ class StoreDedupIndex:
         minhash = self._fps.minhash
         if not self._fps.has_minhash[node]:
             return np.zeros(len(others))
-        equal = np.count_nonzero(minhash[others] == minhash[node], axis=1) / NUM_PERM
+        # Equal rows as bytes of 0/1, eight to a uint64: popcount counts them (count_nonzero(axis=1) sums bools).
+        equal = np.bitwise_count((minhash[others] == minhash[node]).view(np.uint64)).sum(axis=1) / NUM_PERM
         return np.where(self._fps.has_minhash[others], equal, 0.0)
 
     def _find_edges(
@@ -308,9 +310,7 @@ class StoreDedupIndex:
             banded = np.unique(docs[in_bands])
             near.update(banded[self._similarities(node, banded) >= NEAR_THRESHOLD].tolist())
         in_sentences = positions >= sentences_from
-        others, shared = _shared_weights(docs[in_sentences], fp.sentence_weights[positions[in_sentences] - sentences_from])
-        keep = shared >= MIN_FRAGMENT_CHARS
-        others, shared = others[keep], shared[keep]
+        others, shared = self._sharing(fp, positions[in_sentences] - sentences_from, docs[in_sentences])
         if near and len(others):
             keep = np.array([other not in near for other in others.tolist()], dtype=bool)
             others, shared = others[keep], shared[keep]
@@ -330,6 +330,45 @@ class StoreDedupIndex:
             elif their_share >= CONTAINMENT_THRESHOLD:
                 fragments.append((other, node, their_share))
         return near, fragments
+
+    def _sharing(self, fp: Fingerprint, sentence_of: np.ndarray, doc_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Earlier documents sharing >= MIN_FRAGMENT_CHARS of sentence text with `fp`, and how much (two int64 arrays).
+
+        `sentence_of`, `doc_of`: the postings of fp's sentences (which sentence, which document). A stock
+        sentence (各位代表, a site's footer) has postings in a growing share of all documents, so
+        summing every posting grows with the index. Prefix filtering (Chaudhuri et al., "A primitive
+        operator for similarity joins", ICDE 2006) keeps the work bounded and the answer exact: the
+        most common sentences whose weights sum below MIN_FRAGMENT_CHARS are not probed (a document
+        sharing only those shares too little), and the documents found through the others get their
+        shared weight from their own sentence lists.
+        """
+        weights = fp.sentence_weights
+        if fp.total_weight < MIN_FRAGMENT_CHARS or len(doc_of) == 0:
+            return _NO_DOCS, _NO_DOCS
+        counts = np.bincount(sentence_of, minlength=len(weights))
+        most_common_first = np.argsort(counts, kind="stable")[::-1]
+        skipped = most_common_first[: int(np.searchsorted(np.cumsum(weights[most_common_first]), MIN_FRAGMENT_CHARS))]
+        if counts[skipped].sum() <= self._direct_postings:
+            others, shared = _shared_weights(doc_of, weights[sentence_of])
+        else:
+            probed = np.ones(len(weights), dtype=bool)
+            probed[skipped] = False
+            others = np.unique(doc_of[probed[sentence_of]])
+            shared = self._shared_with(fp, others)
+        keep = shared >= MIN_FRAGMENT_CHARS
+        return others[keep], shared[keep]
+
+    def _shared_with(self, fp: Fingerprint, others: np.ndarray) -> np.ndarray:
+        """Normalised chars of fp's sentences each of `others` contains (int64, aligned with `others`)."""
+        offsets = self._fps.sentence_offsets
+        starts, counts = offsets[others], offsets[others + 1] - offsets[others]
+        rows = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        theirs = self._fps.sentence_hashes[rows]
+        mine = fp.sentence_hashes  # sorted
+        at = np.minimum(np.searchsorted(mine, theirs), len(mine) - 1)
+        found = mine[at] == theirs
+        owner = np.repeat(np.arange(len(others)), counts)
+        return np.bincount(owner[found], weights=fp.sentence_weights[at[found]], minlength=len(others)).astype(np.int64)
 
     # --- links ------------------------------------------------------------------------------
 
@@ -412,6 +451,9 @@ class StoreDedupIndex:
 
 
 _EXACT, _NEAR, _FRAGMENT = 1, 2, 3
+_NO_DOCS = np.zeros(0, dtype=np.int64)
+# Postings of the skippable common sentences below which summing everything is cheaper than prefix filtering.
+_DIRECT_POSTINGS = 256
 _RELATIONS = {_EXACT: EXACT, _NEAR: NEAR, _FRAGMENT: FRAGMENT}
 
 

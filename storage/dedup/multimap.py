@@ -22,18 +22,29 @@ class _Run:
     binary search. 12 bytes an entry plus 1 for the directory.
     """
 
-    def __init__(self, padded_keys: np.ndarray, values: np.ndarray) -> None:
-        """`padded_keys`: the sorted keys followed by _WINDOW padding entries (taken over, not copied)."""
+    def __init__(self, padded_keys: np.ndarray, values: np.ndarray, grown_from: _Run | None = None, added: np.ndarray | None = None) -> None:
+        """`padded_keys`: the sorted keys followed by _WINDOW padding entries (taken over, not copied).
+
+        `grown_from`, `added`: the run these entries are plus the `added` keys; its directory is
+        updated with theirs instead of recounting every key, when the bucket count stays the same.
+        """
         # The padding keeps every window inside the array. Only windows of the last buckets reach it, and
         # their keys are not 0 (bucket 0's window starts at entry 0), unless the run is shorter than a window.
         self._padded_keys = padded_keys
         self.keys, self.values = padded_keys[: len(values)], values
         bits = max(1, int(len(values) // _PER_BUCKET).bit_length())
         self.shift = np.uint64(64 - bits)
-        counts = np.bincount((self.keys >> self.shift).astype(np.intp), minlength=1 << bits)
-        offset_type = np.uint32 if len(values) < 1 << 32 else np.int64
+        offset_type: type[np.integer] = np.uint32 if len(values) < 1 << 32 else np.int64
+        self.directory: np.ndarray
+        if grown_from is not None and added is not None and grown_from.shift == self.shift and grown_from.directory.dtype == offset_type:
+            counted, base = added, grown_from.directory
+        else:
+            counted, base = self.keys, None
+        counts = np.bincount((counted >> self.shift).astype(np.intp), minlength=1 << bits)
         self.directory = np.zeros((1 << bits) + 1, dtype=offset_type)
         np.cumsum(counts, out=self.directory[1:])
+        if base is not None:
+            np.add(self.directory, base, out=self.directory)
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -87,7 +98,7 @@ def _merged(run: _Run | None, keys: np.ndarray, values: np.ndarray) -> _Run:
     old[at] = False
     merged_keys[at], merged_values[at] = keys, values
     merged_keys[:size][old], merged_values[old] = run.keys, run.values
-    return _Run(merged_keys, merged_values)
+    return _Run(merged_keys, merged_values, grown_from=run, added=keys)
 
 
 class SortedMultiMap:
