@@ -13,10 +13,11 @@ CONTENT_BYTES = 16
 
 
 def _grown(array: np.ndarray, rows: int) -> np.ndarray:
-    """`array` with room for `rows` rows (capacity doubles, so appends stay amortised O(1))."""
+    """`array` with room for `rows` rows: capacity grows by half, so appends stay amortised O(1) and at
+    most a third of the memory is slack (doubling would leave up to half)."""
     if rows <= len(array):
         return array
-    grown = np.zeros((max(rows, 2 * len(array), 64), *array.shape[1:]), dtype=array.dtype)
+    grown = np.zeros((max(rows, len(array) + len(array) // 2, 64), *array.shape[1:]), dtype=array.dtype)
     grown[: len(array)] = array
     return grown
 
