@@ -23,7 +23,15 @@ caught by sentence containment. gold 000 in 002: Jaccard 0.19, sentence containm
 """
 
 from storage.dedup.fingerprint import Fingerprint, fingerprint, normalise
-from storage.dedup.index import EXACT, FRAGMENT, NEAR, Candidate, DedupIndex, Link, StoreDedupIndex
+from storage.dedup.index import (
+    EXACT,
+    FRAGMENT,
+    NEAR,
+    Candidate,
+    DedupIndex,
+    Link,
+    StoreDedupIndex,
+)
 from storage.dedup.rank import rank_for, rank_for_document
 
 __all__ = [

@@ -6,7 +6,7 @@ import hashlib
 import io
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
@@ -103,10 +103,35 @@ def _decode(codepoints: np.ndarray) -> str:
     return codepoints.astype(np.uint32).tobytes().decode("utf-32-le")
 
 
+class _Classified:
+    """A text's classified code points and normalised form, remembered for the last text seen.
+
+    The cleaning step asks for both rank_for (which normalises) and fingerprint of every text; the
+    second call finds the first's work here instead of classifying the text again. Keyed by identity:
+    strings are immutable, so the same object always means the same text.
+    """
+
+    def __init__(self) -> None:
+        self._last: tuple[str, np.ndarray, np.ndarray, np.ndarray, str] | None = None
+
+    def __call__(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+        """(code points, classes, kept code points, normalised text); treat the arrays as read-only."""
+        last = self._last
+        if last is not None and last[0] is text:
+            return last[1:]
+        codepoints, classes = _classify(_without_layout_breaks(text))
+        kept = codepoints[classes == _KEEP]
+        normalised = _decode(kept)
+        self._last = (text, codepoints, classes, kept, normalised)
+        return codepoints, classes, kept, normalised
+
+
+_classified = _Classified()
+
+
 def normalise(text: str) -> str:
     """NFKC, casefold, keep letters/digits/CJK only: what survives repost width, spacing and case slips."""
-    codepoints, classes = _classify(text)
-    return _decode(codepoints[classes == _KEEP])
+    return _classified(text)[3]
 
 
 @dataclass(frozen=True)
@@ -118,8 +143,9 @@ class Fingerprint:
     sentence_hashes: np.ndarray  # uint64, sorted, distinct
     sentence_weights: np.ndarray  # uint32, normalised chars of each sentence
 
-    @property
+    @cached_property
     def total_weight(self) -> int:
+        """Normalised chars of all the sentences (computed once: the index asks several times)."""
         return int(self.sentence_weights.sum())
 
 
@@ -140,7 +166,7 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
 
 def make_minhash(hashvalues: np.ndarray) -> Any:
     """The sketch as a datasketch MinHash (for interoperability; imports datasketch)."""
-    from datasketch import MinHash
+    from datasketch import MinHash  # type: ignore[import-untyped]
 
     a, b = _permutations()
     return MinHash(seed=MINHASH_SEED, hashvalues=hashvalues, permutations=(a, b), scheme="affine32")
@@ -157,9 +183,13 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 
 def shingle_hashes(normalised: str, size: int = SHINGLE_CHARS) -> np.ndarray:
     """Distinct 32-bit hashes of every `size`-character substring."""
-    if len(normalised) < size:
+    return _shingle_hashes(_codepoints(normalised), size)
+
+
+def _shingle_hashes(kept: np.ndarray, size: int = SHINGLE_CHARS) -> np.ndarray:
+    if len(kept) < size:
         return np.zeros(0, dtype=np.uint32)
-    codepoints = np.frombuffer(normalised.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    codepoints = kept.astype(np.uint64)
     count = len(codepoints) - size + 1
     h = codepoints[:count].copy()
     for offset in range(1, size):
@@ -228,11 +258,10 @@ def _sentence_features(sentence_list: list[str]) -> tuple[np.ndarray, np.ndarray
 
 
 def fingerprint(text: str) -> Fingerprint:
-    codepoints, classes = _classify(_without_layout_breaks(text))
-    normalised = _decode(codepoints[classes == _KEEP])
+    codepoints, classes, kept, normalised = _classified(text)
     content_hash = hashlib.blake2b(normalised.encode("utf-8"), digest_size=16).digest() if normalised else b""
     hashes, weights = _sentence_features(_sentences(codepoints, classes))
-    return Fingerprint(content_hash, minhash_values(shingle_hashes(normalised)), hashes, weights)
+    return Fingerprint(content_hash, minhash_values(_shingle_hashes(kept)), hashes, weights)
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:

@@ -7,27 +7,36 @@ set order-independent. Incremental updates only recompute the clusters whose lin
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable
 from typing import Any
 
 
 class ClusterGraph:
-    """Union-find over same-document (exact/near) edges plus directed fragment edges between docs."""
+    """Union-find over same-document (exact/near) edges plus directed fragment edges between docs.
+
+    A node alone in its cluster (most of them) costs 4 bytes: member lists and best members are kept
+    only for clusters of two or more.
+    """
 
     def __init__(self, key: Callable[[int], Any]) -> None:
         self._key = key  # node -> comparable; the cluster's canonical is the member with the largest
-        self._parent: list[int] = []
-        self._members: dict[int, list[int]] = {}
-        self._best: dict[int, int] = {}
+        self._parent = array("i")
+        self._members: dict[int, list[int]] = {}  # root -> members, clusters of two or more only
+        self._best: dict[int, int] = {}  # root -> best member, clusters of two or more only
         self._contained_in: dict[int, dict[int, float]] = {}  # fragment doc -> {container doc: containment}
         self._contains: dict[int, list[int]] = {}  # container doc -> fragment docs
+
+    def __len__(self) -> int:
+        return len(self._parent)
 
     def add_node(self) -> int:
         node = len(self._parent)
         self._parent.append(node)
-        self._members[node] = [node]
-        self._best[node] = node
         return node
+
+    def add_nodes(self, count: int) -> None:
+        self._parent.extend(range(len(self._parent), len(self._parent) + count))
 
     def find(self, node: int) -> int:
         parent = self._parent
@@ -40,11 +49,14 @@ class ClusterGraph:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return ra
-        if len(self._members[ra]) < len(self._members[rb]):
-            ra, rb = rb, ra
+        members_a, members_b = self._members.get(ra, [ra]), self._members.get(rb, [rb])
+        if len(members_a) < len(members_b):
+            ra, rb, members_a, members_b = rb, ra, members_b, members_a
         self._parent[rb] = ra
-        self._members[ra].extend(self._members.pop(rb))
-        best_a, best_b = self._best[ra], self._best.pop(rb)
+        members_a.extend(members_b)
+        self._members[ra] = members_a
+        self._members.pop(rb, None)
+        best_a, best_b = self._best.get(ra, ra), self._best.pop(rb, rb)
         self._best[ra] = best_a if self._key(best_a) >= self._key(best_b) else best_b
         return ra
 
@@ -54,14 +66,27 @@ class ClusterGraph:
             self._contains.setdefault(container, []).append(fragment)
         edges[container] = max(containment, edges.get(container, 0.0))
 
+    def _best_member(self, root: int) -> int:
+        return self._best.get(root, root)
+
     def canonical(self, node: int) -> int:
-        return self._best[self.find(node)]
+        return self._best_member(self.find(node))
 
     def members(self, node: int) -> list[int]:
-        return self._members[self.find(node)]
+        root = self.find(node)
+        return self._members.get(root, [root])
 
     def clusters(self) -> list[int]:
-        return list(self._members)
+        """Every cluster's root."""
+        return [node for node, parent in enumerate(self._parent) if node == parent]
+
+    def linked_clusters(self) -> set[int]:
+        """Roots of the clusters with more than one member or a fragment edge: the others link to nothing."""
+        roots = set(self._members)
+        for fragment, containers in self._contained_in.items():
+            roots.add(self.find(fragment))
+            roots.update(self.find(container) for container in containers)
+        return roots
 
     def upstream(self, node: int) -> set[int]:
         """Cluster roots whose links can depend on `node`'s cluster: it and every cluster that is a fragment of it, transitively."""
@@ -70,7 +95,7 @@ class ClusterGraph:
         todo = [start]
         while todo:
             root = todo.pop()
-            for member in self._members[root]:
+            for member in self._members.get(root, [root]):
                 for fragment in self._contains.get(member, ()):
                     fragment_root = self.find(fragment)
                     if fragment_root not in seen:
@@ -82,12 +107,12 @@ class ClusterGraph:
         """The cluster `root` is a fragment of: highest containment, then the best canonical."""
         choice: tuple[float, Any] | None = None
         chosen: int | None = None
-        for member in self._members[root]:
+        for member in self._members.get(root, [root]):
             for container, containment in self._contained_in.get(member, {}).items():
                 container_root = self.find(container)
                 if container_root == root:
                     continue
-                score = (containment, self._key(self._best[container_root]))
+                score = (containment, self._key(self._best_member(container_root)))
                 if choice is None or score > choice:
                     choice, chosen = score, container_root
         return chosen
@@ -107,7 +132,7 @@ class ClusterGraph:
             final = memo[current]
         else:
             cycle = path[on_path[current] :]
-            final = max(cycle, key=lambda r: self._key(self._best[r]))
+            final = max(cycle, key=lambda r: self._key(self._best_member(r)))
         for visited in path:
             memo[visited] = final
         return final
@@ -118,7 +143,7 @@ class ClusterGraph:
         result: dict[int, tuple[int | None, bool]] = {}
         for root in roots:
             final = self._final_cluster(root, memo)
-            target = self._best[final]
-            for member in self._members[root]:
+            target = self._best_member(final)
+            for member in self._members.get(root, [root]):
                 result[member] = (None, False) if member == target else (target, final != root)
         return result

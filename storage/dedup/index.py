@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, Self
 
@@ -11,6 +12,7 @@ import numpy as np
 
 from storage.backends import ObjectStore, StoreDamaged
 from storage.dedup import segments
+from storage.dedup.columns import FingerprintColumns
 from storage.dedup.fingerprint import (
     MIN_SENTENCE_CHARS,
     NUM_PERM,
@@ -67,12 +69,16 @@ class StoreDedupIndex:
     (fingerprints and the edges found when they arrived), written every `flush_every` documents;
     `{prefix}/snapshots/{end:012d}` holds documents 0..end-1 in one object, written when
     `max_tail_segments` segments have piled up, after which the segments it covers are deleted.
-    Opening reads the latest snapshot plus newer segments and rebuilds band tables, postings and links
+    Opening reads the latest snapshot plus newer segments and rebuilds the key table and links
     without re-running any query. One writer per prefix; documents added since the last flush are
     not durable.
 
-    The MinHash is datasketch's; the band tables are MinHashLSH's banding in sorted numpy arrays, because
+    In memory (~2.5 KB a document): fingerprints as columns (storage.dedup.columns), and one key table
+    (storage.dedup.multimap) mapping each document's content key, LSH band keys and sentence hashes to
+    it. The MinHash is datasketch's; the band keys are MinHashLSH's banding, because
     datasketch.MinHashLSH took ~380 us an insert and ~240 us a query at 42 bands and ~3.5 KB a document.
+    A copy (same normalised text and same sentences as an earlier document) only gets its exact edge:
+    every other edge of it would be one its first occurrence has, so its keys are not indexed either.
     """
 
     def __init__(
@@ -99,21 +105,20 @@ class StoreDedupIndex:
         }
         self._doc_ids: list[str] = []
         self._ranks: list[tuple] = []
-        self._fingerprints: list[Fingerprint] = []
-        # Per node, as arrays, so that a document's candidates are verified in a few numpy calls.
-        self._minhashes = np.zeros((0, NUM_PERM), dtype=np.uint32)  # zeros where a node has no MinHash
-        self._has_minhash = np.zeros(0, dtype=bool)
-        self._weights = np.zeros(0, dtype=np.int64)  # total sentence weight
+        self._fps = FingerprintColumns()
         self._by_id: dict[str, int] = {}
-        self._by_content: dict[bytes, int] = {}
-        self._bands = SortedMultiMap()  # LSH band key -> doc
-        self._postings = SortedMultiMap()  # sentence hash -> doc containing it
+        self._table = SortedMultiMap()  # content key (first occurrences), band keys, sentence hashes -> doc
         self._graph = ClusterGraph(key=lambda node: (self._ranks[node], self._doc_ids[node]))
-        self._links: dict[int, tuple[int | None, str | None, float | None]] = {}
-        self._near_edges: list[tuple[int, int]] = []
-        self._fragment_edges: list[tuple[int, int, float]] = []
+        # Each node's link: the canonical it points at (-1: none), relation code, similarity (-1.0: none).
+        self._link_target = array("i")
+        self._link_relation = array("b")
+        self._link_similarity = array("d")
+        self._near_edges = array("q")  # flat (a, b) pairs
+        self._fragment_edges = array("q")  # flat (fragment, container) pairs
+        self._fragment_containment = array("d")
         self._pending = segments.Batch(0, self.params)
         self._tail_segments = 0
+        self._direct_postings = _DIRECT_POSTINGS
         if not _rebuilding:
             self._load()
 
@@ -145,30 +150,17 @@ class StoreDedupIndex:
             return [self.link(doc.doc_id)]
         fp = fp if fp is not None else fingerprint(doc.text)
         node = self._register(doc.doc_id, tuple(doc.rank), fp)
-        near, fragments = self._find_edges(node, fp)
-        changed = self._index(node, [(node, other) for other in near], fragments)
+        keys = _Keys.of(fp)
+        positions, docs = self._table.lookup(keys.all)
+        first = self._first_with_content(node, docs[positions < keys.content]) if keys.content else None
+        copy = first is not None and self._same_sentences(node, first)
+        near, fragments = ({first} if first is not None else set(), []) if copy else self._find_edges(node, fp, keys, positions, docs, first)
+        near_edges = [(node, other) for other in sorted(near)]
+        self._record(node, fp, near_edges, fragments)
+        changed = self._index(node, near_edges, fragments, keys, first, copy)
         if len(self._pending) >= self.flush_every:
             self.flush()
-        first = self._as_link(node)
-        return [first] + [self._as_link(n) for n in changed if n != node]
-
-    def _index(self, node: int, near: list[tuple[int, int]], fragments: list[tuple[int, int, float]]) -> list[int]:
-        """Index a registered node with the edges found when it arrived; return the nodes whose link changed.
-
-        The seam for replicas (storage.dedup.redis_index): they replay other writers' documents with the
-        edges those writers found, so no query is re-run and every replica holds the same graph.
-        """
-        fp = self._fingerprints[node]
-        if fp.minhash is not None:
-            self._bands.add(band_keys(fp.minhash), node)
-        self._postings.add(fp.sentence_hashes, node)
-        self._pending.doc_ids.append(self._doc_ids[node])
-        self._pending.ranks.append(self._ranks[node])
-        self._pending.fingerprints.append(fp)
-        self._pending.near_edges.extend(near)
-        self._pending.fragment_edges.extend(fragments)
-        self._apply_edges(near, fragments)
-        return self._relink(self._graph.upstream(node))
+        return [self._as_link(node)] + [self._as_link(n) for n in changed if n != node]
 
     def link(self, doc_id: str) -> Link:
         return self._as_link(self._by_id[doc_id])
@@ -177,7 +169,7 @@ class StoreDedupIndex:
         return [self._as_link(node) for node in range(len(self._doc_ids))]
 
     def canonical_ids(self) -> set[str]:
-        return {self._doc_ids[node] for node in range(len(self._doc_ids)) if self._links[node][0] is None}
+        return {self._doc_ids[node] for node in range(len(self._doc_ids)) if self._link_target[node] < 0}
 
     def __len__(self) -> int:
         return len(self._doc_ids)
@@ -194,9 +186,13 @@ class StoreDedupIndex:
         """Write one snapshot of everything and drop the segments and snapshots it replaces."""
         self._write_pending()
         end = len(self._doc_ids)
+        fragments = np.column_stack([
+            np.frombuffer(self._fragment_edges, dtype=np.int64).reshape(-1, 2).astype(np.float64),
+            np.frombuffer(self._fragment_containment, dtype=np.float64),
+        ])
         snapshot = segments.Batch(
-            0, self.params, list(self._doc_ids), list(self._ranks), list(self._fingerprints),
-            list(self._near_edges), list(self._fragment_edges),
+            0, self.params, self._doc_ids, self._ranks, self._fps,
+            np.frombuffer(self._near_edges, dtype=np.int64).reshape(-1, 2), fragments,
         )
         key = f"{self.prefix}/snapshots/{end:012d}"
         self.store.put(key, segments.encode(snapshot))
@@ -224,58 +220,131 @@ class StoreDedupIndex:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # --- finding edges ----------------------------------------------------------------------
+    # --- indexing ---------------------------------------------------------------------------
 
     def _register(self, doc_id: str, rank: tuple, fp: Fingerprint) -> int:
         node = self._graph.add_node()
         self._doc_ids.append(doc_id)
         self._ranks.append(rank)
-        self._fingerprints.append(fp)
-        self._grow(node + 1)
-        if fp.minhash is not None:
-            self._minhashes[node] = fp.minhash
-            self._has_minhash[node] = True
-        self._weights[node] = fp.total_weight
+        self._fps.append(fp)
+        self._link_target.append(-1)
+        self._link_relation.append(0)
+        self._link_similarity.append(-1.0)
         self._by_id[doc_id] = node
-        if fp.content_hash:
-            self._by_content.setdefault(fp.content_hash, node)
         return node
 
-    def _grow(self, size: int) -> None:
-        """Room for `size` nodes in the per-node arrays (capacity doubles, so appends stay cheap)."""
-        capacity = len(self._weights)
-        if size <= capacity:
-            return
-        capacity = max(size, 2 * capacity, 64)
-        self._minhashes = _extended(self._minhashes, capacity)
-        self._has_minhash = _extended(self._has_minhash, capacity)
-        self._weights = _extended(self._weights, capacity)
+    def _record(self, node: int, fp: Fingerprint, near: list[tuple[int, int]], fragments: list[tuple[int, int, float]]) -> None:
+        """Queue a new document and the edges found on its arrival for the next segment."""
+        self._pending.doc_ids.append(self._doc_ids[node])
+        self._pending.ranks.append(self._ranks[node])
+        self._pending.fingerprints.append(fp)  # type: ignore[attr-defined]
+        self._pending.near_edges.extend(near)  # type: ignore[union-attr]
+        self._pending.fragment_edges.extend(fragments)  # type: ignore[union-attr]
 
-    def _similarities(self, minhash: np.ndarray, others: np.ndarray) -> np.ndarray:
-        """MinHash Jaccard estimate of `minhash` against each of `others` (0 where one has no MinHash)."""
-        equal = np.count_nonzero(self._minhashes[others] == minhash, axis=1) / NUM_PERM
-        return np.where(self._has_minhash[others], equal, 0.0)
+    def _index(
+        self,
+        node: int,
+        near: Sequence[tuple[int, int]] | np.ndarray,
+        fragments: Sequence[tuple[int, int, float]] | np.ndarray,
+        keys: _Keys | None = None,
+        first: int | None = None,
+        copy: bool | None = None,
+    ) -> list[int]:
+        """Index a registered node with the edges found when it arrived; return the nodes whose link changed.
 
-    def _find_edges(self, node: int, fp: Fingerprint) -> tuple[set[int], list[tuple[int, int, float]]]:
-        """Edges between `node` and earlier documents; each is a symmetric function of the pair, so order cannot matter."""
-        near: set[int] = set()
-        if fp.content_hash:
-            same = self._by_content[fp.content_hash]
-            if same != node:
-                near.add(same)
-        if fp.minhash is not None:
-            banded = np.unique(self._bands.lookup(band_keys(fp.minhash))[1])
-            near.update(banded[self._similarities(fp.minhash, banded) >= NEAR_THRESHOLD].tolist())
-        others, shared = self._shared_sentences(fp)
-        keep = (shared >= MIN_FRAGMENT_CHARS) & ~np.isin(others, np.fromiter(near, dtype=np.int64, count=len(near)))
-        others, shared = others[keep], shared[keep]
+        The seam for replicas (storage.dedup.redis_index): they replay other writers' documents with the
+        edges those writers found (keys, first and copy left out), so no query is re-run and every
+        replica holds the same graph.
+        """
+        if keys is None:
+            keys = _Keys.of(self._fps[node])
+            first = self._first_with_content(node, self._table.lookup(keys.all[: keys.content])[1]) if keys.content else None
+            copy = first is not None and self._same_sentences(node, first)
+        indexed = keys.indexed(content=first is None, rest=not copy)
+        if len(indexed):
+            self._table.add(indexed, node)
+        if len(near) == 0 and len(fragments) == 0:
+            return []  # alone in its cluster, in no fragment edge: canonical, and nothing else moved
+        self._apply_edges(near, fragments)
+        return self._relink(self._graph.upstream(node))
+
+    def _first_with_content(self, node: int, candidates: np.ndarray) -> int | None:
+        """The candidate (an indexed first occurrence) whose content hash is `node`'s, if any."""
+        if len(candidates) == 0:
+            return None
+        equal = np.all(self._fps.content[candidates] == self._fps.content[node], axis=1)
+        return int(candidates[equal][0]) if equal.any() else None
+
+    def _same_sentences(self, a: int, b: int) -> bool:
+        return bool(
+            np.array_equal(self._fps.sentence_hashes_of(a), self._fps.sentence_hashes_of(b))
+            and np.array_equal(self._fps.sentence_weights_of(a), self._fps.sentence_weights_of(b))
+        )
+
+    def _bulk_index(self, start: int = 0, chunk: int = 1 << 16) -> None:
+        """The key table for nodes start.. in a few numpy calls a chunk (used on open), as add() would have built it."""
+        fps = self._fps
+        end = len(fps)
+        with_content = np.flatnonzero(fps.has_content)
+        first_of = np.full(end, -1, dtype=np.int64)  # for nodes with content: the first node with the same content
+        if len(with_content):
+            rows = np.ascontiguousarray(fps.content[with_content]).view(np.dtype((np.void, 16))).ravel()
+            _, first_index, inverse = np.unique(rows, return_index=True, return_inverse=True)
+            first_of[with_content] = with_content[first_index][inverse.ravel()]
+        copies = np.zeros(end, dtype=bool)
+        for node in np.flatnonzero((first_of >= 0) & (first_of != np.arange(end))).tolist():
+            copies[node] = self._same_sentences(node, int(first_of[node]))
+        offsets = fps.sentence_offsets
+        for lo in range(start, end, chunk):
+            hi = min(end, lo + chunk)
+            nodes = np.arange(lo, hi)
+            firsts = nodes[first_of[lo:hi] == nodes]
+            banded = nodes[fps.has_minhash[lo:hi] & ~copies[lo:hi]]
+            with_sentences = nodes[~copies[lo:hi]]
+            counts = offsets[with_sentences + 1] - offsets[with_sentences]
+            sentence_rows = np.repeat(offsets[with_sentences] - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+            bands = band_keys(fps.minhash[banded])
+            self._table.add_many(
+                np.concatenate([content_keys(fps.content[firsts]), bands.ravel(), fps.sentence_hashes[sentence_rows]]),
+                np.concatenate([firsts, np.repeat(banded, bands.shape[1]), np.repeat(with_sentences, counts)]),
+            )
+
+    # --- finding edges ----------------------------------------------------------------------
+
+    def _similarities(self, node: int, others: np.ndarray) -> np.ndarray:
+        """MinHash Jaccard estimate of `node` against each of `others` (0 where one has no MinHash)."""
+        minhash = self._fps.minhash
+        if not self._fps.has_minhash[node]:
+            return np.zeros(len(others))
+        # Equal rows as bytes of 0/1, eight to a uint64: popcount counts them (count_nonzero(axis=1) sums bools).
+        equal = np.bitwise_count((minhash[others] == minhash[node]).view(np.uint64)).sum(axis=1) / NUM_PERM
+        return np.where(self._fps.has_minhash[others], equal, 0.0)
+
+    def _find_edges(
+        self, node: int, fp: Fingerprint, keys: _Keys, positions: np.ndarray, docs: np.ndarray, first: int | None,
+    ) -> tuple[set[int], list[tuple[int, int, float]]]:
+        """Edges between `node` and earlier documents; each is a symmetric function of the pair, so order cannot matter.
+
+        `positions`, `docs`: the key table's answer for keys.all; `first`: the earlier document with the same content.
+        """
+        near: set[int] = {first} if first is not None else set()
+        sentences_from = keys.content + keys.bands
+        if keys.bands:
+            in_bands = (positions >= keys.content) & (positions < sentences_from)
+            banded = np.unique(docs[in_bands])
+            near.update(banded[self._similarities(node, banded) >= NEAR_THRESHOLD].tolist())
+        in_sentences = positions >= sentences_from
+        others, shared = self._sharing(fp, positions[in_sentences] - sentences_from, docs[in_sentences])
+        if near and len(others):
+            keep = np.array([other not in near for other in others.tolist()], dtype=bool)
+            others, shared = others[keep], shared[keep]
         fragments: list[tuple[int, int, float]] = []
         if len(others) == 0:
             return near, fragments
         mine = shared / fp.total_weight
-        theirs = shared / self._weights[others]
+        theirs = shared / self._fps.total_weights[others]
         # A pair that is near by MinHash is near whichever way it was found (an LSH miss otherwise).
-        similar = self._similarities(fp.minhash, others) >= NEAR_THRESHOLD if fp.minhash is not None else np.zeros(len(others), bool)
+        similar = self._similarities(node, others) >= NEAR_THRESHOLD
         contained_both = (mine >= CONTAINMENT_THRESHOLD) & (theirs >= CONTAINMENT_THRESHOLD)
         near.update(others[contained_both | similar].tolist())
         rest = ~(contained_both | similar)
@@ -286,64 +355,91 @@ class StoreDedupIndex:
                 fragments.append((other, node, their_share))
         return near, fragments
 
-    def _shared_sentences(self, fp: Fingerprint) -> tuple[np.ndarray, np.ndarray]:
-        """Indexed docs sharing sentences with `fp`, and the normalised chars they share (two aligned arrays)."""
-        positions, docs = self._postings.lookup(fp.sentence_hashes)
-        if len(docs) == 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        order = np.argsort(docs, kind="stable")
-        docs = docs[order]
-        weights = fp.sentence_weights[positions[order]].astype(np.int64)
-        starts = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
-        return docs[starts].astype(np.int64), np.add.reduceat(weights, starts)
+    def _sharing(self, fp: Fingerprint, sentence_of: np.ndarray, doc_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Earlier documents sharing >= MIN_FRAGMENT_CHARS of sentence text with `fp`, and how much (two int64 arrays).
 
-    def _bulk_index(self) -> None:
-        """Band tables and postings for every registered document in a few numpy calls (used on open)."""
-        with_minhash = np.flatnonzero(self._has_minhash[: len(self._doc_ids)])
-        if len(with_minhash):
-            keys = band_keys(self._minhashes[with_minhash])
-            self._bands.add_many(keys.ravel(), np.repeat(with_minhash, keys.shape[1]))
-        sizes = [len(fp.sentence_hashes) for fp in self._fingerprints]
-        if sum(sizes):
-            hashes = np.concatenate([fp.sentence_hashes for fp in self._fingerprints])
-            self._postings.add_many(hashes, np.repeat(np.arange(len(sizes)), sizes))
+        `sentence_of`, `doc_of`: the postings of fp's sentences (which sentence, which document). A stock
+        sentence (各位代表, a site's footer) has postings in a growing share of all documents, so
+        summing every posting grows with the index. Prefix filtering (Chaudhuri et al., "A primitive
+        operator for similarity joins", ICDE 2006) keeps the work bounded and the answer exact: the
+        most common sentences whose weights sum below MIN_FRAGMENT_CHARS are not probed (a document
+        sharing only those shares too little), and the documents found through the others get their
+        shared weight from their own sentence lists.
+        """
+        weights = fp.sentence_weights
+        if fp.total_weight < MIN_FRAGMENT_CHARS or len(doc_of) == 0:
+            return _NO_DOCS, _NO_DOCS
+        counts = np.bincount(sentence_of, minlength=len(weights))
+        most_common_first = np.argsort(counts, kind="stable")[::-1]
+        skipped = most_common_first[: int(np.searchsorted(np.cumsum(weights[most_common_first]), MIN_FRAGMENT_CHARS))]
+        if counts[skipped].sum() <= self._direct_postings:
+            others, shared = _shared_weights(doc_of, weights[sentence_of])
+        else:
+            probed = np.ones(len(weights), dtype=bool)
+            probed[skipped] = False
+            others = np.unique(doc_of[probed[sentence_of]])
+            shared = self._shared_with(fp, others)
+        keep = shared >= MIN_FRAGMENT_CHARS
+        return others[keep], shared[keep]
+
+    def _shared_with(self, fp: Fingerprint, others: np.ndarray) -> np.ndarray:
+        """Normalised chars of fp's sentences each of `others` contains (int64, aligned with `others`)."""
+        offsets = self._fps.sentence_offsets
+        starts, counts = offsets[others], offsets[others + 1] - offsets[others]
+        rows = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        theirs = self._fps.sentence_hashes[rows]
+        mine = fp.sentence_hashes  # sorted
+        at = np.minimum(np.searchsorted(mine, theirs), len(mine) - 1)
+        found = mine[at] == theirs
+        owner = np.repeat(np.arange(len(others)), counts)
+        return np.bincount(owner[found], weights=fp.sentence_weights[at[found]], minlength=len(others)).astype(np.int64)
 
     # --- links ------------------------------------------------------------------------------
 
-    def _apply_edges(self, near: list[tuple[int, int]], fragments: list[tuple[int, int, float]]) -> None:
-        for a, b in near:
-            self._graph.union(a, b)
-        for fragment, container, containment in fragments:
-            self._graph.add_fragment(fragment, container, containment)
-        self._near_edges.extend(near)
-        self._fragment_edges.extend(fragments)
+    def _apply_edges(self, near: Sequence[tuple[int, int]] | np.ndarray, fragments: Sequence[tuple[int, int, float]] | np.ndarray) -> None:
+        near_pairs = near.tolist() if isinstance(near, np.ndarray) else near
+        fragment_triples = fragments.tolist() if isinstance(fragments, np.ndarray) else fragments
+        for a, b in near_pairs:
+            self._graph.union(int(a), int(b))
+            self._near_edges.extend((int(a), int(b)))
+        for fragment, container, containment in fragment_triples:
+            self._graph.add_fragment(int(fragment), int(container), containment)
+            self._fragment_edges.extend((int(fragment), int(container)))
+            self._fragment_containment.append(containment)
 
-    def _relink(self, roots: set[int]) -> list[int]:
+    def _relink(self, roots: Iterable[int]) -> list[int]:
         """Recompute links of every member of `roots`; return the nodes whose link changed."""
         changed = []
         for node, (target, is_fragment) in self._graph.resolve(sorted(roots)).items():
-            link = self._describe(node, target, is_fragment)
-            if self._links.get(node) != link:
-                self._links[node] = link
+            current = self._link_target[node]
+            if current == (-1 if target is None else target) and (current < 0 or (self._link_relation[node] == _FRAGMENT) == is_fragment):
+                continue  # a link is a function of (node, target, is_fragment): unchanged
+            new_target, relation, similarity = self._describe(node, target, is_fragment)
+            if (self._link_target[node], self._link_relation[node], self._link_similarity[node]) != (new_target, relation, similarity):
+                self._link_target[node], self._link_relation[node], self._link_similarity[node] = new_target, relation, similarity
                 changed.append(node)
         return changed
 
-    def _describe(self, node: int, target: int | None, is_fragment: bool) -> tuple[int | None, str | None, float | None]:
+    def _describe(self, node: int, target: int | None, is_fragment: bool) -> tuple[int, int, float]:
+        """(target or -1, relation code, similarity or -1.0) of `node`'s link."""
         if target is None:
-            return (None, None, None)
-        mine, theirs = self._fingerprints[node], self._fingerprints[target]
+            return (-1, 0, -1.0)
+        fps = self._fps
         if is_fragment:
-            total = mine.total_weight
-            containment = shared_weight(mine.sentence_hashes, mine.sentence_weights, theirs.sentence_hashes) / total if total else 0.0
-            return (target, FRAGMENT, round(containment, 4))
-        if mine.content_hash and mine.content_hash == theirs.content_hash:
-            return (target, EXACT, 1.0)
-        similarity = jaccard(mine.minhash, theirs.minhash) if mine.minhash is not None and theirs.minhash is not None else 0.0
-        return (target, NEAR, round(similarity, 4))
+            total = int(fps.total_weights[node])
+            shared = shared_weight(fps.sentence_hashes_of(node), fps.sentence_weights_of(node), fps.sentence_hashes_of(target))
+            return (target, _FRAGMENT, round(shared / total, 4) if total else 0.0)
+        if fps.has_content[node] and np.array_equal(fps.content[node], fps.content[target]):
+            return (target, _EXACT, 1.0)
+        if fps.has_minhash[node] and fps.has_minhash[target]:
+            return (target, _NEAR, round(jaccard(fps.minhash[node], fps.minhash[target]), 4))
+        return (target, _NEAR, 0.0)
 
     def _as_link(self, node: int) -> Link:
-        target, relation, similarity = self._links[node]
-        return Link(self._doc_ids[node], None if target is None else self._doc_ids[target], relation, similarity)
+        target = self._link_target[node]
+        if target < 0:
+            return Link(self._doc_ids[node])
+        return Link(self._doc_ids[node], self._doc_ids[target], _RELATIONS[self._link_relation[node]], self._link_similarity[node])
 
     # --- persistence ------------------------------------------------------------------------
 
@@ -380,13 +476,75 @@ class StoreDedupIndex:
             problem = self._batch_problem(batch)
             if problem is not None:
                 raise StoreDamaged(self.store.uri, "the dedup index", f"{key} {problem}")
-            for doc_id, rank, fp in zip(batch.doc_ids, batch.ranks, batch.fingerprints):
-                self._register(doc_id, rank, fp)
+            self._register_batch(batch)
             self._apply_edges(batch.near_edges, batch.fragment_edges)
         self._bulk_index()
         self._tail_segments = len(tail)
         self._pending = segments.Batch(len(self._doc_ids), self.params)
-        self._relink(set(self._graph.clusters()))
+        self._relink(self._graph.linked_clusters())
+
+    def _register_batch(self, batch: segments.Batch) -> None:
+        first, count = len(self._doc_ids), len(batch)
+        self._graph.add_nodes(count)
+        self._doc_ids.extend(batch.doc_ids)
+        self._ranks.extend(batch.ranks)
+        self._fps.extend(FingerprintColumns.of(batch.fingerprints))
+        self._link_target.extend([-1] * count)
+        self._link_relation.extend([0] * count)
+        self._link_similarity.extend([-1.0] * count)
+        self._by_id.update(zip(batch.doc_ids, range(first, first + count)))
+
+
+_EXACT, _NEAR, _FRAGMENT = 1, 2, 3
+_NO_DOCS = np.zeros(0, dtype=np.int64)
+# Postings of the skippable common sentences below which summing everything is cheaper than prefix filtering.
+_DIRECT_POSTINGS = 256
+_RELATIONS = {_EXACT: EXACT, _NEAR: NEAR, _FRAGMENT: FRAGMENT}
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """A document's keys in the key table, in one array: content key (0 or 1), band keys (0 or BANDS), sentence hashes."""
+
+    all: np.ndarray
+    content: int
+    bands: int
+
+    @classmethod
+    def of(cls, fp: Fingerprint) -> _Keys:
+        parts = []
+        if fp.content_hash:
+            parts.append(np.array([int.from_bytes(fp.content_hash[:8], "little") ^ int(_CONTENT_SALT)], dtype=np.uint64))
+        if fp.minhash is not None:
+            parts.append(band_keys(fp.minhash))
+        parts.append(fp.sentence_hashes)
+        return cls(np.concatenate(parts), int(bool(fp.content_hash)), LSH_PARAMS[0] if fp.minhash is not None else 0)
+
+    def indexed(self, content: bool, rest: bool) -> np.ndarray:
+        """The keys to add: the content key if `content`, band keys and sentence hashes if `rest`."""
+        if content and rest:
+            return self.all
+        if rest:
+            return self.all[self.content :]
+        return self.all[: self.content] if content else self.all[:0]
+
+
+def _shared_weights(docs: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct `docs` and the summed `weights` of each (two aligned int64 arrays)."""
+    if len(docs) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    order = np.argsort(docs, kind="stable")
+    docs = docs[order]
+    starts = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
+    return docs[starts], np.add.reduceat(weights[order].astype(np.int64), starts)
+
+
+def content_keys(content: np.ndarray) -> np.ndarray:
+    """Key-table keys of (n, 16) uint8 content hashes: their first 8 bytes, salted apart from the other keys."""
+    return np.ascontiguousarray(content[:, :8]).view("<u8").ravel().astype(np.uint64) ^ _CONTENT_SALT
+
+
+_CONTENT_SALT = np.uint64(0x5BD1E9955BD1E995)
 
 
 def band_keys(hashvalues: np.ndarray) -> np.ndarray:
@@ -401,13 +559,6 @@ def band_keys(hashvalues: np.ndarray) -> np.ndarray:
 
 _ROW_MULTIPLIERS = np.random.default_rng(2024).integers(1, 1 << 63, size=LSH_PARAMS[1], dtype=np.uint64) | np.uint64(1)
 _BAND_SALTS = np.random.default_rng(2025).integers(0, 1 << 63, size=LSH_PARAMS[0], dtype=np.uint64)
-
-
-def _extended(array: np.ndarray, rows: int) -> np.ndarray:
-    """`array` with zero rows appended up to `rows`."""
-    grown = np.zeros((rows, *array.shape[1:]), dtype=array.dtype)
-    grown[: len(array)] = array
-    return grown
 
 
 def _sequence(key: str) -> int:

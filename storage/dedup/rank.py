@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlparse
+
+import numpy as np
 
 from cleaners.document import Document
 from storage.dedup.fingerprint import normalise
@@ -12,8 +13,8 @@ OFFICIAL_SOURCE_TYPES = frozenset({"pdf", "docx"})
 OFFICIAL_FAMILIES = frozenset({"gov_portal"})
 REPRINT_FAMILIES = frozenset({"discuz", "forum", "aggregator", "mirror"})
 
-# U+FFFD, the classic GBK/UTF-8 mojibake, private-use code points and stray control characters.
-_DAMAGE = re.compile(r"\ufffd|锟斤拷|烫烫烫|[\ue000-\uf8ff]|[\x00-\x08\x0b-\x1f\x7f]")
+# The classic GBK/UTF-8 mojibake runs; damaged single characters are counted in damage_signals.
+_DAMAGED_RUNS = ("锟斤拷", "烫烫烫")
 
 
 def source_priority(source_type: str | None = None, family: str | None = None, url: str | None = None) -> int:
@@ -27,7 +28,20 @@ def source_priority(source_type: str | None = None, family: str | None = None, u
 
 
 def damage_signals(text: str) -> int:
-    return len(_DAMAGE.findall(text))
+    """U+FFFD, private-use code points (U+E000..U+F8FF) and stray control characters (not tab, newline), plus mojibake runs.
+
+    Counted on the code points with numpy: a regular expression took ~60 ns a character.
+    """
+    codepoints = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    # Unsigned wrap-around: (c - lo) <= hi - lo is lo <= c <= hi in one comparison.
+    damaged = (
+        (codepoints == 0xFFFD)
+        | (codepoints - np.uint32(0xE000) <= 0xF8FF - 0xE000)
+        | (codepoints <= 0x08)
+        | (codepoints - np.uint32(0x0B) <= 0x1F - 0x0B)
+        | (codepoints == 0x7F)
+    )
+    return int(np.count_nonzero(damaged)) + sum(text.count(run) for run in _DAMAGED_RUNS)
 
 
 def rank_for(text: str, source_type: str | None = None, family: str | None = None, url: str | None = None) -> tuple[int, int, int]:

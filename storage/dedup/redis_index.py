@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from hashlib import sha256
-from typing import Any
+from typing import Any, cast
 
+import numpy as np
 import redis
 
 from storage.backends import ObjectStore
@@ -55,6 +56,7 @@ class RedisDedupIndex(StoreDedupIndex):
         self._base_key = f"{self.key}:base"  # arrival number of the log's first entry
         self._stored_key = f"{self.key}:stored"  # documents the store's index holds (written by checkpoint)
         self.lock_timeout = lock_timeout
+        self._outgoing: segments.Batch | None = None  # the entry of the document being added
         super().__init__(store, prefix)
         with self._locked():
             loaded = len(self)
@@ -72,7 +74,7 @@ class RedisDedupIndex(StoreDedupIndex):
 
     def _logged_id(self, position: int) -> str | None:
         raw = self.redis.lindex(self._log_key, position)
-        return segments.decode(raw).doc_ids[0] if raw is not None else None
+        return segments.decode(cast(bytes, raw)).doc_ids[0] if raw is not None else None
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -91,17 +93,22 @@ class RedisDedupIndex(StoreDedupIndex):
         """Replay the documents other workers appended since the last sync; return how many."""
         base = int(self.redis.get(self._base_key) or 0)
         start = len(self) - base
-        entries = self.redis.lrange(self._log_key, start, -1)
+        entries = cast(list[bytes], self.redis.lrange(self._log_key, start, -1))
         for raw in entries:
             batch = segments.decode(raw)
             if batch.params != self.params:
                 raise ValueError(f"{self._log_key} holds dedup parameters {batch.params}, this code uses {self.params}")
             if batch.first != len(self):
                 raise ValueError(f"{self._log_key} entry for document {batch.first} arrived when {len(self)} were known")
-            for doc_id, rank, fp in zip(batch.doc_ids, batch.ranks, batch.fingerprints, strict=True):
+            last = len(batch) - 1
+            for row, (doc_id, rank, fp) in enumerate(zip(batch.doc_ids, batch.ranks, batch.fingerprints, strict=True)):
                 node = self._register(doc_id, rank, fp)
-            self._index(node, batch.near_edges, batch.fragment_edges)
+                self._index(node, batch.near_edges if row == last else [], batch.fragment_edges if row == last else [])
         return len(entries)
+
+    def _record(self, node: int, fp: Fingerprint, near: list[tuple[int, int]], fragments: list[tuple[int, int, float]]) -> None:
+        """The new document's log entry, pushed once add() has indexed it (nothing queues for a segment)."""
+        self._outgoing = segments.Batch(node, self.params, [self._doc_ids[node]], [self._ranks[node]], [fp], near, fragments)
 
     def add(self, doc: Candidate, fp: Fingerprint | None = None) -> list[Link]:
         fp = fp if fp is not None else fingerprint(doc.text)  # the costly part, outside the lock
@@ -109,14 +116,11 @@ class RedisDedupIndex(StoreDedupIndex):
             self.sync()
             if doc.doc_id in self:
                 return [self.link(doc.doc_id)]
-            near_from, fragments_from = len(self._pending.near_edges), len(self._pending.fragment_edges)
+            self._outgoing = None
             links = super().add(doc, fp)
-            node = len(self) - 1
-            entry = segments.Batch(
-                node, self.params, [doc.doc_id], [tuple(doc.rank)], [fp],
-                self._pending.near_edges[near_from:], self._pending.fragment_edges[fragments_from:],
-            )
-            self.redis.rpush(self._log_key, segments.encode(entry))
+            if self._outgoing is not None:
+                self.redis.rpush(self._log_key, segments.encode(self._outgoing))
+                self._outgoing = None
         return links
 
     def link(self, doc_id: str) -> Link:
@@ -137,10 +141,12 @@ class RedisDedupIndex(StoreDedupIndex):
             stored, end = int(self.redis.get(self._stored_key) or 0), len(self)
             if end <= stored:
                 return 0
+            near = np.frombuffer(self._near_edges, dtype=np.int64).reshape(-1, 2)
+            fragment_pairs = np.frombuffer(self._fragment_edges, dtype=np.int64).reshape(-1, 2)
+            fragments = np.column_stack([fragment_pairs.astype(np.float64), np.frombuffer(self._fragment_containment, dtype=np.float64)])
             batch = segments.Batch(
-                stored, self.params, self._doc_ids[stored:end], self._ranks[stored:end], self._fingerprints[stored:end],
-                [edge for edge in self._near_edges if max(edge) >= stored],
-                [edge for edge in self._fragment_edges if max(edge[0], edge[1]) >= stored],
+                stored, self.params, self._doc_ids[stored:end], self._ranks[stored:end], self._fps[stored:end],
+                near[near.max(axis=1, initial=-1) >= stored], fragments[fragment_pairs.max(axis=1, initial=-1) >= stored],
             )
             self.store.put(f"{self.prefix}/segments/{stored:012d}", segments.encode(batch))
             self.redis.set(self._stored_key, end)
