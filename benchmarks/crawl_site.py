@@ -5,6 +5,11 @@
 numbers, and `pages` report documents behind them: HTML articles (about 5 % in GBK) and PDFs
 (about 3 %). Article bodies are paragraphs of the gold texts, sampled and shuffled per page so
 that no two pages are the same. Deterministic: same arguments, same bytes.
+
+`generate_realworld(out_dir, pages)` writes the second benchmark site: the same kind of list pages
+(`/rw/index.html` …) linking `pages` articles that are the real HTML pages of ../shared/realworld,
+their bytes as they are, served without a charset in the Content-Type (real markup, lying and
+missing `<meta>` charsets, GB-family bytes), cycled when `pages` exceeds the 74 real pages.
 """
 
 from __future__ import annotations
@@ -65,7 +70,7 @@ def article_html(title: str, paragraphs: list[str], charset: str, prev_href: str
 """
 
 
-def list_html(page: int, pages: int, items: list[tuple[str, str]]) -> str:
+def list_html(page: int, pages: int, items: list[tuple[str, str]], root: str = "/bg") -> str:
     def name(n: int) -> str:
         return "index.html" if n == 0 else f"index_{n}.html"
 
@@ -81,7 +86,7 @@ def list_html(page: int, pages: int, items: list[tuple[str, str]]) -> str:
 <html lang="zh-CN">
 <head><meta charset="utf-8"><title>政府工作报告_区人民政府</title></head>
 <body>
-<div class="location">当前位置：<a href="/bg/index.html">首页</a> &gt; 政府工作报告</div>
+<div class="location">当前位置：<a href="{root}/index.html">首页</a> &gt; 政府工作报告</div>
 <ul class="list">
 {lis}
 </ul>
@@ -149,3 +154,52 @@ def generate(out_dir: Path, pages: int, seed: int = 2024) -> dict[str, int]:
     counts["lists"] = list_count
     (out_dir / "routes.json").write_text(json.dumps(routes, ensure_ascii=False), encoding="utf-8")
     return counts
+
+
+# ---------------------------------------------------------------- the real-markup site
+
+REALWORLD_DIR = ROOT.parent / "shared" / "realworld"
+REALWORLD_HTML_KINDS = frozenset({"html-gold", "html-ref", "html-expect"})
+# Where the real-markup site puts its pages: what both crawlers are told to follow (the pages'
+# own relative links resolve onto loopback too, and would only be 404s for both).
+REALWORLD_FOLLOW = r"/rw/(index(_\d+)?|art/a\d+)\.html$"
+
+
+def realworld_pages(data_dir: Path = REALWORLD_DIR) -> list[Path]:
+    """The HTML pages of ../shared/realworld (every folder), in index.json order."""
+    index = json.loads((data_dir / "index.json").read_text(encoding="utf-8"))
+    return [data_dir / entry["path"] for entry in index["files"] if entry["kind"] in REALWORLD_HTML_KINDS]
+
+
+def generate_realworld(out_dir: Path, pages: int, data_dir: Path = REALWORLD_DIR) -> dict[str, int]:
+    """Write a site whose `pages` articles are the real HTML pages of `data_dir`, cycled; return counts.
+
+    Each article is a real page's bytes as they are, served as `text/html` without a charset: the
+    saved pages come without their HTTP headers, so the decoder meets their lying and missing
+    `<meta>` charsets as a crawler would (../shared/realworld/README.md). With more articles than
+    real pages a page is served under several URLs (exact duplicates, as reprints are). List pages
+    `/rw/index.html`, `/rw/index_1.html` … link 50 articles each, as `generate` does.
+    """
+    sources = realworld_pages(data_dir)
+    if not sources:
+        raise FileNotFoundError(f"no HTML pages listed in {data_dir / 'index.json'}")
+    (out_dir / "rw" / "art").mkdir(parents=True, exist_ok=True)
+    routes = []
+    items: list[tuple[str, str]] = []
+    for number in range(pages):
+        source = sources[number % len(sources)]
+        path, file = f"/rw/art/a{number:06d}.html", f"rw/art/a{number:06d}.html"
+        if number < len(sources):
+            (out_dir / file).write_bytes(source.read_bytes())
+        else:  # a later copy of the same page: the same file, served under another URL
+            file = f"rw/art/a{number % len(sources):06d}.html"
+        routes.append({"path": path, "file": file, "headers": {"Content-Type": "text/html"}})
+        items.append((path, f"{title_of(number)}（{source.stem}）"))
+    list_count = (pages + LINKS_PER_LIST - 1) // LINKS_PER_LIST
+    for page in range(list_count):
+        name = "index.html" if page == 0 else f"index_{page}.html"
+        body = list_html(page, list_count, items[page * LINKS_PER_LIST : (page + 1) * LINKS_PER_LIST], "/rw")
+        (out_dir / "rw" / name).write_text(body, encoding="utf-8")
+        routes.append({"path": f"/rw/{name}", "file": f"rw/{name}", "headers": {"Content-Type": "text/html; charset=utf-8"}})
+    (out_dir / "routes.json").write_text(json.dumps(routes, ensure_ascii=False), encoding="utf-8")
+    return {"lists": list_count, "html": pages, "distinct": min(pages, len(sources))}
