@@ -47,12 +47,25 @@ log = logging.getLogger(__name__)
 
 # Bytes without which a page can be neither a stub nor a shell, looked for before any parsing
 # (about a quarter of real pages have one, mostly an <iframe>; the rest are never parsed here).
-_CANDIDATE = re.compile(
-    rb"http-equiv\s*=\s*[\"']?refresh|location\s*(?:\.\s*href\s*)?=(?!=)|location\s*\.\s*(?:replace|assign)\s*\("
-    rb"|navigate\s*\(|<i?frame\b",
-    re.IGNORECASE,
+# Searched in the lower-cased body, one pattern at a time: each starts with a literal, which the
+# regex engine finds with a fast scan, where one case-insensitive alternation tries every byte
+# (2 ms for a 10 kB page, 20 ms for a real one, on the reactor thread).
+_CANDIDATES = tuple(
+    re.compile(pattern)
+    for pattern in (
+        rb"http-equiv\s*=\s*[\"']?refresh",
+        rb"location\s*(?:\.\s*href\s*)?=(?!=)|location\s*\.\s*(?:replace|assign)\s*\(",
+        rb"navigate\s*\(",
+        rb"<iframe\b|<frame\b",
+    )
 )
 _HTML_SNIFF = re.compile(rb"<(?:!doctype\s+html|html|head|body|meta|script|i?frame)\b", re.IGNORECASE)
+
+
+def _may_navigate(body: bytes) -> bool:
+    """Whether the body holds a meta refresh, a location script, navigate() or a frame: worth parsing for one."""
+    lowered = body.lower()  # ASCII only, as the patterns are
+    return any(candidate.search(lowered) for candidate in _CANDIDATES)
 
 
 def _accounted(request: Request) -> bool:
@@ -104,7 +117,7 @@ class RedirectMiddleware(ScrapyRedirectMiddleware):
             or response.status != 200
             or not isinstance(response, TextResponse)
             or len(response.body) > rules()["max_page_bytes"]
-            or not _CANDIDATE.search(response.body)
+            or not _may_navigate(response.body)
         ):
             return response
         if not isinstance(response, HtmlResponse) and not _HTML_SNIFF.search(response.body[:4096]):
