@@ -386,14 +386,21 @@ def metadata_blocks(cells: list[etree._Element]) -> list[etree._Element]:
     """For each label cell, the largest ancestor that holds nothing but metadata: what leaves the text."""
     values = (next_element(c) for c in cells)
     meta = set(cells) | {v for v in values if v is not None and v.tag in CELL_TAGS | {"dd"}}
+    lengths: dict[etree._Element, int] = {}  # the cells of one table share their ancestors
+
+    def length(el: etree._Element) -> int:
+        if el not in lengths:
+            lengths[el] = dense_len(el)
+        return lengths[el]
+
     blocks = []
     for cell in cells:
         block = cell
         for ancestor in cell.iterancestors():
             if ancestor.tag in ("body", "html"):
                 break
-            inside = sum(dense_len(m) for m in meta if m is ancestor or ancestor in m.iterancestors())
-            if dense_len(ancestor) - inside > META_SLACK_CHARS:
+            inside = sum(length(m) for m in meta if m is ancestor or ancestor in m.iterancestors())
+            if length(ancestor) - inside > META_SLACK_CHARS:
                 break
             block = ancestor
         blocks.append(block)

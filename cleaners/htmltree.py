@@ -182,7 +182,9 @@ def text_of(node: etree._Element) -> str:
     """The visible text below `node` (its tail excluded); "" for a comment or a PI."""
     if not is_element(node):
         return ""
-    return "".join(node.xpath("string()"))
+    # The element's string-value, as XPath string() gives it, serialised in C: joining the XPath
+    # result copied it one character at a time, and text_of runs on every candidate block.
+    return etree.tostring(node, method="text", encoding="unicode", with_tail=False)
 
 
 def squashed_text(node: etree._Element) -> str:
