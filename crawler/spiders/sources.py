@@ -33,7 +33,16 @@ _HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I
 def page_links(response: Response) -> list[Link]:
     if not isinstance(response, TextResponse):
         return []
-    return [Link(link.url, link.text or "") for link in _LINKS.extract_links(response)]
+    return [Link(link.url, link.text or "") for link in _LINKS.extract_links(_uncached(response))]
+
+
+def _uncached(response: TextResponse) -> TextResponse:
+    """A copy of `response` to parse: its parsed tree goes with it, not with the response.
+
+    A response lives until its items are stored, and the libxml2 tree a selector caches on it is
+    many times its body (tens of MB for a big page): parsed once per page, it need not be kept.
+    """
+    return response.replace()
 
 
 def article_links(response: Response, rules: LinkRules) -> list[Link]:
@@ -48,7 +57,7 @@ def article_links(response: Response, rules: LinkRules) -> list[Link]:
     if not any(_followed_url(response, rules, href) for href in hrefs):
         return []  # most articles: no attachment, no next page, and no need to parse the page here
     links = []
-    for anchor in response.xpath("//a[@href]"):
+    for anchor in _uncached(response).xpath("//a[@href]"):
         url = _followed_url(response, rules, anchor.attrib["href"])
         if url is not None:
             text = " ".join(anchor.xpath(".//text()").getall()).strip()
