@@ -254,7 +254,7 @@ class TreeStats:
                     continue
                 c = dense_chars(text)
                 chars += c
-                linked = node.tag == "a" and not is_tail or any(a.tag == "a" for a in node.iterancestors())
+                linked = (node.tag == "a" and not is_tail) or any(a.tag == "a" for a in node.iterancestors())
                 if linked:
                     links += c
                 else:
@@ -511,7 +511,7 @@ def is_paragraph_sibling(stats: TreeStats, i: int) -> bool:
     text = element_text(el)
     if chars >= 40:
         return density < 0.25 and not content_rules().teaser_end.search(text)
-    return 0 < chars and density == 0 and bool(re.search(r"[。！？.!?]$", text))
+    return chars > 0 and density == 0 and bool(re.search(r"[。！？.!?]$", text))
 
 
 def element_text(el: etree._Element) -> str:
@@ -563,8 +563,7 @@ def clean_conditionally(nodes: list[etree._Element], candidates: Candidates) -> 
             if (
                 (images > 1 and paragraphs / images < 0.5 and chars < 2 * rules.min_paragraph_chars * images)
                 or (not is_list and items > paragraphs)
-                or inputs > paragraphs // 3 + 0
-                and inputs > 0
+                or (inputs > paragraphs // 3 + 0 and inputs > 0)
                 or (chars < rules.min_paragraph_chars and images == 0 and el.tag != "table" and has_blocks(el))
                 or (weight < 25 and density > 0.2 and chars < 500)
                 or (weight >= 25 and density > 0.5)

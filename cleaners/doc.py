@@ -403,7 +403,7 @@ def extract_doc(data: bytes) -> DocText:
     if not enough_letters([b.text for b in found], MIN_TEXT_CHARS):
         raise Rejected("no_text", "the .doc file holds no paragraph text")
     keep, fields = split_head_fields([b.text for b in found])
-    found = [b for b, kept in zip(found, keep) if kept]
+    found = [b for b, kept in zip(found, keep, strict=True) if kept]
     title = None
     if count := heading_block(found):
         title = "".join(b.text for b in found[:count])

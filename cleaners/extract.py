@@ -237,7 +237,7 @@ def attempt(stage: str, fallbacks: list[str], run: Callable[[], T], fallback: T)
     """`run()`, or `fallback` when it raises; the failure is logged and recorded in `fallbacks`."""
     try:
         return run()
-    except Exception as exc:  # noqa: BLE001 - the safety net: one stage's bug must not cost the page
+    except Exception as exc:  # the safety net: one stage's bug must not cost the page
         record_fallback(fallbacks, stage, exc)
         return fallback
 
@@ -246,7 +246,7 @@ def try_stage(stage: str, fallbacks: list[str], run: Callable[[], T | None]) -> 
     """`run()` and False, or None and True when it raised (logged and recorded in `fallbacks`)."""
     try:
         return run(), False
-    except Exception as exc:  # noqa: BLE001 - the safety net, as in `attempt`
+    except Exception as exc:  # the safety net, as in `attempt`
         record_fallback(fallbacks, stage, exc)
         return None, True
 

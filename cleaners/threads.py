@@ -93,7 +93,8 @@ def author_key(post: etree._Element) -> str | None:
         name = " ".join("".join(el.itertext()).split())
         if not name:
             continue  # an avatar: the name comes next
-        if any(rules.author_class.search(_marks(inner)) and "".join(inner.itertext()).strip() for inner in el.iterdescendants(etree.Element)):
+        inner_names = (inner for inner in el.iterdescendants(etree.Element) if rules.author_class.search(_marks(inner)))
+        if any("".join(inner.itertext()).strip() for inner in inner_names):
             continue  # a user card: the name is in an element of its own inside it
         link = next((a for a in el.iter("a") if "".join(a.itertext()).strip()), None)
         if link is not None and link.get("href"):
