@@ -203,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         overrides = _overrides(args)
         return COMMANDS[args.command](args, overrides)
-    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 (the last net: known failures get their own words)
+    except (Exception, KeyboardInterrupt) as exc:  # the last net: known failures get their own words
         return report(exc, args.verbose)
 
 

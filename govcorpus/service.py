@@ -17,7 +17,6 @@ import threading
 import time
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
@@ -33,12 +32,12 @@ from starlette.types import Receive, Scope, Send
 
 from cleaners.document import Document
 from cleaners.metadata import standard_value
+from cleaners.reasons import SKIP_REASONS
 from crawler.items import FailedItem, FetchedItem
 from crawler.urlcheck import url_problem
 from govcorpus.errors import describe_for_http
 from govcorpus.runner import project_settings
 from storage.backends import StoreError
-from cleaners.reasons import SKIP_REASONS
 from storage.corpus import Corpus
 from storage.journey import Outcome
 
@@ -118,7 +117,7 @@ class ReactorThread:
 
             reactor.callWhenRunning(running)
             reactor.run(installSignalHandlers=False)  # type: ignore[misc, call-arg]  # the concrete reactor takes it
-        except BaseException as exc:  # noqa: BLE001 (reported to start()'s caller)
+        except BaseException as exc:  # reported to start()'s caller
             failure.append(exc)
             ready.set()
 
@@ -443,7 +442,10 @@ def create_app(store_uri: str, settings: dict[str, Any] | None = None) -> FastAP
         responses={
             400: {"description": "bad URL, a scheme other than http(s), or a non-public address (forbidden_address)"},
             403: {"description": "disallowed by the site's robots.txt"},
-            413: {"description": "the page is larger than DOWNLOAD_MAXSIZE (after decompression), or the request body than GOVCORPUS_SERVICE_MAX_BODY"},
+            413: {
+                "description": "the page is larger than DOWNLOAD_MAXSIZE (after decompression), "
+                "or the request body than GOVCORPUS_SERVICE_MAX_BODY"
+            },
             422: {"description": "fetched, but not a report (too short, a list page, …)"},
             502: {"description": "the upstream failed (HTTP error, unreachable, DNS)"},
             503: {"description": "the store cannot be used (store_unavailable: S3 credentials, endpoint, permissions)"},
@@ -519,7 +521,9 @@ def _store_exception_types() -> list[type[Exception]]:
     return [StoreError, BotoCoreError, ClientError, OSError]
 
 
-def serve(store_uri: str, *, host: str = "127.0.0.1", port: int = 8000, settings: dict[str, Any] | None = None, verbose: bool = False) -> None:
+def serve(
+    store_uri: str, *, host: str = "127.0.0.1", port: int = 8000, settings: dict[str, Any] | None = None, verbose: bool = False
+) -> None:
     """Run the API with uvicorn until interrupted."""
     import uvicorn
     from scrapy.utils.log import configure_logging
