@@ -136,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         scenarios = [("no delay", "site", []), (f"DOWNLOAD_DELAY={args.delay}", "small", ["-s", f"DOWNLOAD_DELAY={args.delay}"])]
         for scenario, site, extra in scenarios:
             runs = []
-            for name, workers, url in (("local (no Redis)", 1, None), ("redis, 1 worker", 1, redis_url), ("redis, 2 workers", 2, redis_url)):
+            modes = (("local (no Redis)", 1, None), ("redis, 1 worker", 1, redis_url), ("redis, 2 workers", 2, redis_url))
+            for name, workers, url in modes:
                 run_dir = work / f"{scenario}-{name}".replace(" ", "_").replace(",", "").replace("=", "")
                 with serve_site(work / site, host="127.0.0.1") as server:
                     runs.append(crawl(name, server, run_dir, workers, url, extra))
