@@ -50,7 +50,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 break
             except redis.exceptions.ConnectionError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"redis-server did not answer in 20s:\n{log.read_text(errors='replace')[-2000:]}")
+                    raise RuntimeError(f"redis-server did not answer in 20s:\n{log.read_text(errors='replace')[-2000:]}") from None
                 time.sleep(0.05)
         client.close()
         yield url

@@ -119,7 +119,7 @@ def test_add_reports_documents_that_were_repointed(seed_docs: list[Candidate]) -
     assert index.add(docs["000"]) == [Link("000")]
     links = index.add(docs["002"])
     assert links[0] == Link("002")
-    assert [(l.doc_id, l.duplicate_of, l.relation) for l in links[1:]] == [("000", "002", "fragment")]
+    assert [(link.doc_id, link.duplicate_of, link.relation) for link in links[1:]] == [("000", "002", "fragment")]
     assert index.link("000").duplicate_of == "002"
 
 
@@ -385,7 +385,7 @@ def test_sorted_multimap_matches_a_dict_of_lists(batches: list[list[int]], merge
             reference.setdefault(key, []).append(value)
     query = np.arange(32, dtype=np.uint64)
     positions, values = multimap.lookup(query)
-    found = sorted(zip(query[positions].tolist(), values.tolist()))
+    found = sorted(zip(query[positions].tolist(), values.tolist(), strict=True))
     assert found == sorted((k, v) for k, vs in reference.items() for v in vs)
 
 

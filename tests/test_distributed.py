@@ -48,7 +48,8 @@ def fail_first() -> dict[tuple[str, str], int]:
 
 
 def start_worker(net: Internet, store: str, redis_url: str, log: Path) -> subprocess.Popen[str]:
-    command = [str(Path(sys.executable).parent / "govcorpus"), "crawl", "-v", "--config", str(net.config), "--store", store, *FAST, *FAST_REDIS]
+    govcorpus = str(Path(sys.executable).parent / "govcorpus")
+    command = [govcorpus, "crawl", "-v", "--config", str(net.config), "--store", store, *FAST, *FAST_REDIS]
     return subprocess.Popen(
         command, env={**os.environ, "GOVCORPUS_REDIS_URL": redis_url}, stdout=subprocess.PIPE, stderr=log.open("w"), text=True
     )

@@ -15,6 +15,7 @@ from twisted.internet.address import IPv4Address
 from twisted.internet.interfaces import IResolutionReceiver
 from zope.interface import implementer
 
+from crawler.netpolicy import AddressPolicy, address_kind, parse_address
 from crawler.ssrf import (
     ForbiddenAddress,
     ForbiddenScheme,
@@ -22,7 +23,6 @@ from crawler.ssrf import (
     SsrfGuardMiddleware,
     StaticHostsResolver,
 )
-from govcorpus.netpolicy import AddressPolicy, address_kind, parse_address
 from govcorpus.sitefixture import SiteServer, serve_site
 
 
@@ -64,7 +64,14 @@ def test_public_addresses_pass(address: str) -> None:
 
 @pytest.mark.parametrize(
     ("host", "address"),
-    [("127.0.0.1", "127.0.0.1"), ("2130706433", "127.0.0.1"), ("0x7f.1", "127.0.0.1"), ("127.1", "127.0.0.1"), ("[::1]", "::1"), ("fe80::1%eth0", "fe80::1")],
+    [
+        ("127.0.0.1", "127.0.0.1"),
+        ("2130706433", "127.0.0.1"),
+        ("0x7f.1", "127.0.0.1"),
+        ("127.1", "127.0.0.1"),
+        ("[::1]", "::1"),
+        ("fe80::1%eth0", "fe80::1"),
+    ],
 )
 def test_ip_literals_are_read_as_a_resolver_reads_them(host: str, address: str) -> None:
     assert parse_address(host) == ipaddress.ip_address(address)
@@ -175,7 +182,16 @@ def test_middleware_refuses_other_schemes(url: str) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1/", "http://169.254.169.254/latest/meta-data/", "https://[::1]/", "http://[::ffff:7f00:1]/", "http://2130706433/", "http://0x7f.1/", "http://100.64.1.1/", "http://10.0.0.1:8080/"],
+    [
+        "http://127.0.0.1/",
+        "http://169.254.169.254/latest/meta-data/",
+        "https://[::1]/",
+        "http://[::ffff:7f00:1]/",
+        "http://2130706433/",
+        "http://0x7f.1/",
+        "http://100.64.1.1/",
+        "http://10.0.0.1:8080/",
+    ],
 )
 def test_middleware_refuses_non_public_ip_literals(url: str) -> None:
     with pytest.raises(ForbiddenAddress):

@@ -17,8 +17,8 @@ from cleaners.document import Fetched, document_id
 from storage.backends import LocalStore, S3Store, StoreError, open_store
 from storage.corpus import INDEX_KEY, Corpus, document_key
 from storage.journey import Exchange, Journey
-from storage.warc import WarcRef, read_response
 from storage.manifest import ManifestWriter, manifest_keys, read_manifest
+from storage.warc import WarcRef, read_response
 
 
 def report_page(gold: str, title: str) -> bytes:
@@ -27,7 +27,7 @@ def report_page(gold: str, title: str) -> bytes:
     return (
         f"<html><head><meta charset='utf-8'><title>{title}</title></head>"
         f"<body><article><h1>{title}</h1>{body}</article></body></html>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def fetched(url: str, body: bytes) -> Fetched:
