@@ -31,22 +31,23 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from typing import Any
 
 import redis
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.settings import BaseSettings
 from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.settings import BaseSettings
 from scrapy_redis.scheduler import Scheduler as ScrapyRedisScheduler
 from twisted.internet import task
 
 from cleaners.document import Document
+from crawler import settings as defaults
 from crawler.addons import MODE_PRIORITY
 from crawler.components import Components
-from storage.backends import ObjectStore, open_store, store_uri_from_env
+from storage.backends import ObjectStore
 from storage.corpus import Corpus, index_entry
 from storage.dedup import Link, StoreDedupIndex
 from storage.dedup.redis_index import RedisDedupIndex
@@ -56,8 +57,6 @@ from storage.runs import RunStart
 
 log = logging.getLogger(__name__)
 
-IDLE_TIMEOUT = 10.0  # GOVCORPUS_REDIS_IDLE_TIMEOUT: seconds the shared frontier must stay idle before workers exit
-LEASE_TIMEOUT = 30.0  # GOVCORPUS_REDIS_LEASE_TIMEOUT: a worker silent this long is dead and its leases re-queued
 TICK = 0.25  # seconds between a worker's checks of the shared state
 FLUSH_EVERY = 1.0  # seconds: how long finished requests may wait for a manifest flush to release their leases
 
@@ -97,8 +96,8 @@ class Coordinator:
         self.job = job
         self.prefix = job_prefix(job)
         self.queue_key = settings.get("SCHEDULER_QUEUE_KEY") or f"{self.prefix}:requests"
-        self.idle_timeout = settings.getfloat("GOVCORPUS_REDIS_IDLE_TIMEOUT", IDLE_TIMEOUT)
-        self.lease_timeout = settings.getfloat("GOVCORPUS_REDIS_LEASE_TIMEOUT", LEASE_TIMEOUT)
+        self.idle_timeout = settings.getfloat("GOVCORPUS_REDIS_IDLE_TIMEOUT", defaults.GOVCORPUS_REDIS_IDLE_TIMEOUT)
+        self.lease_timeout = settings.getfloat("GOVCORPUS_REDIS_LEASE_TIMEOUT", defaults.GOVCORPUS_REDIS_LEASE_TIMEOUT)
         self.store: ObjectStore | None = None  # set by the pipeline: where manifests are
         # Flushes the manifest on the store thread, then releases the given finished leases.
         self.flush: Callable[[list[int]], None] | None = None
@@ -147,10 +146,8 @@ class Coordinator:
         try:
             yield
         finally:
-            try:
+            with suppress(redis.exceptions.LockError):
                 lock.release()
-            except redis.exceptions.LockError:
-                pass
 
     # --- liveness ---------------------------------------------------------------------------
 
