@@ -116,7 +116,7 @@ def is_hidden(el: etree._Element) -> bool:
     if el.get("hidden") is not None or el.get("aria-hidden") == "true":
         return True
     style = el.get("style")
-    return bool(style) and bool(_HIDDEN_STYLE.search(style))
+    return style is not None and bool(_HIDDEN_STYLE.search(style))
 
 
 def dense_chars(text: str | None) -> int:
@@ -194,7 +194,9 @@ class TreeStats:
         for i, el in enumerate(els):
             tag = el.tag
             if i:
-                p = index[el.getparent()]
+                parent_el = el.getparent()
+                assert parent_el is not None  # els[0] is the root: every later element has a parent
+                p = index[parent_el]
                 parent[i] = p
                 block[i] = i if tag in BLOCK_TAGS else block[p]
                 in_link[i] = tag == "a" or in_link[p]
@@ -367,7 +369,7 @@ def teaser_items(stats: TreeStats) -> set[int]:
         for child in children:
             kind = child.get("class") or ""
             if kind or child.tag in ITEM_TAGS:  # <div>s without a class are not alike, just unnamed
-                signatures.setdefault((child.tag, kind), []).append(stats.index[child])
+                signatures.setdefault((str(child.tag), kind), []).append(stats.index[child])
         for members in signatures.values():
             holding = [m for m in members if m in headline_items and stats.block_totals(m)[0] < most]
             if len(members) >= rules.min_repeated_items and len(holding) >= rules.min_repeated_items:
@@ -411,7 +413,7 @@ def score_candidates(stats: TreeStats, skip_unlikely: bool, exclude: frozenset[i
         level = 0
         while ancestor >= 0 and level < SCORE_LEVELS:
             if ancestor not in raw:
-                raw[ancestor] = tag_weight(els[ancestor].tag) + class_weight(els[ancestor])
+                raw[ancestor] = tag_weight(str(els[ancestor].tag)) + class_weight(els[ancestor])
             divider = 1 if level == 0 else 2 if level == 1 else level * 3
             raw[ancestor] += score / divider
             ancestor = stats.parent[ancestor]

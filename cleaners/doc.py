@@ -202,7 +202,7 @@ class WordBinary:
             blob = lw_at + 2 + 4 * cslw + 2
 
             def pair(index: int) -> tuple[int, int]:
-                return struct.unpack_from("<II", self.word, blob + 8 * index)  # type: ignore[return-value]
+                return struct.unpack_from("<II", self.word, blob + 8 * index)
 
             self.clx = pair(33)
             self.chpx = fkp_runs(self.word, self.table, *pair(12), paragraph=False)

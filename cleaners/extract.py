@@ -631,7 +631,7 @@ def segmented_posts(tree: etree._Element) -> list[tuple[str | None, etree._Eleme
     is_start = set(starts)
     posts: list[tuple[str | None, etree._Element]] = []
     for start in starts:
-        post = lxml.html.Element("div")
+        post: etree._Element = lxml.html.Element("div")
         node: etree._Element | None = start
         while node is not None:
             if node is not start and (node in is_start or (is_element(node) and node.xpath(spec["post_end_xpath"]))):
@@ -857,7 +857,7 @@ def extract_with_trafilatura(tree: etree._Element, site: str | None = None) -> B
     if body is not None:
         prune(body, "generic", site)
     result = trafilatura.bare_extraction(
-        lxml.html.tostring(tree, encoding="unicode"),
+        lxml.html.tostring(tree, encoding="unicode"),  # type: ignore[call-overload]  # any element serialises; the stubs want HtmlElement
         fast=True,  # its own fallbacks (readability, jusText) are what our scoring already tried
         include_comments=False,
         include_tables=True,

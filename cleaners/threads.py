@@ -121,7 +121,7 @@ def find_thread(root: etree._Element, stats: TreeStats) -> Thread | None:
             continue
         groups: dict[tuple[str, str], list[etree._Element]] = {}
         for child in parent.iterchildren(etree.Element):
-            groups.setdefault((child.tag, child.get("class") or ""), []).append(child)
+            groups.setdefault((str(child.tag), child.get("class") or ""), []).append(child)
         for (_, kind), members in groups.items():
             if len(members) < rules.min_posts or (not kind and members[0].tag not in ("li", "article", "tr")):
                 continue
