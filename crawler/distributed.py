@@ -80,6 +80,13 @@ def job_prefix(job: str) -> str:
     return f"govcorpus:job:{job}"
 
 
+def _reply_bytes(value: bytes | str | None) -> bytes:
+    """A Redis reply as the bytes it is: our clients never decode replies (redis-py types allow str too)."""
+    if value is None:
+        raise KeyError("Redis answered nil where a value was expected")
+    return value if isinstance(value, bytes) else value.encode()
+
+
 def _engine_slot(crawler: Crawler) -> Any:
     # Scrapy has no public "request finished" signal or "poll the scheduler now" call; the engine slot's
     # in-progress set and next-call are what the engine itself uses (stable across Scrapy 2.x).
@@ -104,7 +111,7 @@ class Coordinator:
         self.leases: dict[int, tuple[Request, bytes]] = {}  # id(request) -> (request, lease token)
         self._leases_lock = threading.Lock()  # the store thread releases what the reactor leased
         self.redis.set(self._key("run"), new_run_id(), nx=True)
-        self.run_id = self.redis.get(self._key("run")).decode()
+        self.run_id = _reply_bytes(self.redis.get(self._key("run"))).decode()
         self.worker = int(self.redis.incr(self._key("seq")))
         self.manifest_id = self.manifest_of(self.worker)
         self._stopping = threading.Event()
@@ -180,7 +187,7 @@ class Coordinator:
         if stale:
             with self.locked():
                 for worker in stale:
-                    if self.redis.sismember(self._key("workers"), worker) and not self.redis.exists(self._key(f"hb:{worker}")):
+                    if self.redis.sismember(self._key("workers"), str(worker)) and not self.redis.exists(self._key(f"hb:{worker}")):
                         requeued += self._requeue_dead(worker)
         return requeued
 
@@ -196,7 +203,7 @@ class Coordinator:
         pipe = self.redis.pipeline(transaction=True)
         requeued = 0
         for value in leases.values():
-            score, data = value.split(b"|", 1)
+            score, data = _reply_bytes(value).split(b"|", 1)
             url = pickle.loads(data)["url"]
             if url in recorded:
                 pipe.sadd(self._key("recorded"), url)
@@ -282,7 +289,7 @@ class Coordinator:
         """Stop early (shut down, page limit): hand unfinished requests back to the frontier."""
         pipe = self.redis.pipeline(transaction=True)
         for value in self.redis.hgetall(self.lease_key()).values():
-            score, data = value.split(b"|", 1)
+            score, data = _reply_bytes(value).split(b"|", 1)
             pipe.zadd(self.queue_key, {data: float(score)})
         pipe.delete(self.lease_key())
         pipe.srem(self._key("workers"), self.worker)
@@ -324,7 +331,7 @@ class Coordinator:
         self.redis.sadd(self._key("touched"), doc_id)
 
     def touched(self) -> list[str]:
-        return sorted(m.decode() for m in self.redis.smembers(self._key("touched")))
+        return sorted(_reply_bytes(m).decode() for m in self.redis.smembers(self._key("touched")))
 
 
 class RedisScheduler(ScrapyRedisScheduler):
