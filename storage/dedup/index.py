@@ -154,6 +154,8 @@ class StoreDedupIndex:
         positions, docs = self._table.lookup(keys.all)
         first = self._first_with_content(node, docs[positions < keys.content]) if keys.content else None
         copy = first is not None and self._same_sentences(node, first)
+        near: set[int]
+        fragments: list[tuple[int, int, float]]
         if copy:
             near, fragments = ({first} if first is not None else set()), []
         else:
