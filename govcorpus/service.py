@@ -106,17 +106,18 @@ class ReactorThread:
             # not adopt the loop uvicorn is running.
             loop = asyncio.new_event_loop()
             asyncio.set_event_loop(loop)
-            from twisted.internet import asyncioreactor
+            from twisted.internet.asyncioreactor import AsyncioSelectorReactor
+            from twisted.internet.main import installReactor
 
-            asyncioreactor.install(eventloop=loop)
-            from twisted.internet import reactor
+            reactor = AsyncioSelectorReactor(loop)  # as asyncioreactor.install() does, keeping the concrete type
+            installReactor(reactor)
 
             def running() -> None:
                 self.loop = loop
                 ready.set()
 
             reactor.callWhenRunning(running)
-            reactor.run(installSignalHandlers=False)  # type: ignore[misc, call-arg]  # the concrete reactor takes it
+            reactor.run(installSignalHandlers=False)
         except BaseException as exc:  # reported to start()'s caller
             failure.append(exc)
             ready.set()
@@ -131,8 +132,9 @@ class ReactorThread:
     def stop(self) -> None:
         if self.loop is not None:
             from twisted.internet import reactor
+            from twisted.internet.interfaces import IReactorThreads
 
-            reactor.callFromThread(reactor.stop)  # type: ignore[misc]
+            IReactorThreads(reactor).callFromThread(reactor.stop)
             self.loop = None
 
 
@@ -143,11 +145,12 @@ def install_resolver(settings: Settings) -> None:
     """Install TWISTED_DNS_RESOLVER on the running reactor, as CrawlerProcess does for the CLI."""
     from scrapy.utils.misc import build_from_crawler, load_object
     from twisted.internet import reactor
+    from twisted.internet.interfaces import IReactorThreads
 
     resolver_class = load_object(settings["TWISTED_DNS_RESOLVER"])
     # Like CrawlerProcess, pass an object with .settings where a Crawler is expected.
     build_from_crawler(resolver_class, SimpleNamespace(settings=settings), reactor=reactor).install_on_reactor()  # type: ignore[call-overload]
-    reactor.getThreadPool().adjustPoolsize(maxthreads=settings.getint("REACTOR_THREADPOOL_MAXSIZE"))
+    IReactorThreads(reactor).getThreadPool().adjustPoolsize(maxthreads=settings.getint("REACTOR_THREADPOOL_MAXSIZE"))
 
 
 # --- fetching ------------------------------------------------------------------------------------

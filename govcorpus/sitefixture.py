@@ -87,7 +87,9 @@ class SiteServer:
         self._hits: dict[str, int] = {}
         self._lock = threading.Lock()
         self._httpd = _Server((host, port), _make_handler(self))
-        self.host, self.port = self._httpd.server_address[:2]
+        bound = self._httpd.socket.getsockname()  # the bound address: the port chosen when 0 was asked
+        self.host: str = bound[0]
+        self.port: int = bound[1]
         self.base_url = f"http://{self.host}:{self.port}"
         self._thread = threading.Thread(target=self._httpd.serve_forever, name=f"sitefixture-{self.port}", daemon=True)
         self._thread.start()
