@@ -281,7 +281,7 @@ class DatasketchLSH:
     """MinHashLSH as documented: MinHash per document, query, verify by estimated Jaccard, insert."""
 
     def __init__(self, params: str) -> None:
-        from datasketch import LeanMinHash, MinHash, MinHashLSH  # type: ignore[import-untyped]
+        from datasketch import LeanMinHash, MinHash, MinHashLSH
 
         self.MinHash, self.LeanMinHash = MinHash, LeanMinHash
         bands_rows = tuple(int(p) for p in params.split("x")) if params else None

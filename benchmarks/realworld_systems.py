@@ -182,7 +182,7 @@ def block_text(fragment: str) -> str:
 
 
 def readability_system() -> System:
-    from readability import Document  # type: ignore[import-untyped]
+    from readability import Document
 
     def extract(page: RealPage) -> Extraction:
         document = Document(html_of(page))
@@ -192,7 +192,7 @@ def readability_system() -> System:
 
 
 def gne_system() -> System:
-    from gne import GeneralNewsExtractor  # type: ignore[import-untyped]
+    from gne import GeneralNewsExtractor
 
     extractor = GeneralNewsExtractor()
 
@@ -224,7 +224,7 @@ JUSTEXT_LENGTHS: Final = {"length_low": 35, "length_high": 100}
 
 
 def justext_system() -> System:
-    import justext  # type: ignore[import-untyped]
+    import justext
 
     def extract(page: RealPage) -> Extraction:
         paragraphs = justext.justext(
