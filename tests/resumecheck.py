@@ -144,7 +144,7 @@ def chosen_boundaries(log: list[str], rng: random.Random) -> dict[str, KillPoint
     return chosen
 
 
-def kill_and_resume(config: Path, store: str, point: KillPoint, env: dict[str, str] | None = None) -> str:
+def kill_and_resume(config: Path, store: str, point: KillPoint, env: dict[str, str] | None = None) -> str | None:
     """Kill a crawl at `point`, then re-run it; return the killed run's id (None: killed before it had one)."""
     killed = crawl(config, store, "-s", f"KILL_AT={point.setting()}", env=env)
     assert killed.returncode == -9, f"{point}: the crawl was not killed (exit {killed.returncode}): {killed.stderr[-2000:]}"

@@ -46,7 +46,7 @@ def same_fingerprint(a: Fingerprint, b: Fingerprint) -> bool:
 @settings(max_examples=60, deadline=None)
 @given(TEXT)
 def test_numpy_minhash_equals_datasketchs_update_batch(text: str) -> None:
-    from datasketch import MinHash  # type: ignore[import-untyped]
+    from datasketch import MinHash
 
     shingles = shingle_hashes(normalise(text))
     ours = minhash_values(shingles)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import io
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from support import SHARED
@@ -195,7 +196,7 @@ def test_a_page_without_a_scoring_paragraph_falls_back_to_trafilatura(monkeypatc
     seen: list[object] = []
     real = trafilatura.bare_extraction
 
-    def spy(content: object, **kwargs: object) -> object:
+    def spy(content: Any, **kwargs: Any) -> Any:
         seen.append(content)
         return real(content, **kwargs)
 

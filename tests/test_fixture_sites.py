@@ -8,6 +8,7 @@ import json
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import quote
@@ -46,7 +47,7 @@ def key(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def site() -> SiteServer:
+def site() -> Iterator[SiteServer]:
     with serve_site(PAGES) as server:
         yield server
 

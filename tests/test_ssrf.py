@@ -12,7 +12,7 @@ from scrapy import Request
 from scrapy.settings import Settings
 from test_service import HTML, Service, report_html, running_service
 from twisted.internet.address import IPv4Address
-from twisted.internet.interfaces import IResolutionReceiver
+from twisted.internet.interfaces import IHostnameResolver, IResolutionReceiver
 from zope.interface import implementer
 
 from crawler.netpolicy import AddressPolicy, address_kind, parse_address
@@ -111,6 +111,7 @@ class Collect:
         self.complete = True
 
 
+@implementer(IHostnameResolver)
 class RecordingResolver:
     """Stands in for real DNS: answers 8.8.8.8 for anything and remembers what it was asked."""
 
@@ -171,7 +172,7 @@ def test_disabled_guard_passes_everything() -> None:
 
 def middleware(allow: str = "") -> SsrfGuardMiddleware:
     settings = Settings({"GOVCORPUS_SSRF_GUARD": True, "GOVCORPUS_SSRF_ALLOW": allow})
-    return SsrfGuardMiddleware.from_crawler(type("FakeCrawler", (), {"settings": settings})())  # type: ignore[arg-type]
+    return SsrfGuardMiddleware.from_crawler(type("FakeCrawler", (), {"settings": settings})())
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "data:text/html,<p>hi</p>", "ftp://127.0.0.2/report.pdf", "gopher://x.test/"])
@@ -223,7 +224,7 @@ def allowed_site(tmp_path_factory: pytest.TempPathFactory, loopback_only: SiteSe
         "/to-file": "file:///etc/passwd",
         "/to-allowed": "/report.html",
     }
-    routes = [{"path": "/report.html", "file": "report.html", "headers": HTML}]
+    routes: list[dict[str, Any]] = [{"path": "/report.html", "file": "report.html", "headers": HTML}]
     routes += [{"path": path, "status": 302, "redirect": target} for path, target in redirects.items()]
     (root / "routes.json").write_text(json.dumps(routes))
     with serve_site(root, host="127.0.0.2") as server:
