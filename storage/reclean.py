@@ -30,7 +30,7 @@ from cleaners.document import Document, Fetched, Rejected
 from cleaners.ocr import DEFAULT_OCR, OcrOptions
 from cleaners.reasons import Reason, Verdict
 from storage.check import rebuild_dedup
-from storage.corpus import Corpus, raw_key
+from storage.corpus import Corpus
 from storage.dedup import StoreDedupIndex
 from storage.journey import Built, Exchange, Outcome, build, rejected_outcome
 from storage.manifest import ManifestWriter
@@ -156,7 +156,7 @@ class Reclean:
 
         def amend(line: dict[str, Any]) -> dict[str, Any]:
             doc_id = line.get("id")
-            if line["outcome"] not in (Verdict.STORED, Verdict.DUPLICATE) or doc_id not in index:
+            if line["outcome"] not in (Verdict.STORED, Verdict.DUPLICATE) or doc_id is None or doc_id not in index:
                 return line
             link = index.link(doc_id)
             line = {key: value for key, value in line.items() if key != "duplicate_of"}

@@ -152,7 +152,8 @@ def test_documents_stored_before_the_archive_are_read_from_raw(tmp_path: Path) -
 
     page = (DEMO_SITE / "gov" / "gzw" / "art" / "2024" / "1" / "15" / "art_4159_8821.html")
     body = page.read_bytes() if page.exists() else next(DEMO_SITE.glob("gov/**/*.html")).read_bytes()
-    fetched = Fetched("http://127.0.0.2/a.html", "http://127.0.0.2/a.html", 200, {"content-type": "text/html"}, body, "2026-01-01T00:00:00+00:00")
+    url = "http://127.0.0.2/a.html"
+    fetched = Fetched(url, url, 200, {"content-type": "text/html"}, body, "2026-01-01T00:00:00+00:00")
     store_uri = str(tmp_path / "corpus")
     corpus = Corpus.open(store_uri)
     journey = Journey(corpus)
