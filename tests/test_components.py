@@ -10,6 +10,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.settings import Settings
 from scrapy.spiders import Spider
+from scrapy.utils.test import get_crawler
 
 from crawler import settings as project_settings
 from crawler.components import Components
@@ -32,10 +33,22 @@ class RecordingDedupIndex(StoreDedupIndex):
 
 
 def crawler_for(tmp_path: Path, **settings: Any) -> Crawler:
-    """A crawler with the project's settings (as `scrapy crawl` has them), `settings` at cmdline priority."""
+    """A crawler as Scrapy's own tests make one (`get_crawler`), with the project's settings and `settings`."""
+    # No reactor: these tests build components, they crawl nothing.
+    no_reactor = {"TWISTED_REACTOR_ENABLED": False}
+    return get_crawler(Spider, {**project_defaults(), "GOVCORPUS_STORE": str(tmp_path / "corpus"), **no_reactor, **settings})
+
+
+def project_defaults() -> dict[str, Any]:
+    defaults = Settings()
+    defaults.setmodule(project_settings, priority="project")
+    return defaults.copy_to_dict()
+
+
+def crawler_with_user_settings(tmp_path: Path, **settings: Any) -> Crawler:
+    """A crawler whose `settings` come from the user (-s: cmdline priority), above what add-ons set."""
     merged = Settings()
     merged.setmodule(project_settings, priority="project")
-    # No reactor: these tests build components, they crawl nothing.
     merged.setdict({"GOVCORPUS_STORE": str(tmp_path / "corpus"), "TWISTED_REACTOR_ENABLED": False, **settings}, priority="cmdline")
     crawler = Crawler(Spider, merged)
     crawler._apply_settings()  # what crawl() does first: add-ons, then the frozen settings
@@ -69,7 +82,7 @@ def test_the_service_addon_sets_its_mode_and_a_user_setting_still_wins(tmp_path:
     assert crawler.settings.getbool("GOVCORPUS_SHARED_STORE") is True
     assert crawler.settings.getint("GOVCORPUS_PROCESS_WORKERS") == 0
     assert crawler.settings.getint("GOVCORPUS_OCR_MAX_PAGES") == 10
-    overridden = crawler_for(tmp_path, ADDONS={"crawler.addons.ServiceAddon": 0}, GOVCORPUS_OCR_MAX_PAGES=3)
+    overridden = crawler_with_user_settings(tmp_path, ADDONS={"crawler.addons.ServiceAddon": 0}, GOVCORPUS_OCR_MAX_PAGES=3)
     assert overridden.settings.getint("GOVCORPUS_OCR_MAX_PAGES") == 3
     plain = crawler_for(tmp_path)
     assert plain.settings.getbool("GOVCORPUS_SHARED_STORE") is False
