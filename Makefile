@@ -17,8 +17,11 @@ $(STAMP): requirements.lock pyproject.toml
 demo: $(STAMP)
 	$(BIN)/govcorpus demo
 
-## Run the whole test suite (starts SeaweedFS and the fixture sites itself).
+## Lint (ruff) and type-check (mypy) the repository, then run the whole test suite
+## (starts SeaweedFS and the fixture sites itself). Any of the three failing fails the target.
 test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \
 	exit $$status

@@ -49,8 +49,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.crawl_site import REALWORLD_FOLLOW, generate, generate_realworld  # noqa: E402
-from govcorpus.sitefixture import serve_site  # noqa: E402
+from benchmarks.crawl_site import REALWORLD_FOLLOW, generate, generate_realworld
+from govcorpus.sitefixture import serve_site
 
 BIN = Path(sys.executable).parent
 SETTINGS = {

@@ -146,9 +146,9 @@ def generate(out_dir: Path, pages: int, seed: int = 2024) -> dict[str, int]:
             counts["gbk" if gbk else "html"] += 1
         items.append((path, title))
     list_count = (pages + LINKS_PER_LIST - 1) // LINKS_PER_LIST
-    for page in range(list_count):
-        name = "index.html" if page == 0 else f"index_{page}.html"
-        body = list_html(page, list_count, items[page * LINKS_PER_LIST : (page + 1) * LINKS_PER_LIST])
+    for number in range(list_count):
+        name = "index.html" if number == 0 else f"index_{number}.html"
+        body = list_html(number, list_count, items[number * LINKS_PER_LIST : (number + 1) * LINKS_PER_LIST])
         (out_dir / "bg" / name).write_text(body, encoding="utf-8")
         routes.append({"path": f"/bg/{name}", "file": f"bg/{name}", "headers": {"Content-Type": "text/html; charset=utf-8"}})
     counts["lists"] = list_count

@@ -124,7 +124,10 @@ class Generator:
         sentences = [re.findall(r"[^。]+。|[^。]+$", paragraph) for paragraph in paragraphs]
         slots = [(p, s) for p, paragraph in enumerate(sentences) for s in range(len(paragraph))]
         kept = set(self.rng.sample(slots, len(slots) // 3))
-        return ["".join(text if (p, s) in kept else self.sentence() for s, text in enumerate(paragraph)) for p, paragraph in enumerate(sentences)]
+        return [
+            "".join(text if (p, s) in kept else self.sentence() for s, text in enumerate(paragraph))
+            for p, paragraph in enumerate(sentences)
+        ]
 
     def repost(self, paragraphs: list[str]) -> tuple[str, int]:
         rng = self.rng
@@ -138,7 +141,7 @@ class Generator:
         if rng.random() < 0.2:
             paragraphs.insert(rng.randrange(len(paragraphs) + 1), rng.choice(paragraphs))
         if rng.random() < 0.5:
-            paragraphs = [rng.choice(BOILERPLATE)] + paragraphs
+            paragraphs = [rng.choice(BOILERPLATE), *paragraphs]
         if rng.random() < 0.5:
             paragraphs = paragraphs + rng.sample(BOILERPLATE, rng.randint(1, 2))
         text = "\n".join(paragraphs)
@@ -278,7 +281,7 @@ class DatasketchLSH:
     """MinHashLSH as documented: MinHash per document, query, verify by estimated Jaccard, insert."""
 
     def __init__(self, params: str) -> None:
-        from datasketch import LeanMinHash, MinHash, MinHashLSH  # type: ignore[import-untyped]
+        from datasketch import LeanMinHash, MinHash, MinHashLSH
 
         self.MinHash, self.LeanMinHash = MinHash, LeanMinHash
         bands_rows = tuple(int(p) for p in params.split("x")) if params else None
@@ -417,7 +420,9 @@ def measure(name: str, params: str, corpus: Path, limit: int, work: Path) -> dic
 
 def pair_counts(clusters: np.ndarray, families: np.ndarray) -> tuple[int, int, int]:
     """(true pairs, predicted pairs, correct predicted pairs) from per-document cluster and family labels."""
-    pairs = lambda counts: int((counts * (counts - 1) // 2).sum())
+    def pairs(counts: np.ndarray) -> int:
+        return int((counts * (counts - 1) // 2).sum())
+
     true_pairs = pairs(np.unique(families, return_counts=True)[1])
     predicted = pairs(np.unique(clusters, return_counts=True)[1])
     both = np.unique(np.stack([clusters, families]), axis=1, return_counts=True)[1]
@@ -503,7 +508,9 @@ def sweep(seed: int, families: int = 1500) -> None:
             return len(sa & sb) / max(1, len(sa | sb))
         pos = sorted(jac(normalise(a), normalise(b)) for a, b in positives)
         neg = sorted(jac(normalise(a), normalise(b)) for a, b in negatives)
-        q = lambda xs, f: xs[min(len(xs) - 1, int(f * len(xs)))]
+        def q(xs: list[float], f: float) -> float:
+            return xs[min(len(xs) - 1, int(f * len(xs)))]
+
         print(f"k={size:>2}: same-doc J min {pos[0]:.3f} p1 {q(pos, .01):.3f} p5 {q(pos, .05):.3f} | "
               f"sibling J p99 {q(neg, .99):.3f} max {neg[-1]:.3f} | gold 001/002 {jac(normalise(gold['001']), normalise(gold['002'])):.3f} "
               f"| gap p1-max {q(pos, .01) - neg[-1]:+.3f}")

@@ -111,8 +111,7 @@ def table(runs: list[tuple[Run, float]]) -> str:
     rows = [f"{'':28} {'pages':>7} {'wall s':>8} {'crawl s':>8} {'pages/s':>9} {'peak RSS MB':>12}"]
     for run, wall in runs:
         rows.append(f"{run.name:28} {run.pages:7d} {wall:8.1f} {run.seconds:8.1f} {run.pages_per_second:9.1f} {run.peak_rss_mb:12.0f}")
-    runs = [run for run, _ in runs]
-    one, two = runs[1], runs[2]
+    one, two = runs[1][0], runs[2][0]
     ratio = two.pages_per_second / one.pages_per_second if one.pages_per_second else 0.0
     rows.append(f"{'2 workers / 1 worker':28} {'':7} {'':9} {ratio:9.2f}x")
     rows.append(f"target: ≥ {TARGET}x → {'PASS' if ratio >= TARGET else 'FAIL'} (on {os.cpu_count()} CPUs)")
@@ -136,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         scenarios = [("no delay", "site", []), (f"DOWNLOAD_DELAY={args.delay}", "small", ["-s", f"DOWNLOAD_DELAY={args.delay}"])]
         for scenario, site, extra in scenarios:
             runs = []
-            for name, workers, url in (("local (no Redis)", 1, None), ("redis, 1 worker", 1, redis_url), ("redis, 2 workers", 2, redis_url)):
+            modes = (("local (no Redis)", 1, None), ("redis, 1 worker", 1, redis_url), ("redis, 2 workers", 2, redis_url))
+            for name, workers, url in modes:
                 run_dir = work / f"{scenario}-{name}".replace(" ", "_").replace(",", "").replace("=", "")
                 with serve_site(work / site, host="127.0.0.1") as server:
                     runs.append(crawl(name, server, run_dir, workers, url, extra))

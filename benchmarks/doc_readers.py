@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.quality import char_scores  # noqa: E402
-from cleaners.doc import extract_doc  # noqa: E402
-from cleaners.docx import extract_docx  # noqa: E402
-from cleaners.steps import clean_text  # noqa: E402
+from benchmarks.quality import char_scores
+from cleaners.doc import extract_doc
+from cleaners.docx import extract_docx
+from cleaners.steps import clean_text
 
 DOCUMENTS = ROOT.parent / "shared" / "realworld" / "documents"
 FIXTURES = ROOT / "tests" / "fixtures" / "office"
@@ -40,7 +40,8 @@ def with_govcorpus(path: Path) -> str:
 
 
 def with_antiword(path: Path) -> str:
-    return subprocess.run(["antiword", "-w", "0", "-m", "UTF-8.txt", str(path)], capture_output=True, check=True).stdout.decode("utf-8", "replace")
+    done = subprocess.run(["antiword", "-w", "0", "-m", "UTF-8.txt", str(path)], capture_output=True, check=True)
+    return done.stdout.decode("utf-8", "replace")
 
 
 def with_catdoc(path: Path) -> str:

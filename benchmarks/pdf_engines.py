@@ -164,10 +164,7 @@ def measure(document: Document, engine: Callable[[bytes], tuple[str | None, str]
         title, raw = engine(document.data)
         seconds.append(time.perf_counter() - started)
     text = clean_text(raw, source_type="pdf", title=title or document.title)
-    if title is None:
-        title_cell = "-"
-    else:
-        title_cell = "right" if clean_text(title).replace("\n", "") == document.title else "wrong"
+    title_cell = "-" if title is None else "right" if clean_text(title).replace("\n", "") == document.title else "wrong"
     return document.score(text), title_cell if document.title else "-", min(seconds) / document.pages
 
 

@@ -17,7 +17,7 @@ import sys
 import time
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import trafilatura  # noqa: E402
+import trafilatura
 
-from cleaners.document import Fetched, Rejected  # noqa: E402
-from cleaners.pipeline import build_document  # noqa: E402
+from cleaners.document import Fetched, Rejected
+from cleaners.pipeline import build_document
 
 PAGES_DIR = ROOT / "tests" / "fixtures" / "pages"
 GOLD_DIR = ROOT.parent / "shared" / "gold"
@@ -170,7 +170,7 @@ def fetched_for(entry: dict[str, Any], pages_dir: Path, index: list[dict[str, An
         status=int(final.get("status", 200)),
         headers={k.lower(): v for k, v in (final.get("headers") or {}).items()},
         body=(pages_dir / final["file"]).read_bytes(),
-        fetched_at=datetime.now(timezone.utc).isoformat(),
+        fetched_at=datetime.now(UTC).isoformat(),
     )
 
 

@@ -92,7 +92,7 @@ def run_system(system: System, page: RealPage) -> Output:
     except Rejected as rejected:
         seconds = time.process_time() - started
         return Output(system.name, page.path, "refused", None, None, rejected.reason, rejected.detail, seconds)
-    except Exception as error:  # noqa: BLE001 - a peer's crash is a result, scored 0
+    except Exception as error:  # a peer's crash is a result, scored 0
         seconds = time.process_time() - started
         return Output(system.name, page.path, "crash", None, None, type(error).__name__, str(error)[:200], seconds)
     seconds = time.process_time() - started
@@ -182,7 +182,7 @@ def block_text(fragment: str) -> str:
 
 
 def readability_system() -> System:
-    from readability import Document  # type: ignore[import-untyped]
+    from readability import Document
 
     def extract(page: RealPage) -> Extraction:
         document = Document(html_of(page))
@@ -192,7 +192,7 @@ def readability_system() -> System:
 
 
 def gne_system() -> System:
-    from gne import GeneralNewsExtractor  # type: ignore[import-untyped]
+    from gne import GeneralNewsExtractor
 
     extractor = GeneralNewsExtractor()
 
@@ -224,7 +224,7 @@ JUSTEXT_LENGTHS: Final = {"length_low": 35, "length_high": 100}
 
 
 def justext_system() -> System:
-    import justext  # type: ignore[import-untyped]
+    import justext
 
     def extract(page: RealPage) -> Extraction:
         paragraphs = justext.justext(

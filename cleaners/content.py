@@ -116,7 +116,7 @@ def is_hidden(el: etree._Element) -> bool:
     if el.get("hidden") is not None or el.get("aria-hidden") == "true":
         return True
     style = el.get("style")
-    return bool(style) and bool(_HIDDEN_STYLE.search(style))
+    return style is not None and bool(_HIDDEN_STYLE.search(style))
 
 
 def dense_chars(text: str | None) -> int:
@@ -194,7 +194,9 @@ class TreeStats:
         for i, el in enumerate(els):
             tag = el.tag
             if i:
-                p = index[el.getparent()]
+                parent_el = el.getparent()
+                assert parent_el is not None  # els[0] is the root: every later element has a parent
+                p = index[parent_el]
                 parent[i] = p
                 block[i] = i if tag in BLOCK_TAGS else block[p]
                 in_link[i] = tag == "a" or in_link[p]
@@ -254,7 +256,7 @@ class TreeStats:
                     continue
                 c = dense_chars(text)
                 chars += c
-                linked = node.tag == "a" and not is_tail or any(a.tag == "a" for a in node.iterancestors())
+                linked = (node.tag == "a" and not is_tail) or any(a.tag == "a" for a in node.iterancestors())
                 if linked:
                     links += c
                 else:
@@ -367,7 +369,7 @@ def teaser_items(stats: TreeStats) -> set[int]:
         for child in children:
             kind = child.get("class") or ""
             if kind or child.tag in ITEM_TAGS:  # <div>s without a class are not alike, just unnamed
-                signatures.setdefault((child.tag, kind), []).append(stats.index[child])
+                signatures.setdefault((str(child.tag), kind), []).append(stats.index[child])
         for members in signatures.values():
             holding = [m for m in members if m in headline_items and stats.block_totals(m)[0] < most]
             if len(members) >= rules.min_repeated_items and len(holding) >= rules.min_repeated_items:
@@ -411,7 +413,7 @@ def score_candidates(stats: TreeStats, skip_unlikely: bool, exclude: frozenset[i
         level = 0
         while ancestor >= 0 and level < SCORE_LEVELS:
             if ancestor not in raw:
-                raw[ancestor] = tag_weight(els[ancestor].tag) + class_weight(els[ancestor])
+                raw[ancestor] = tag_weight(str(els[ancestor].tag)) + class_weight(els[ancestor])
             divider = 1 if level == 0 else 2 if level == 1 else level * 3
             raw[ancestor] += score / divider
             ancestor = stats.parent[ancestor]
@@ -511,7 +513,7 @@ def is_paragraph_sibling(stats: TreeStats, i: int) -> bool:
     text = element_text(el)
     if chars >= 40:
         return density < 0.25 and not content_rules().teaser_end.search(text)
-    return 0 < chars and density == 0 and bool(re.search(r"[。！？.!?]$", text))
+    return chars > 0 and density == 0 and bool(re.search(r"[。！？.!?]$", text))
 
 
 def element_text(el: etree._Element) -> str:
@@ -563,8 +565,7 @@ def clean_conditionally(nodes: list[etree._Element], candidates: Candidates) -> 
             if (
                 (images > 1 and paragraphs / images < 0.5 and chars < 2 * rules.min_paragraph_chars * images)
                 or (not is_list and items > paragraphs)
-                or inputs > paragraphs // 3 + 0
-                and inputs > 0
+                or (inputs > paragraphs // 3 + 0 and inputs > 0)
                 or (chars < rules.min_paragraph_chars and images == 0 and el.tag != "table" and has_blocks(el))
                 or (weight < 25 and density > 0.2 and chars < 500)
                 or (weight >= 25 and density > 0.5)

@@ -202,7 +202,7 @@ class WordBinary:
             blob = lw_at + 2 + 4 * cslw + 2
 
             def pair(index: int) -> tuple[int, int]:
-                return struct.unpack_from("<II", self.word, blob + 8 * index)  # type: ignore[return-value]
+                return struct.unpack_from("<II", self.word, blob + 8 * index)
 
             self.clx = pair(33)
             self.chpx = fkp_runs(self.word, self.table, *pair(12), paragraph=False)
@@ -403,7 +403,7 @@ def extract_doc(data: bytes) -> DocText:
     if not enough_letters([b.text for b in found], MIN_TEXT_CHARS):
         raise Rejected("no_text", "the .doc file holds no paragraph text")
     keep, fields = split_head_fields([b.text for b in found])
-    found = [b for b, kept in zip(found, keep) if kept]
+    found = [b for b, kept in zip(found, keep, strict=True) if kept]
     title = None
     if count := heading_block(found):
         title = "".join(b.text for b in found[:count])

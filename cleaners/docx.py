@@ -366,7 +366,7 @@ def extract_docx(data: bytes) -> DocxText:
     if not enough_letters([b.text for b in blocks]):
         raise Rejected("no_text", "the DOCX holds no paragraph text")
     kept, fields = split_head_fields([b.text for b in blocks])
-    blocks = [b for b, keep in zip(blocks, kept) if keep]
+    blocks = [b for b, keep in zip(blocks, kept, strict=True) if keep]
     title = styled_title(document, blocks) or core_title(document)
     if title is None and (count := heading_block(blocks)):
         title = "".join(b.text for b in blocks[:count])

@@ -237,7 +237,7 @@ def attempt(stage: str, fallbacks: list[str], run: Callable[[], T], fallback: T)
     """`run()`, or `fallback` when it raises; the failure is logged and recorded in `fallbacks`."""
     try:
         return run()
-    except Exception as exc:  # noqa: BLE001 - the safety net: one stage's bug must not cost the page
+    except Exception as exc:  # the safety net: one stage's bug must not cost the page
         record_fallback(fallbacks, stage, exc)
         return fallback
 
@@ -246,7 +246,7 @@ def try_stage(stage: str, fallbacks: list[str], run: Callable[[], T | None]) -> 
     """`run()` and False, or None and True when it raised (logged and recorded in `fallbacks`)."""
     try:
         return run(), False
-    except Exception as exc:  # noqa: BLE001 - the safety net, as in `attempt`
+    except Exception as exc:  # the safety net, as in `attempt`
         record_fallback(fallbacks, stage, exc)
         return None, True
 
@@ -638,7 +638,7 @@ def segmented_posts(tree: etree._Element) -> list[tuple[str | None, etree._Eleme
     is_start = set(starts)
     posts: list[tuple[str | None, etree._Element]] = []
     for start in starts:
-        post = lxml.html.Element("div")
+        post: etree._Element = lxml.html.Element("div")
         node: etree._Element | None = start
         while node is not None:
             if node is not start and (node in is_start or (is_element(node) and node.xpath(spec["post_end_xpath"]))):
@@ -864,7 +864,7 @@ def extract_with_trafilatura(tree: etree._Element, site: str | None = None) -> B
     if body is not None:
         prune(body, "generic", site)
     result = trafilatura.bare_extraction(
-        lxml.html.tostring(tree, encoding="unicode"),
+        lxml.html.tostring(tree, encoding="unicode"),  # type: ignore[call-overload]  # any element serialises; the stubs want HtmlElement
         fast=True,  # its own fallbacks (readability, jusText) are what our scoring already tried
         include_comments=False,
         include_tables=True,

@@ -165,10 +165,7 @@ def _join_wrapped(raw: list[str], width: int, indents: bool) -> list[str]:
         if not piece:
             continue
         previous = pieces[index - 1] if index else ""
-        if indents:
-            new_paragraph = _indented(raw[index])
-        else:
-            new_paragraph = not one_paragraph and ends_paragraph(previous)
+        new_paragraph = _indented(raw[index]) if indents else not one_paragraph and ends_paragraph(previous)
         continues = (
             bool(previous)
             and reaches[index - 1]
@@ -253,7 +250,12 @@ def _full_line_width(lines: list[str]) -> int:
 
 def glue(left: str, right: str) -> str:
     """Join two pieces of one paragraph: a space only between two non-CJK words."""
-    if left and right and left[-1].isalnum() and right[0].isalnum():
-        if not (is_cjk(left[-1]) or is_cjk(right[0]) or left[-1].isdigit() and right[0].isdigit()):
-            return f"{left} {right}"
+    if (
+        left
+        and right
+        and left[-1].isalnum()
+        and right[0].isalnum()
+        and not (is_cjk(left[-1]) or is_cjk(right[0]) or (left[-1].isdigit() and right[0].isdigit()))
+    ):
+        return f"{left} {right}"
     return left + right

@@ -150,9 +150,8 @@ def _widen_singles(line: str) -> str:
     chars = list(line)
     for match in _WIDENABLE.finditer(line):
         i = match.start()
-        if i not in paired and not _between_digits(line, i):
-            if _cjk_before(line, i) or _cjk_after(line, i):
-                chars[i] = FULLWIDTH_OF[match.group()]
+        if i not in paired and not _between_digits(line, i) and (_cjk_before(line, i) or _cjk_after(line, i)):
+            chars[i] = FULLWIDTH_OF[match.group()]
     return "".join(chars)
 
 

@@ -308,7 +308,8 @@ def recognise(page: pdfium.PdfPage, options: OcrOptions) -> list[OcrLine]:
         return []
     page_height = image.shape[0] / scale
     lines = []
-    for box, text, score, words in zip(result.boxes, result.txts, result.scores, result.word_results):
+    # word_results is a single placeholder when word boxes were not asked for: zip stops at the shortest
+    for box, text, score, words in zip(result.boxes, result.txts, result.scores, result.word_results, strict=False):
         xs, ys = [float(p[0]) / scale for p in box], [float(p[1]) / scale for p in box]
         x0, x1 = min(xs), max(xs)
         chars = _chars(text, words, scale, x0, x1, float(score))
@@ -326,15 +327,15 @@ def _chars(text: str, words: Any, scale: float, x0: float, x1: float, score: flo
     """
     visible = [(char, index > 0 and text[index - 1].isspace()) for index, char in enumerate(text) if not char.isspace()]
     boxes = [w for w in words or () if len(w) == 3 and w[2] is not None]
-    if len(boxes) == len(visible) and all(w[0] == char for w, (char, _) in zip(boxes, visible)):
+    if len(boxes) == len(visible) and all(w[0] == char for w, (char, _) in zip(boxes, visible, strict=True)):
         return tuple(
             OcrChar(char, min(p[0] for p in w[2]) / scale, max(p[0] for p in w[2]) / scale, spaced, float(w[1]))
-            for w, (char, spaced) in zip(boxes, visible)
+            for w, (char, spaced) in zip(boxes, visible, strict=True)
         )
     units = [0.5 if char.isascii() else 1.0 for char, _ in visible]
     step = (x1 - x0) / (sum(units) or 1.0)
     out, at = [], x0
-    for (char, spaced), unit in zip(visible, units):
+    for (char, spaced), unit in zip(visible, units, strict=True):
         out.append(OcrChar(char, at, at + unit * step, spaced, score))
         at += unit * step
     return tuple(out)
@@ -369,7 +370,7 @@ def page_sizes(lines: list[OcrLine]) -> list[float]:
     sizes = [line_size(line) for line in lines]
     if not sizes:
         return []
-    weighted = sorted((size, len(line.chars)) for size, line in zip(sizes, lines))
+    weighted = sorted((size, len(line.chars)) for size, line in zip(sizes, lines, strict=True))
     half, seen = sum(count for _, count in weighted) / 2, 0
     body = weighted[-1][0]
     for size, count in weighted:
@@ -386,7 +387,7 @@ def line_glyphs(lines: list[OcrLine]) -> list[Glyph]:
     Every character of a line gets the line's box vertically and the line's size.
     """
     glyphs: list[Glyph] = []
-    for line, size in zip(lines, page_sizes(lines)):
+    for line, size in zip(lines, page_sizes(lines), strict=True):
         baseline = line.y0 + BASELINE_SHARE * (line.y1 - line.y0)
         glyphs += [Glyph(c.char, c.x0, c.x1, line.y0, line.y1, baseline, size, c.space_before) for c in line.chars]
     return glyphs

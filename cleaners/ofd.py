@@ -210,7 +210,7 @@ def text_glyphs(obj: etree._Element) -> Iterator[Glyph]:
             step_x = dx[i] if i < len(dx) else None
             step_y = dy[i] if i < len(dy) else 0.0
             width = wide(char) * size * hscale
-            advance = step_x * scale if step_x is not None and 0 < step_x * scale and step_y == 0 else width
+            advance = step_x * scale if step_x is not None and step_x * scale > 0 and step_y == 0 else width
             if not char.isspace():
                 yield Glyph(char, box[0] + a * x + c * y + e, box[1] + b * x + d * y + f, size, advance)
             if i + 1 < len(chars):
@@ -378,7 +378,7 @@ def head_of_first_page(lines: list[Line]) -> tuple[str | None, dict[str, str]]:
     candidates: list[tuple[str, float]] = []  # (text, size) of the cells of the first lines
     first_page = lines[0].page if lines else 0
     for line in [ln for ln in lines if ln.page == first_page][:TITLE_LINES_SCANNED]:
-        for text, size in zip(line.text.split("\t"), line.cell_sizes or (line.size,)):
+        for text, size in zip(line.text.split("\t"), line.cell_sizes or (line.size,), strict=False):
             if (mark := issuer_mark(text)) and not candidates and "issuer" not in fields:
                 fields["issuer"] = mark
             elif (number := document_number(text)) and "document_number" not in fields:
@@ -453,7 +453,7 @@ def extract_ofd(data: bytes) -> OfdText:
     lines = [line for number, page in enumerate(pages) for line in page_lines(page, number)]
     lines = paragraphs(lines)
     keep, fields = split_head_fields([line.text for line in lines])
-    lines = [line for line, kept in zip(lines, keep) if kept]
+    lines = [line for line, kept in zip(lines, keep, strict=True) if kept]
     title, head = head_of_first_page(lines)
     metadata = {**{k: v for k, v in info.items() if k != "title"}, **head, **fields}
     return OfdText(

@@ -173,10 +173,7 @@ def read_pages(data: bytes, ocr: OcrRun) -> tuple[list[list[Line]], dict[str, st
         for number, page in enumerate(pdf):
             textpage = page.get_textpage()
             try:
-                if needs_ocr(page, textpage.get_text_range()):
-                    glyphs = ocr.page_glyphs(page, number)
-                else:
-                    glyphs = page_glyphs(textpage)
+                glyphs = ocr.page_glyphs(page, number) if needs_ocr(page, textpage.get_text_range()) else page_glyphs(textpage)
                 pieces.append(segments(glyphs))
             finally:
                 textpage.close()

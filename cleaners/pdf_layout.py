@@ -224,7 +224,7 @@ def document_gutters(pages: list[list[Segment]]) -> list[list[tuple[float, float
     """
     own = [gutters(items) for items in pages]
     known = sorted({gutter for found in own for gutter in found})
-    return [found or [g for g in known if _fits(g, items)] for found, items in zip(own, pages)]
+    return [found or [g for g in known if _fits(g, items)] for found, items in zip(own, pages, strict=True)]
 
 
 def _fits(gutter: tuple[float, float], items: list[Segment]) -> bool:

@@ -343,9 +343,10 @@ def build_document(
     """Turn one fetched resource into a clean Document, or raise Rejected with a reason.
 
     `continuation` holds the later pages of a split article (forum thread pages); `parent` is
-    the page that linked an attachment; `ocr` bounds the recognition of scanned PDF pages. With `apply_filters` False the report filters (login_page,
-    list_page, soft_404, not_report, not_chinese) do not refuse the document: their verdict goes to
-    `Document.filter_verdict`; a document without any text is still Rejected('empty').
+    the page that linked an attachment; `ocr` bounds the recognition of scanned PDF pages.
+    With `apply_filters` False the report filters (login_page, list_page, soft_404, not_report,
+    not_chinese) do not refuse the document: their verdict goes to `Document.filter_verdict`; a
+    document without any text is still Rejected('empty').
     `forum_replies` keeps every post of a forum thread, other users' replies too (TEXT_SPEC rule 1
     leaves them out; this is for comparing with references that keep whole threads).
     """

@@ -56,6 +56,7 @@ class Reason(StrEnum):
     UNDECODABLE = "undecodable"
     MOJIBAKE = "mojibake"
     TOO_LARGE = "too_large"
+    NO_RAW = "no_raw"  # a stored document's raw bytes are gone (govcorpus reclean)
     # The network or the server (failed).
     DNS_ERROR = "dns_error"
     CONNECTION_REFUSED = "connection_refused"

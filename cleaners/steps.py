@@ -34,7 +34,7 @@ from cleaners.normalize import (
 Step = Callable[[str], str]
 
 
-def TITLE_SLOT(text: str) -> str:  # noqa: N802 - a marker, named like the constant it is
+def TITLE_SLOT(text: str) -> str:  # a marker, named like the constant it is
     """Placeholder for dropping the title line; replaced per call by `steps_for`."""
     return text
 

@@ -93,7 +93,8 @@ def author_key(post: etree._Element) -> str | None:
         name = " ".join("".join(el.itertext()).split())
         if not name:
             continue  # an avatar: the name comes next
-        if any(rules.author_class.search(_marks(inner)) and "".join(inner.itertext()).strip() for inner in el.iterdescendants(etree.Element)):
+        inner_names = (inner for inner in el.iterdescendants(etree.Element) if rules.author_class.search(_marks(inner)))
+        if any("".join(inner.itertext()).strip() for inner in inner_names):
             continue  # a user card: the name is in an element of its own inside it
         link = next((a for a in el.iter("a") if "".join(a.itertext()).strip()), None)
         if link is not None and link.get("href"):
@@ -120,7 +121,7 @@ def find_thread(root: etree._Element, stats: TreeStats) -> Thread | None:
             continue
         groups: dict[tuple[str, str], list[etree._Element]] = {}
         for child in parent.iterchildren(etree.Element):
-            groups.setdefault((child.tag, child.get("class") or ""), []).append(child)
+            groups.setdefault((str(child.tag), child.get("class") or ""), []).append(child)
         for (_, kind), members in groups.items():
             if len(members) < rules.min_posts or (not kind and members[0].tag not in ("li", "article", "tr")):
                 continue

@@ -375,7 +375,8 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _body(tree: etree._Element) -> etree._Element | None:
+def _body(tree: etree._Element) -> lxml.html.HtmlElement | None:
+    """The page's <body> (pages are parsed by lxml.html, so its elements are HtmlElements)."""
     bodies = tree.xpath("//body")
     return bodies[0] if bodies else None
 

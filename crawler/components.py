@@ -26,13 +26,13 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.misc import build_from_crawler, load_object
 
+from crawler.workers import DocumentWorkers
 from storage.backends import open_store, store_uri_from_env
 from storage.corpus import Corpus
 from storage.dedup import DedupIndex
 from storage.journey import Journey
 from storage.lease import StoreLease, hold_lease
 from storage.manifest import ManifestWriter, new_run_id
-from crawler.workers import DocumentWorkers
 from storage.runs import RunStart, begin_run, end_run
 
 log = logging.getLogger(__name__)

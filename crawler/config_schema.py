@@ -204,7 +204,7 @@ def _hosts(key: str, value: Any) -> tuple[tuple[str, ...], list[Problem]]:
     for host in hosts:
         if not host or "/" in host or ":" in host or any(char.isspace() for char in host):
             problems.append(
-                Problem(key, f"{key}: {host!r} is not a host name: give names such as \"www.jingan.gov.cn\" (no scheme, path or port)", host)
+                Problem(key, f'{key}: {host!r} is not a host name: give names such as "www.jingan.gov.cn" (no scheme, path or port)', host)
             )
     return hosts, problems
 

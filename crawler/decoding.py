@@ -46,7 +46,7 @@ class DecodedResponse(HtmlResponse):
 
 def is_html(response: Response) -> bool:
     """Whether the cleaners will read this response as HTML (by its bytes first, its Content-Type second)."""
-    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+    content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
     probe = Fetched(response.url, response.url, response.status, {"content-type": content_type}, response.body, "")
     try:
         return sniff_source_type(probe) == "html"
@@ -71,7 +71,7 @@ class DecodeMiddleware:
     async def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
         if isinstance(response, DecodedResponse) or not response.body or not is_html(response):
             return response
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
         try:
             decoded = await self.workers.decode(response.body, content_type)
         except Rejected as rejected:  # binary, undecodable: the pipeline says so with the same reason

@@ -31,22 +31,23 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from typing import Any
 
 import redis
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.settings import BaseSettings
 from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.settings import BaseSettings
 from scrapy_redis.scheduler import Scheduler as ScrapyRedisScheduler
 from twisted.internet import task
 
 from cleaners.document import Document
+from crawler import settings as defaults
 from crawler.addons import MODE_PRIORITY
 from crawler.components import Components
-from storage.backends import ObjectStore, open_store, store_uri_from_env
+from storage.backends import ObjectStore
 from storage.corpus import Corpus, index_entry
 from storage.dedup import Link, StoreDedupIndex
 from storage.dedup.redis_index import RedisDedupIndex
@@ -56,8 +57,6 @@ from storage.runs import RunStart
 
 log = logging.getLogger(__name__)
 
-IDLE_TIMEOUT = 10.0  # GOVCORPUS_REDIS_IDLE_TIMEOUT: seconds the shared frontier must stay idle before workers exit
-LEASE_TIMEOUT = 30.0  # GOVCORPUS_REDIS_LEASE_TIMEOUT: a worker silent this long is dead and its leases re-queued
 TICK = 0.25  # seconds between a worker's checks of the shared state
 FLUSH_EVERY = 1.0  # seconds: how long finished requests may wait for a manifest flush to release their leases
 
@@ -81,6 +80,13 @@ def job_prefix(job: str) -> str:
     return f"govcorpus:job:{job}"
 
 
+def _reply_bytes(value: bytes | str | None) -> bytes:
+    """A Redis reply as the bytes it is: our clients never decode replies (redis-py types allow str too)."""
+    if value is None:
+        raise KeyError("Redis answered nil where a value was expected")
+    return value if isinstance(value, bytes) else value.encode()
+
+
 def _engine_slot(crawler: Crawler) -> Any:
     # Scrapy has no public "request finished" signal or "poll the scheduler now" call; the engine slot's
     # in-progress set and next-call are what the engine itself uses (stable across Scrapy 2.x).
@@ -97,15 +103,15 @@ class Coordinator:
         self.job = job
         self.prefix = job_prefix(job)
         self.queue_key = settings.get("SCHEDULER_QUEUE_KEY") or f"{self.prefix}:requests"
-        self.idle_timeout = settings.getfloat("GOVCORPUS_REDIS_IDLE_TIMEOUT", IDLE_TIMEOUT)
-        self.lease_timeout = settings.getfloat("GOVCORPUS_REDIS_LEASE_TIMEOUT", LEASE_TIMEOUT)
+        self.idle_timeout = settings.getfloat("GOVCORPUS_REDIS_IDLE_TIMEOUT", defaults.GOVCORPUS_REDIS_IDLE_TIMEOUT)
+        self.lease_timeout = settings.getfloat("GOVCORPUS_REDIS_LEASE_TIMEOUT", defaults.GOVCORPUS_REDIS_LEASE_TIMEOUT)
         self.store: ObjectStore | None = None  # set by the pipeline: where manifests are
         # Flushes the manifest on the store thread, then releases the given finished leases.
         self.flush: Callable[[list[int]], None] | None = None
         self.leases: dict[int, tuple[Request, bytes]] = {}  # id(request) -> (request, lease token)
         self._leases_lock = threading.Lock()  # the store thread releases what the reactor leased
         self.redis.set(self._key("run"), new_run_id(), nx=True)
-        self.run_id = self.redis.get(self._key("run")).decode()
+        self.run_id = _reply_bytes(self.redis.get(self._key("run"))).decode()
         self.worker = int(self.redis.incr(self._key("seq")))
         self.manifest_id = self.manifest_of(self.worker)
         self._stopping = threading.Event()
@@ -147,10 +153,8 @@ class Coordinator:
         try:
             yield
         finally:
-            try:
+            with suppress(redis.exceptions.LockError):
                 lock.release()
-            except redis.exceptions.LockError:
-                pass
 
     # --- liveness ---------------------------------------------------------------------------
 
@@ -183,7 +187,7 @@ class Coordinator:
         if stale:
             with self.locked():
                 for worker in stale:
-                    if self.redis.sismember(self._key("workers"), worker) and not self.redis.exists(self._key(f"hb:{worker}")):
+                    if self.redis.sismember(self._key("workers"), str(worker)) and not self.redis.exists(self._key(f"hb:{worker}")):
                         requeued += self._requeue_dead(worker)
         return requeued
 
@@ -199,7 +203,7 @@ class Coordinator:
         pipe = self.redis.pipeline(transaction=True)
         requeued = 0
         for value in leases.values():
-            score, data = value.split(b"|", 1)
+            score, data = _reply_bytes(value).split(b"|", 1)
             url = pickle.loads(data)["url"]
             if url in recorded:
                 pipe.sadd(self._key("recorded"), url)
@@ -285,7 +289,7 @@ class Coordinator:
         """Stop early (shut down, page limit): hand unfinished requests back to the frontier."""
         pipe = self.redis.pipeline(transaction=True)
         for value in self.redis.hgetall(self.lease_key()).values():
-            score, data = value.split(b"|", 1)
+            score, data = _reply_bytes(value).split(b"|", 1)
             pipe.zadd(self.queue_key, {data: float(score)})
         pipe.delete(self.lease_key())
         pipe.srem(self._key("workers"), self.worker)
@@ -327,7 +331,7 @@ class Coordinator:
         self.redis.sadd(self._key("touched"), doc_id)
 
     def touched(self) -> list[str]:
-        return sorted(m.decode() for m in self.redis.smembers(self._key("touched")))
+        return sorted(_reply_bytes(m).decode() for m in self.redis.smembers(self._key("touched")))
 
 
 class RedisScheduler(ScrapyRedisScheduler):

@@ -20,10 +20,7 @@ class RedirectLoop(IgnoreRequest):
     def __init__(self, chain: list[str], limit: int | None = None) -> None:
         self.chain = chain
         self.limit = limit
-        if limit is not None:
-            detail = f"more than {limit} redirects (REDIRECT_MAX_TIMES), the last to {chain[-1]}"
-        else:
-            detail = " → ".join(chain)
+        detail = f"more than {limit} redirects (REDIRECT_MAX_TIMES), the last to {chain[-1]}" if limit is not None else " → ".join(chain)
         super().__init__(detail)
 
 

@@ -8,11 +8,13 @@ reason every such URL gets in the manifest (robots_unreachable).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
+from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
+from scrapy.robotstxt import RobotParser
 from twisted.internet.defer import Deferred
 
 
@@ -24,12 +26,17 @@ class RobotsUnreachable(IgnoreRequest):
         self.cause = cause
 
 
-class Unreachable:
+class Unreachable(RobotParser):
     """Stands in for a robots.txt parser when robots.txt could not be fetched: allows nothing."""
 
     def __init__(self, why: str, cause: BaseException | None = None) -> None:
         self.why = why
         self.cause = cause
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, robotstxt_body: bytes) -> Self:
+        """Never a ROBOTSTXT_PARSER: there is no body to parse when robots.txt is unreachable."""
+        raise TypeError("Unreachable is made by RobotsTxtMiddleware when robots.txt cannot be fetched, not from a body")
 
     def allowed(self, url: str | bytes, user_agent: str | bytes) -> bool:
         return False
@@ -49,7 +56,7 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
 
     def _settle(self, netloc: str, parser: Unreachable) -> None:
         waiting = self._parsers.get(netloc)
-        self._parsers[netloc] = parser  # type: ignore[assignment]
+        self._parsers[netloc] = parser
         if isinstance(waiting, Deferred) and not waiting.called:
             waiting.callback(parser)  # requests that were waiting on this fetch go on (and are refused)
 

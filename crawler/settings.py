@@ -98,6 +98,10 @@ GOVCORPUS_PROGRESS_INTERVAL = 30.0  # seconds between summaries when not on a te
 # crawler.ssrf.GuardedResolver as TWISTED_DNS_RESOLVER): only http(s) to public addresses.
 GOVCORPUS_SSRF_GUARD = False
 GOVCORPUS_SSRF_ALLOW: list[str] = []  # hosts, addresses or CIDRs allowed anyway (trusted internal hosts)
+# Distributed crawls (crawler/distributed.py), on when GOVCORPUS_REDIS_URL is set (govcorpus --redis or $GOVCORPUS_REDIS_URL).
+GOVCORPUS_REDIS_URL = None  # redis://host:port/db holding the shared frontier, seen-set and leases of GOVCORPUS_JOB
+GOVCORPUS_REDIS_IDLE_TIMEOUT = 10.0  # seconds the shared frontier must stay idle before workers exit
+GOVCORPUS_REDIS_LEASE_TIMEOUT = 30.0  # seconds a worker may stay silent before it is dead and its leases re-queued
 # Read where they are used with no default of their own: declared here so `-s` can check them.
 GOVCORPUS_PIPELINE_ENABLED = True  # False: no corpus pipeline at all (benchmarks)
 GOVCORPUS_SSRF_RESOLVER = None  # the resolver GuardedResolver wraps (None: Scrapy's caching resolver)

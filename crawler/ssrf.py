@@ -38,7 +38,7 @@ from twisted.internet.interfaces import (
 )
 from zope.interface import implementer
 
-from govcorpus.netpolicy import AddressPolicy, parse_address
+from crawler.netpolicy import AddressPolicy, parse_address
 
 ALLOWED_SCHEMES = ("http", "https")
 # Reserved for testing and documentation (RFC 6761): never sent to real DNS.
@@ -60,10 +60,8 @@ def policy_from_settings(settings: BaseSettings) -> AddressPolicy:
     Raises ValueError for a JSON array that does not parse (the CLI refuses it before this).
     """
     value = settings.get("GOVCORPUS_SSRF_ALLOW")
-    if isinstance(value, str) and value.strip().startswith("["):
-        entries = json.loads(value)  # `-s 'GOVCORPUS_SSRF_ALLOW=["10.1.2.3", "intranet.example"]'`
-    else:
-        entries = settings.getlist("GOVCORPUS_SSRF_ALLOW")
+    json_array = isinstance(value, str) and value.strip().startswith("[")  # `-s 'GOVCORPUS_SSRF_ALLOW=["10.1.2.3", "intranet.example"]'`
+    entries = json.loads(value) if json_array else settings.getlist("GOVCORPUS_SSRF_ALLOW")
     return AddressPolicy.from_allow_list(str(entry) for entry in entries)
 
 

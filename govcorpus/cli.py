@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -162,11 +163,33 @@ def build_parser() -> argparse.ArgumentParser:
     store_option(serve)
     wait_option(serve)
 
+    reclean = add(
+        "reclean",
+        "Rebuild stored documents from their raw responses (the WARC archive) with the current cleaners; nothing is fetched.",
+    )
+    reclean.add_argument("--source", metavar="NAME", help="only documents the crawl source NAME fetched")
+    reclean.add_argument(
+        "--since", type=_date, metavar="DATE", help="only documents fetched on or after DATE (YYYY-MM-DD or an ISO 8601 time, UTC)"
+    )
+    reclean.add_argument("--json", action="store_true", help="print the run's result as one JSON object")
+    store_option(reclean)
+    wait_option(reclean)
+
     check = add("check", "Verify the store's index, dedup index and manifests against its documents.")
     check.add_argument("--repair", action="store_true", help="rebuild what is derivable (index, dedup index, manifests)")
     store_option(check)
     wait_option(check)
     return parser
+
+
+def _date(text: str) -> str:
+    from datetime import datetime
+
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date like 2026-01-31 (or an ISO 8601 time), got {text!r}") from None
+    return text
 
 
 def _seconds(text: str) -> float:
@@ -203,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         overrides = _overrides(args)
         return COMMANDS[args.command](args, overrides)
-    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 (the last net: known failures get their own words)
+    except (Exception, KeyboardInterrupt) as exc:  # the last net: known failures get their own words
         return report(exc, args.verbose)
 
 
@@ -456,6 +479,40 @@ def cmd_check(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     return 0 if after.clean else 1
 
 
+def cmd_reclean(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
+    from scrapy.settings import Settings
+
+    from crawler import settings as defaults
+    from crawler.workers import ocr_options
+    from storage.corpus import Corpus
+    from storage.reclean import reclean
+
+    store_uri = _store(args, write=True)
+    settings = Settings()
+    settings.setmodule(defaults)
+    settings.setdict(overrides, priority="cmdline")
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if sys.stderr.isatty() and (now - last[0] > 0.5 or done == total):
+            print(f"\rgovcorpus: re-cleaned {done}/{total} documents", end="\n" if done == total else "", file=sys.stderr, flush=True)
+            last[0] = now
+
+    with _writer_lease(args, overrides, store_uri):
+        result = reclean(Corpus.open(store_uri), source=args.source, since=args.since, ocr=ocr_options(settings), progress=progress)
+    if args.json:
+        _print_json({"run": result.run_id, "manifest": result.manifest, "documents": result.documents, "counts": result.counts,
+                     "resumed": result.resumed, "dedup": result.dedup})  # fmt: skip
+        return 0
+    counts = ", ".join(f"{result.counts[name]} {name}" for name in sorted(result.counts)) or "nothing"
+    print(f"re-cleaned {result.documents} documents in run {result.run_id}{' (resumed)' if result.resumed else ''}: {counts}")
+    if result.dedup:
+        print(result.dedup)
+    print(f"manifest: {result.manifest}")
+    return 0
+
+
 def _print_check(report: Any) -> None:
     holder = report.holder
     if holder is not None and holder.stale() is None and (holder.pid, holder.host) != (os.getpid(), socket.gethostname()):
@@ -488,6 +545,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "serve": cmd_serve,
     "check": cmd_check,
+    "reclean": cmd_reclean,
 }
 
 if __name__ == "__main__":

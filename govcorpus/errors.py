@@ -29,7 +29,9 @@ class RunFailure(Exception):
     """The command ran and could not finish; the message says why and what to do (exit status 1)."""
 
 
-CREDENTIAL_CODES = frozenset({"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken", "AuthorizationHeaderMalformed"})
+CREDENTIAL_CODES = frozenset(
+    {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken", "AuthorizationHeaderMalformed"}
+)
 DENIED_CODES = frozenset({"403", "AccessDenied", "Forbidden", "AllAccessDisabled"})
 
 
@@ -81,7 +83,9 @@ def os_problem(exc: OSError) -> str:
     path = exc.filename or "a file"
     reason = exc.strerror or str(exc)
     if exc.errno in (errno.EPERM, errno.EACCES, errno.EROFS):
-        return f"cannot write {path}: {reason}: make the store writable (permissions, chattr -i, a read-write mount) or pass --store elsewhere"
+        return (
+            f"cannot write {path}: {reason}: make the store writable (permissions, chattr -i, a read-write mount) or pass --store elsewhere"
+        )
     if exc.errno == errno.ENOSPC:
         return f"cannot write {path}: the disk is full: free space or pass --store elsewhere"
     if exc.errno in (errno.ENOTDIR, errno.EEXIST):

@@ -94,7 +94,9 @@ def check_listen(host: str, port: int) -> None:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
-        raise UsageError(f"--host {host!r} cannot be resolved ({exc.strerror}): give an address of this machine, e.g. 127.0.0.1 or 0.0.0.0") from None
+        raise UsageError(
+            f"--host {host!r} cannot be resolved ({exc.strerror}): give an address of this machine, e.g. 127.0.0.1 or 0.0.0.0"
+        ) from None
     family, kind, proto, _, address = infos[0]
     with socket.socket(family, kind, proto) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -111,7 +111,11 @@ def run_scheduler(sources: list[Source], config: Path, store_uri: str, extra_arg
     def shutdown(signum: int, frame: FrameType | None) -> None:
         log.info("received %s: stopping running crawls, then the scheduler", signal.Signals(signum).name)
         # Stop from another thread: the scheduler's shutdown waits for running jobs.
-        threading.Thread(target=lambda: (runner.stop_all(), scheduler.shutdown(wait=True)), daemon=True).start()
+        threading.Thread(target=stop_everything, daemon=True).start()
+
+    def stop_everything() -> None:
+        runner.stop_all()
+        scheduler.shutdown(wait=True)
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)

@@ -17,7 +17,6 @@ import threading
 import time
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
@@ -33,12 +32,12 @@ from starlette.types import Receive, Scope, Send
 
 from cleaners.document import Document
 from cleaners.metadata import standard_value
+from cleaners.reasons import SKIP_REASONS
 from crawler.items import FailedItem, FetchedItem
 from crawler.urlcheck import url_problem
 from govcorpus.errors import describe_for_http
 from govcorpus.runner import project_settings
 from storage.backends import StoreError
-from cleaners.reasons import SKIP_REASONS
 from storage.corpus import Corpus
 from storage.journey import Outcome
 
@@ -107,18 +106,19 @@ class ReactorThread:
             # not adopt the loop uvicorn is running.
             loop = asyncio.new_event_loop()
             asyncio.set_event_loop(loop)
-            from twisted.internet import asyncioreactor
+            from twisted.internet.asyncioreactor import AsyncioSelectorReactor
+            from twisted.internet.main import installReactor
 
-            asyncioreactor.install(eventloop=loop)
-            from twisted.internet import reactor
+            reactor = AsyncioSelectorReactor(loop)  # as asyncioreactor.install() does, keeping the concrete type
+            installReactor(reactor)
 
             def running() -> None:
                 self.loop = loop
                 ready.set()
 
             reactor.callWhenRunning(running)
-            reactor.run(installSignalHandlers=False)  # type: ignore[misc, call-arg]  # the concrete reactor takes it
-        except BaseException as exc:  # noqa: BLE001 (reported to start()'s caller)
+            reactor.run(installSignalHandlers=False)
+        except BaseException as exc:  # reported to start()'s caller
             failure.append(exc)
             ready.set()
 
@@ -132,8 +132,9 @@ class ReactorThread:
     def stop(self) -> None:
         if self.loop is not None:
             from twisted.internet import reactor
+            from twisted.internet.interfaces import IReactorThreads
 
-            reactor.callFromThread(reactor.stop)  # type: ignore[misc]
+            IReactorThreads(reactor).callFromThread(reactor.stop)
             self.loop = None
 
 
@@ -144,11 +145,12 @@ def install_resolver(settings: Settings) -> None:
     """Install TWISTED_DNS_RESOLVER on the running reactor, as CrawlerProcess does for the CLI."""
     from scrapy.utils.misc import build_from_crawler, load_object
     from twisted.internet import reactor
+    from twisted.internet.interfaces import IReactorThreads
 
     resolver_class = load_object(settings["TWISTED_DNS_RESOLVER"])
     # Like CrawlerProcess, pass an object with .settings where a Crawler is expected.
     build_from_crawler(resolver_class, SimpleNamespace(settings=settings), reactor=reactor).install_on_reactor()  # type: ignore[call-overload]
-    reactor.getThreadPool().adjustPoolsize(maxthreads=settings.getint("REACTOR_THREADPOOL_MAXSIZE"))
+    IReactorThreads(reactor).getThreadPool().adjustPoolsize(maxthreads=settings.getint("REACTOR_THREADPOOL_MAXSIZE"))
 
 
 # --- fetching ------------------------------------------------------------------------------------
@@ -443,7 +445,10 @@ def create_app(store_uri: str, settings: dict[str, Any] | None = None) -> FastAP
         responses={
             400: {"description": "bad URL, a scheme other than http(s), or a non-public address (forbidden_address)"},
             403: {"description": "disallowed by the site's robots.txt"},
-            413: {"description": "the page is larger than DOWNLOAD_MAXSIZE (after decompression), or the request body than GOVCORPUS_SERVICE_MAX_BODY"},
+            413: {
+                "description": "the page is larger than DOWNLOAD_MAXSIZE (after decompression), "
+                "or the request body than GOVCORPUS_SERVICE_MAX_BODY"
+            },
             422: {"description": "fetched, but not a report (too short, a list page, …)"},
             502: {"description": "the upstream failed (HTTP error, unreachable, DNS)"},
             503: {"description": "the store cannot be used (store_unavailable: S3 credentials, endpoint, permissions)"},
@@ -519,7 +524,9 @@ def _store_exception_types() -> list[type[Exception]]:
     return [StoreError, BotoCoreError, ClientError, OSError]
 
 
-def serve(store_uri: str, *, host: str = "127.0.0.1", port: int = 8000, settings: dict[str, Any] | None = None, verbose: bool = False) -> None:
+def serve(
+    store_uri: str, *, host: str = "127.0.0.1", port: int = 8000, settings: dict[str, Any] | None = None, verbose: bool = False
+) -> None:
     """Run the API with uvicorn until interrupted."""
     import uvicorn
     from scrapy.utils.log import configure_logging

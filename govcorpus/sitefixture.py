@@ -15,6 +15,7 @@ Location for redirects): no Server or Date, so tests can assert exact headers.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import threading
@@ -86,7 +87,9 @@ class SiteServer:
         self._hits: dict[str, int] = {}
         self._lock = threading.Lock()
         self._httpd = _Server((host, port), _make_handler(self))
-        self.host, self.port = self._httpd.server_address[:2]
+        bound = self._httpd.socket.getsockname()  # the bound address: the port chosen when 0 was asked
+        self.host: str = bound[0]
+        self.port: int = bound[1]
         self.base_url = f"http://{self.host}:{self.port}"
         self._thread = threading.Thread(target=self._httpd.serve_forever, name=f"sitefixture-{self.port}", daemon=True)
         self._thread.start()
@@ -166,13 +169,13 @@ def _make_handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
             if with_body:
                 self.wfile.write(body)
 
-        def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+        def do_GET(self) -> None:  # http.server's naming
             self._serve(with_body=True)
 
-        def do_HEAD(self) -> None:  # noqa: N802
+        def do_HEAD(self) -> None:
             self._serve(with_body=False)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass  # the request log is `site.requests`
 
     return Handler
@@ -191,10 +194,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     with serve_site(args.site_dir, args.host, args.port) as site:
         print(site.base_url, flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict, Unpack
 from urllib.parse import unquote, urlparse
 
 
@@ -269,6 +269,13 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+class _PutCondition(TypedDict, total=False):
+    """The precondition of a conditional PutObject: IfNoneMatch="*" (create only) or IfMatch=<ETag>."""
+
+    IfMatch: str
+    IfNoneMatch: str
+
+
 class S3Store:
     """An S3 bucket and prefix; boto3 finds endpoint and credentials the standard way."""
 
@@ -346,7 +353,7 @@ class S3Store:
         full_prefix = self._key(prefix) if prefix else (f"{self.prefix}/" if self.prefix else "")
         strip = len(self.prefix) + 1 if self.prefix else 0
         paginator = self._client.get_paginator("list_objects_v2")
-        keys = []
+        keys: list[str] = []
         for page in paginator.paginate(Bucket=self.bucket, Prefix=full_prefix):
             keys.extend(item["Key"][strip:] for item in page.get("Contents", []))
         return iter(sorted(keys))
@@ -396,7 +403,7 @@ class S3Store:
     def put_if(self, key: str, data: bytes, version: str) -> str | None:
         return self._conditional_put(key, data, IfMatch=version)
 
-    def _conditional_put(self, key: str, data: bytes, **condition: str) -> str | None:
+    def _conditional_put(self, key: str, data: bytes, **condition: Unpack[_PutCondition]) -> str | None:
         from botocore.exceptions import ClientError
 
         try:

@@ -23,6 +23,7 @@ import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -425,10 +426,8 @@ def _repair_manifests(store: ObjectStore, report: Report, corpus: Corpus) -> lis
         finished, parts = _manifest_groups(store)
         open_runs = set()
         for key in store.list(ACTIVE_PREFIX):
-            try:
+            with suppress(ValueError, KeyError, TypeError):
                 open_runs.add(str(json.loads(store.get(key))["run_id"]))
-            except (ValueError, KeyError, TypeError):
-                pass
         joined = cleaned = 0
         for run_id, keys in parts.items():
             target = f"{MANIFEST_PREFIX}{run_id}.jsonl"

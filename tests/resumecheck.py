@@ -8,6 +8,7 @@ kills a crawl of tests/dupsite.py at every write boundary of its reference run i
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import subprocess
@@ -75,14 +76,16 @@ def final_state(store_uri: str, run_id: str | None = None) -> Final:
             assert doc is not None, f"{line['url']}: its line names document {line['id']}, which is not in the index"
             said = line.get("duplicate_of")
             assert said == doc.duplicate_of, f"{line['url']}: line says {said}, record says {doc.duplicate_of}"
-            assert (line["outcome"] == "duplicate") == (doc.duplicate_of is not None), f"{line['url']}: {line['outcome']} vs {doc.duplicate_of}"
+            assert (line["outcome"] == "duplicate") == (doc.duplicate_of is not None), (
+                f"{line['url']}: {line['outcome']} vs {doc.duplicate_of}"
+            )
     assert stats["counts"] == {outcome: sum(1 for line in url_lines if line["outcome"] == outcome) for outcome in OUTCOMES}
     outcomes = {
-        urlparse(line["url"]).path: (line["outcome"], path_of.get(line.get("duplicate_of") or "", None))
+        urlparse(line["url"]).path: (line["outcome"], path_of.get(line.get("duplicate_of") or ""))
         for line in url_lines
     }
     documents = {
-        path_of[doc_id]: (doc.content_sha256, path_of.get(doc.duplicate_of or "", None)) for doc_id, doc in docs.items() if doc is not None
+        path_of[doc_id]: (doc.content_sha256, path_of.get(doc.duplicate_of or "")) for doc_id, doc in docs.items() if doc is not None
     }
     return Final(outcomes, documents, {name: stats[name] for name in ("counts", "reasons", "bytes")})
 
@@ -132,7 +135,7 @@ def chosen_boundaries(log: list[str], rng: random.Random) -> dict[str, KillPoint
         if len(members) > 1 and not kind.startswith(("raw", "documents", "dedup")):
             chosen[f"last {kind}"] = members[-1]
     # A record re-pointed at a better version: a documents/ put right after another.
-    for before, point in zip(points, points[1:], strict=False):
+    for before, point in itertools.pairwise(points):
         if "documents/" in before.name and "documents/" in point.name:
             chosen["re-pointed record"] = point
             break
@@ -141,7 +144,7 @@ def chosen_boundaries(log: list[str], rng: random.Random) -> dict[str, KillPoint
     return chosen
 
 
-def kill_and_resume(config: Path, store: str, point: KillPoint, env: dict[str, str] | None = None) -> str:
+def kill_and_resume(config: Path, store: str, point: KillPoint, env: dict[str, str] | None = None) -> str | None:
     """Kill a crawl at `point`, then re-run it; return the killed run's id (None: killed before it had one)."""
     killed = crawl(config, store, "-s", f"KILL_AT={point.setting()}", env=env)
     assert killed.returncode == -9, f"{point}: the crawl was not killed (exit {killed.returncode}): {killed.stderr[-2000:]}"

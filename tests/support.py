@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cleaners.document import Document
+from storage.corpus import Corpus
+from storage.journey import Outcome
+
 REPO = Path(__file__).resolve().parents[1]
 # The shared material (seeds, gold, real-world pages, fault cases) lies beside the checkout.
 SHARED = REPO.parent / "shared"
@@ -24,7 +28,9 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run the installed `govcorpus` command as a user would."""
     command = [str(Path(sys.executable).parent / "govcorpus"), *args]
     return subprocess.run(
@@ -36,3 +42,16 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
         cwd=cwd,
     )
 
+
+
+def stored_document(corpus: Corpus, doc_id: str) -> Document:
+    """The stored record of `doc_id`; the test fails here, naming it, when there is none."""
+    doc = corpus.get(doc_id)
+    assert doc is not None, f"no stored record for {doc_id}"
+    return doc
+
+
+def document_of(outcome: Outcome) -> Document:
+    """The document a journey ended with; the test fails here when it ended without one."""
+    assert outcome.document is not None, f"{outcome.url} ended {outcome.outcome} ({outcome.reason}) without a document"
+    return outcome.document

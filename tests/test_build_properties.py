@@ -50,7 +50,8 @@ ODD_NODES = st.sampled_from(
         "<th>发布机构：</th><td><!-- org -->某区人民政府</td>",
         "<p>来源：解放日报</p>",
         '<a href="http://j9.example/">九游会官网</a>',
-        '<div class="quote"><blockquote><a href="forum.php?mod=redirect&amp;goto=findpost&amp;pid=1">甲 发表于 2023-1-1</a></blockquote></div>',
+        '<div class="quote"><blockquote><a href="forum.php?mod=redirect&amp;goto=findpost&amp;pid=1">'
+        "甲 发表于 2023-1-1</a></blockquote></div>",
         '<p class="author"><strong>甲</strong> 发表于 2023-1-6 10:21</p>',
         "<b>作者: </b>乙 <b>时间: </b>2023-1-6<br>",
         "<table><tr><td>",
@@ -89,7 +90,9 @@ def hostile_html(draw: st.DrawFn) -> str:
 
 
 ENCODINGS = st.sampled_from(["utf-8", "gbk", "big5", "utf-16", "latin-1"])
-CONTENT_TYPES = st.sampled_from([None, "text/html", "text/html; charset=utf-8", "text/html; charset=gbk", "text/plain", "text/html; charset=bogus"])
+CONTENT_TYPES = st.sampled_from(
+    [None, "text/html", "text/html; charset=utf-8", "text/html; charset=gbk", "text/plain", "text/html; charset=bogus"]
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

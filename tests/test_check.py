@@ -18,9 +18,9 @@ from storage.check import check_store, repair_store
 from storage.corpus import INDEX_KEY, Corpus
 from storage.dedup import StoreDedupIndex
 from storage.journey import Exchange, Journey
-from storage.warc import WarcRef, read_response
 from storage.lease import store_lease
 from storage.manifest import manifest_keys, read_manifest
+from storage.warc import WarcRef, read_response
 
 QUICK = [*FAST, "-s", "GOVCORPUS_PROCESS_WORKERS=0"]
 

@@ -49,7 +49,9 @@ PAGES: dict[str, str] = {
     "/stub/head.html": stub(head=refresh("/wz/t1.html")),
     "/stub/long-head.html": stub(head="<style>" + ".menu li { float: left; }\n" * 2000 + "</style>"
                                  + "<script>var nav = [];\n" + "nav.push('x');\n" * 2000 + "</script>" + refresh("/wz/t1.html")),
-    "/stub/deep-body.html": stub(body=NAV + "<div><div><table><tr><td>" + refresh("../wz/t1.html", 1) + "</td></tr></table></div></div>" + FOOTER),
+    "/stub/deep-body.html": stub(
+        body=NAV + "<div><div><table><tr><td>" + refresh("../wz/t1.html", 1) + "</td></tr></table></div></div>" + FOOTER
+    ),
     "/stub/noscript.html": stub(head="<script>window.location.replace('/wz/t1.html');</script>"
                                 "<noscript>" + refresh("/wz/t1.html") + "</noscript>"),
     "/stub/script.html": stub(body=NAV + "<script>setTimeout(function(){ top.location.href = '/wz/t1.html'; }, 2000);</script>"),

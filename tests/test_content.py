@@ -20,7 +20,11 @@ from cleaners.steps import clean_text
 
 REPORT = (SHARED / "gold" / "003.txt").read_text(encoding="utf-8").splitlines()
 REALWORLD = SHARED / "realworld"
-HEADLINES = [f"{district}区召开{topic}推进会部署下阶段重点工作" for district in "东西南北中" for topic in ("营商环境", "城市更新", "民生实事", "安全生产")]
+HEADLINES = [
+    f"{district}区召开{topic}推进会部署下阶段重点工作"
+    for district in "东西南北中"
+    for topic in ("营商环境", "城市更新", "民生实事", "安全生产")
+]
 
 
 def paragraphs(lines: list[str]) -> str:
@@ -38,7 +42,8 @@ def text_of(page: str, **kwargs: object) -> str:
 
 def menu(count: int = 20) -> str:
     """A navigation block of document-naming links, in a <div> (not <nav>): what portals put on every page."""
-    return "<div class='topmenu'><ul>" + "".join(f"<li><a href='/n/{i}.html'>{HEADLINES[i % len(HEADLINES)]}</a></li>" for i in range(count)) + "</ul></div>"
+    items = "".join(f"<li><a href='/n/{i}.html'>{HEADLINES[i % len(HEADLINES)]}</a></li>" for i in range(count))
+    return f"<div class='topmenu'><ul>{items}</ul></div>"
 
 
 # ---------------------------------------------------------------- list or article
@@ -92,7 +97,8 @@ def test_a_body_hidden_until_a_script_shows_it_is_the_text() -> None:
 def test_a_real_article_once_refused_as_a_list_page_is_a_document() -> None:
     """39.net: 119 entry links once held 51% of the page's text; the article is a few hundred characters."""
     page = REALWORLD / "magic" / "article-0987b0ff61a8.html"
-    document = build_document(Fetched("http://food.39.net/a/210120/8605520.html", "http://food.39.net/a/210120/8605520.html", 200, {}, page.read_bytes(), "2024-01-01T00:00:00Z"))
+    url = "http://food.39.net/a/210120/8605520.html"
+    document = build_document(Fetched(url, url, 200, {}, page.read_bytes(), "2024-01-01T00:00:00Z"))
     assert "腊八节要吃腊八粥" in document.text
     assert "小窍门" in document.text
 
@@ -137,7 +143,9 @@ def test_a_later_page_of_a_thread_keeps_the_named_starters_posts() -> None:
 
 
 def test_comments_under_an_article_are_not_its_text() -> None:
-    comments = post(1, "reader", "<p>说得好，支持政府的工作，希望明年更好。</p>") + post(2, "other", "<p>我们小区的加装电梯什么时候能落实？</p>")
+    comments = post(1, "reader", "<p>说得好，支持政府的工作，希望明年更好。</p>") + post(
+        2, "other", "<p>我们小区的加装电梯什么时候能落实？</p>"
+    )
     page = thread_page(comments, before=f"<div class='article'>{paragraphs(REPORT[:4])}</div>")
     assert text_of(page) == "\n".join(REPORT[:4])
 
@@ -145,7 +153,10 @@ def test_comments_under_an_article_are_not_its_text() -> None:
 def test_a_list_of_dated_links_is_not_a_thread() -> None:
     """News lists carry dates but name no authors: not posts."""
     items = "".join(f"<li class='item'><a href='/n/{i}.html'>{HEADLINES[i]}</a><span>2024-05-{i + 1:02d}</span></li>" for i in range(5))
-    page = f"<html><head><title>t</title></head><body><div class='article'>{paragraphs(REPORT[:3])}</div><ul class='rel'>{items}</ul></body></html>"
+    page = (
+        f"<html><head><title>t</title></head><body><div class='article'>{paragraphs(REPORT[:3])}</div>"
+        f"<ul class='rel'>{items}</ul></body></html>"
+    )
     assert text_of(page) == "\n".join(REPORT[:3])
 
 
@@ -164,10 +175,11 @@ def test_a_real_non_discuz_thread_gives_its_starters_posts() -> None:
 
 def test_a_family_container_that_wraps_the_whole_page_loses_to_the_scored_article() -> None:
     """A portal's rule names #content; on this template #content also holds the menus and a news rail."""
+    news = "".join(f"<li><a href='/n/{i}'>{HEADLINES[i]}</a><p>{HEADLINES[i]}。</p></li>" for i in range(12))
     page = f"""<html><head><title>新华路街道2023年工作总结</title><meta name="SiteName" content="某区政府">
     <meta name="ColumnName" content="工作总结"></head><body><div id="content">{menu(20)}
     <div class="art"><h1>新华路街道2023年工作总结</h1><div class="txt">{paragraphs(REPORT[:4])}</div></div>
-    <div class="news"><h3>要闻</h3><ul>{"".join(f"<li><a href='/n/{i}'>{HEADLINES[i]}</a><p>{HEADLINES[i]}。</p></li>" for i in range(12))}</ul></div>
+    <div class="news"><h3>要闻</h3><ul>{news}</ul></div>
     </div><div class="foot">网站标识码：3101050001</div></body></html>"""
     extracted = extract_html(page)
     assert extracted.family == "gov_portal"

@@ -31,7 +31,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Internet
         assert result.returncode == 0, result.stderr
         (key,) = manifest_keys(open_store(store))
         lines = [line for line in read_manifest(open_store(store), key) if "url" in line]
-        keys = [net.host_of(line["url"]) for line in lines]
+        keys = [net.key_of(line["url"]) for line in lines]
         assert len(keys) == len(set(keys)), "a URL is in the manifest twice"
         yield net, store, dict(zip(keys, lines, strict=True))
 
@@ -46,7 +46,7 @@ def gold_text(entry: dict[str, Any]) -> str:
 
 def documents(net: Internet, store: str) -> dict[tuple[str, str], Any]:
     corpus = Corpus.open(store)
-    return {net.host_of(entry["url"]): corpus.get(entry["id"]) for entry in corpus.entries()}
+    return {net.key_of(entry["url"]): corpus.get(entry["id"]) for entry in corpus.entries()}
 
 
 def test_exactly_the_expected_documents_are_stored(crawled: tuple) -> None:

@@ -15,8 +15,8 @@ import pytest
 from scripted import Answer, ScriptedServer
 from support import FAST, SHARED, run_cli
 
-from crawler.sources import Source
 from crawler.links import Link, LinkRules, Role
+from crawler.sources import Source
 from storage.backends import open_store
 from storage.corpus import Corpus
 from storage.manifest import manifest_keys, read_manifest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 import shutil
@@ -50,6 +51,30 @@ class MemoryStore:
 
     def sync(self) -> None:
         pass
+
+    # The conditional operations of the protocol, versions being content hashes as on a LocalStore.
+
+    def get_versioned(self, key: str) -> tuple[bytes, str]:
+        data = self.objects[key]
+        return data, hashlib.sha256(data).hexdigest()
+
+    def put_new(self, key: str, data: bytes) -> str | None:
+        if key in self.objects:
+            return None
+        self.objects[key] = data
+        return hashlib.sha256(data).hexdigest()
+
+    def put_if(self, key: str, data: bytes, version: str) -> str | None:
+        if key not in self.objects or hashlib.sha256(self.objects[key]).hexdigest() != version:
+            return None
+        self.objects[key] = data
+        return hashlib.sha256(data).hexdigest()
+
+    def delete_if(self, key: str, version: str) -> bool:
+        if key not in self.objects or hashlib.sha256(self.objects[key]).hexdigest() != version:
+            return False
+        del self.objects[key]
+        return True
 
 
 def gold(name: str) -> str:
@@ -119,7 +144,7 @@ def test_add_reports_documents_that_were_repointed(seed_docs: list[Candidate]) -
     assert index.add(docs["000"]) == [Link("000")]
     links = index.add(docs["002"])
     assert links[0] == Link("002")
-    assert [(l.doc_id, l.duplicate_of, l.relation) for l in links[1:]] == [("000", "002", "fragment")]
+    assert [(link.doc_id, link.duplicate_of, link.relation) for link in links[1:]] == [("000", "002", "fragment")]
     assert index.link("000").duplicate_of == "002"
 
 
@@ -346,7 +371,7 @@ def test_an_index_written_before_fingerprint_columns_opens_unchanged(tmp_path: P
 
 
 def test_minhash_is_datasketchs_own() -> None:
-    from datasketch import MinHash  # type: ignore[import-untyped]
+    from datasketch import MinHash
 
     from storage.dedup.fingerprint import make_minhash, shingle_hashes
 
@@ -362,7 +387,7 @@ def test_minhash_is_datasketchs_own() -> None:
 def test_shipped_permutations_are_datasketchs() -> None:
     """storage/dedup/permutations.npz holds exactly datasketch's permutations for our parameters."""
     import numpy as np
-    from datasketch import MinHash  # type: ignore[import-untyped]
+    from datasketch import MinHash
 
     from storage.dedup.fingerprint import MINHASH_SEED, NUM_PERM, _permutations
 
@@ -378,14 +403,15 @@ def test_sorted_multimap_matches_a_dict_of_lists(batches: list[list[int]], merge
 
     from storage.dedup.multimap import SortedMultiMap
 
-    multimap, reference = SortedMultiMap(merge_every=merge_every), {}
+    multimap = SortedMultiMap(merge_every=merge_every)
+    reference: dict[int, list[int]] = {}
     for value, keys in enumerate(batches):
         multimap.add(np.array(keys, dtype=np.uint64), value)
         for key in keys:
             reference.setdefault(key, []).append(value)
     query = np.arange(32, dtype=np.uint64)
     positions, values = multimap.lookup(query)
-    found = sorted(zip(query[positions].tolist(), values.tolist()))
+    found = sorted(zip(query[positions].tolist(), values.tolist(), strict=True))
     assert found == sorted((k, v) for k, vs in reference.items() for v in vs)
 
 

@@ -46,7 +46,7 @@ def same_fingerprint(a: Fingerprint, b: Fingerprint) -> bool:
 @settings(max_examples=60, deadline=None)
 @given(TEXT)
 def test_numpy_minhash_equals_datasketchs_update_batch(text: str) -> None:
-    from datasketch import MinHash  # type: ignore[import-untyped]
+    from datasketch import MinHash
 
     shingles = shingle_hashes(normalise(text))
     ours = minhash_values(shingles)
@@ -119,7 +119,7 @@ def multimap_operations(draw: st.DrawFn) -> list[tuple[str, list[int]]]:
             operations.append(("add", draw(st.lists(st.sampled_from(pool), unique=True, max_size=8))))
         else:
             operations.append(("add_many", draw(st.lists(st.sampled_from(pool), max_size=60))))
-    return operations + [("query", pool)]
+    return [*operations, ("query", pool)]
 
 
 @settings(max_examples=80, deadline=None)
@@ -137,12 +137,12 @@ def test_sorted_multimap_matches_a_dict_of_lists(operations: list[tuple[str, lis
         elif kind == "add_many":
             values = list(range(value, value + len(keys)))
             multimap.add_many(np.array(keys, dtype=np.uint64), np.array(values), chunk=7)
-            for key, v in zip(keys, values):
+            for key, v in zip(keys, values, strict=True):
                 reference.setdefault(key, []).append(v)
             value += len(keys)
     query = np.array(operations[-1][1] + [12345], dtype=np.uint64)
     positions, values_found = multimap.lookup(query)
-    found = sorted(zip(query[positions].tolist(), values_found.tolist()))
+    found = sorted(zip(query[positions].tolist(), values_found.tolist(), strict=True))
     assert found == sorted((key, v) for key in query.tolist() for v in reference.get(key, []))
     assert len(multimap) == sum(len(vs) for vs in reference.values())
 
@@ -158,8 +158,11 @@ def test_sorted_multimap_finds_every_value_of_a_key_shared_by_thousands() -> Non
     assert positions.tolist() == [0] * 5000 and sorted(values.tolist()) == list(range(5000))
 
 
+DAMAGE_ALPHABET = list("政府\ufffd锟斤拷烫\ue000\ue5a1\uf8ff\uf900\x00\x08\t\n\x0b\x1f \x7f\x80a.…㎡ⅲ\u0301\u1100\u1161é。，")
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.text(st.sampled_from(list("政府\ufffd锟斤拷烫\ue000\ue5a1\uf8ff\uf900\x00\x08\t\n\x0b\x1f \x7f\x80a.…㎡ⅲ\u0301\u1100\u1161é。，")), max_size=40))
+@given(st.text(st.sampled_from(DAMAGE_ALPHABET), max_size=40))
 def test_damage_signals_counts_what_the_original_expression_matched(text: str) -> None:
     """Counted with numpy, as the regular expression it replaced counted."""
     original = re.compile(r"\ufffd|锟斤拷|烫烫烫|[\ue000-\uf8ff]|[\x00-\x08\x0b-\x1f\x7f]")

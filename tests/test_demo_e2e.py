@@ -67,7 +67,9 @@ FAMILIES = ("discuz", "gov_portal", "pdf", "aggregator", "mirror")
 
 
 def test_fetch_json_for_each_fixture_family_has_the_contract_fields(tmp_path: Path) -> None:
-    fields = {"id", "url", "final_url", "title", "text", "published", "source_type", "encoding", "content_sha256", "fetched_at", "duplicate_of"}
+    fields = {
+        "id", "url", "final_url", "title", "text", "published", "source_type", "encoding", "content_sha256", "fetched_at", "duplicate_of"
+    }
     routes = {route["family"]: route for route in demo_routes() if route.get("expect") == "document"}
     assert set(FAMILIES) <= set(routes)
     with serve_site(DEMO_SITE, host="127.0.0.1") as site:

@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 import redis
 from internet import INTERNET_DIR, Internet, load_expected, start_internet
-from support import FAST, SHARED
+from redis_server import reply_bytes
+from support import FAST, SHARED, stored_document
 from test_dedup import MemoryStore, candidate, gold, reprint
 
 from storage.backends import open_store
@@ -48,7 +49,8 @@ def fail_first() -> dict[tuple[str, str], int]:
 
 
 def start_worker(net: Internet, store: str, redis_url: str, log: Path) -> subprocess.Popen[str]:
-    command = [str(Path(sys.executable).parent / "govcorpus"), "crawl", "-v", "--config", str(net.config), "--store", store, *FAST, *FAST_REDIS]
+    govcorpus = str(Path(sys.executable).parent / "govcorpus")
+    command = [govcorpus, "crawl", "-v", "--config", str(net.config), "--store", store, *FAST, *FAST_REDIS]
     return subprocess.Popen(
         command, env={**os.environ, "GOVCORPUS_REDIS_URL": redis_url}, stdout=subprocess.PIPE, stderr=log.open("w"), text=True
     )
@@ -71,7 +73,7 @@ def manifest_lines(store: str, net: Internet) -> tuple[dict[str, list[tuple[str,
     for key in manifest_keys(open_store(store)):
         for line in read_manifest(open_store(store), key):
             if "url" in line:
-                where = net.host_of(line["url"])
+                where = net.key_of(line["url"])
                 assert where not in lines, f"{where} is in two manifest lines: {lines[where]} and {line}"
                 lines[where] = line
                 per_manifest.setdefault(key, []).append(where)
@@ -83,7 +85,7 @@ def check_corpus(net: Internet, store: str, lines: dict[tuple[str, str], dict]) 
     corpus = Corpus.open(store)
     records = [key for key in open_store(store).list("documents/")]
     assert len(records) == len(EXPECTED["documents"]), records
-    stored = {net.host_of(entry["url"]): corpus.get(entry["id"]) for entry in corpus.entries()}
+    stored = {net.key_of(entry["url"]): stored_document(corpus, entry["id"]) for entry in corpus.entries()}
     assert set(stored) == {(doc["host"], doc["path"]) for doc in EXPECTED["documents"]}
     by_id = {doc.id: key for key, doc in stored.items()}
     for expected in EXPECTED["documents"]:
@@ -143,12 +145,12 @@ def test_a_killed_worker_loses_nothing(tmp_path: Path, s3_uri: str, redis_url: s
         deadline = time.monotonic() + 60
         while victim is None and time.monotonic() < deadline:
             served = sum(len(server.requests) for server in net.servers.values())
-            for number, pid in client.hgetall(f"{prefix}:pids").items():
-                pid = int(pid.decode().rpartition(":")[2])
-                if served < 15 or pid not in workers or not client.hlen(f"{prefix}:leases:{number.decode()}"):
+            for number_reply, host_pid in client.hgetall(f"{prefix}:pids").items():
+                pid, number = int(reply_bytes(host_pid).decode().rpartition(":")[2]), reply_bytes(number_reply).decode()
+                if served < 15 or pid not in workers or not client.hlen(f"{prefix}:leases:{number}"):
                     continue
                 os.kill(pid, signal.SIGSTOP)
-                held = client.hlen(f"{prefix}:leases:{number.decode()}")
+                held = client.hlen(f"{prefix}:leases:{number}")
                 if held:
                     os.kill(pid, signal.SIGKILL)
                     victim = workers.pop(pid)[0]
@@ -258,7 +260,7 @@ def test_a_dead_workers_recorded_list_page_still_goes_back(tmp_path: Path, redis
         dead.stop()  # its heartbeat ends: it is dead
         alive.store = store
         assert alive.reclaim() == 2
-        queued = {pickle.loads(data)["url"] for data in client.zrange(alive.queue_key, 0, -1)}
+        queued = {pickle.loads(reply_bytes(data))["url"] for data in client.zrange(alive.queue_key, 0, -1)}
         assert queued == {sitemap, article}
         manifest = LeasedManifest(store, alive.manifest_id)
         manifest.coordinator = alive

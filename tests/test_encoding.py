@@ -213,7 +213,7 @@ def test_utf8_page_declared_as_gb2312(report: str) -> None:
 
 def test_short_utf8_page_declared_gbk_that_also_decodes_strictly_as_gb18030() -> None:
     # gb18030 accepts these bytes, so strict decoding alone would trust the wrong declaration.
-    body = "<p>加强</p>".encode("utf-8")
+    body = "<p>加强</p>".encode()
     assert decodes(body, "gb18030")
     assert decode_html(body, html_type("gbk")).text == "<p>加强</p>"
 

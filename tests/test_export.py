@@ -62,7 +62,7 @@ def test_parquet_export_has_canonical_rows_with_metadata_columns(corpus: Corpus,
     assert rows["http://a/001"]["text"].startswith("——2023年1月5日")
 
     files = str(tmp_path / "export" / "*.parquet")
-    count, chars = duckdb.sql(f"select count(*), sum(chars) from read_parquet('{files}')").fetchall()[0]
+    count, chars = duckdb.execute(f"select count(*), sum(chars) from read_parquet('{files}')").fetchall()[0]
     assert count == 2 and chars == sum(len(row["text"]) for row in rows.values())
 
 
@@ -76,7 +76,7 @@ def test_jsonl_export_and_manifest_checksums(corpus: Corpus, tmp_path: Path) -> 
     import hashlib
 
     assert hashlib.sha256(data).hexdigest() == part["sha256"] and len(data) == part["bytes"]
-    count = duckdb.sql(f"select count(*) from read_json_auto('{tmp_path / 'export' / part['key']}')").fetchall()[0][0]
+    count = duckdb.execute(f"select count(*) from read_json_auto('{tmp_path / 'export' / part['key']}')").fetchall()[0][0]
     assert count == 2
 
 

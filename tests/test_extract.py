@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import html
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from support import SHARED
@@ -30,7 +31,7 @@ def fetched(body: bytes | str, content_type: str | None = "text/html; charset=ut
         status=200,
         headers={"content-type": content_type} if content_type else {},
         body=data,
-        fetched_at=datetime.now(timezone.utc).isoformat(),
+        fetched_at=datetime.now(UTC).isoformat(),
     )
 
 
@@ -90,7 +91,7 @@ def test_metadata_as_inline_line_and_list() -> None:
 
 
 def test_a_body_paragraph_with_a_label_word_stays() -> None:
-    body = REPORT[3:6] + ["全年新增注册企业120家，网上登录办事率达到95%，群众回复满意率99%，主题分类推进各项工作。"]
+    body = [*REPORT[3:6], "全年新增注册企业120家，网上登录办事率达到95%，群众回复满意率99%，主题分类推进各项工作。"]
     page = f"""<html><head><title>t</title></head><body><table><tr><th>索引号：</th><td>1</td></tr>
     <tr><th>发布机构：</th><td>某区政府</td></tr></table><div class="TRS_Editor">{paragraphs(body)}</div></body></html>"""
     _, text = cleaned(page)
@@ -117,7 +118,7 @@ def brs(lines: list[str]) -> str:
 def test_discuz_keeps_every_floor_of_the_thread_starter_only() -> None:
     subject = "2023年上海市静安区政府工作报告"
     posts = (
-        discuz_post(1, 7, "区域数据", brs([subject] + REPORT[:20]), '<div class="sign">数据来源：区域数据论坛</div>')
+        discuz_post(1, 7, "区域数据", brs([subject, *REPORT[:20]]), '<div class="sign">数据来源：区域数据论坛</div>')
         + discuz_post(
             2, 9, "路人甲",
             f'<div class="quote"><blockquote>{html.escape(REPORT[25])}</blockquote></div>{html.escape(REPORT[26])}<br />好报告，支持！',
@@ -154,10 +155,15 @@ AGGREGATOR_PAGE = f"""<html><head><meta charset="utf-8"><title>2024年长宁区�
 <div class="content">{paragraphs(REPORT[3:6])}
 <p>强化科技创新引领带动。深入推进“虹桥智谷”建设，详见<a href="http://j9.example/">九游会J9官网</a>，获评全国科普示范区。</p>
 <p>（责任编辑：王小明）</p></div>
-<div class="context"><ul><li>上一篇：<a href="/a">2023年长宁区政府工作报告</a></li><li>下一篇：<a href="/b">2024年徐汇区政府工作报告</a></li></ul></div>
-<div class="disclaimer"><p>本文仅代表作者观点,不代表本站立场。 凡注明为博县网原创作品的,未经许可,不得转载;报告、公报、规划等总结类或文件类信息,本站展示并非全部都完整,为了您更加全面、更有实效的查询学习,建议您到相关地区政府九游会俱乐部j9入口官网浏览或下载完整版本;源于网络的作品,若对您造成了侵权,请联系本站,我们会第一时间予以处理。</p>
+<div class="context"><ul><li>上一篇：<a href="/a">2023年长宁区政府工作报告</a></li>\
+<li>下一篇：<a href="/b">2024年徐汇区政府工作报告</a></li></ul></div>
+<div class="disclaimer"><p>本文仅代表作者观点,不代表本站立场。 凡注明为博县网原创作品的,未经许可,不得转载;\
+报告、公报、规划等总结类或文件类信息,本站展示并非全部都完整,为了您更加全面、更有实效的查询学习,\
+建议您到相关地区政府九游会俱乐部j9入口官网浏览或下载完整版本;源于网络的作品,若对您造成了侵权,\
+请联系本站,我们会第一时间予以处理。</p>
 <p>本文地址:/baogao/huadong/9817.html</p><p>责任编辑：博县网编辑部</p></div></div>
-<div class="commentbox"><strong>留言与评论(共有 0 条评论)</strong><form><textarea></textarea>验证码:<input type="text"><button>发表评论</button></form></div>
+<div class="commentbox"><strong>留言与评论(共有 0 条评论)</strong>\
+<form><textarea></textarea>验证码:<input type="text"><button>发表评论</button></form></div>
 <div class="copyright">Copyright &copy; 2015-2024 博县网 版权所有 豫ICP备16012345号</div></body></html>"""
 
 
@@ -190,7 +196,7 @@ def test_a_page_without_a_scoring_paragraph_falls_back_to_trafilatura(monkeypatc
     seen: list[object] = []
     real = trafilatura.bare_extraction
 
-    def spy(content: object, **kwargs: object) -> object:
+    def spy(content: Any, **kwargs: Any) -> Any:
         seen.append(content)
         return real(content, **kwargs)
 
@@ -204,7 +210,8 @@ def test_a_page_without_a_scoring_paragraph_falls_back_to_trafilatura(monkeypatc
 
 def test_preformatted_mirror_keeps_one_paragraph_per_line() -> None:
     page = f"""<html><head><title>快照</title></head><body><div id="snap-head">这是网页快照，保存时间 2024年01月21日 11:08:02。
-    原网页可能已经更改。<br>您查询的关键词：静安区 政府工作报告</div><pre>\n{html.escape(chr(10).join(REPORT[3:9]))}\n</pre></body></html>"""
+    原网页可能已经更改。<br>您查询的关键词：静安区 政府工作报告</div>\
+<pre>\n{html.escape(chr(10).join(REPORT[3:9]))}\n</pre></body></html>"""
     _, text = cleaned(page)
     assert text == "\n".join(REPORT[3:9])
 
@@ -243,13 +250,16 @@ def test_reject_reasons() -> None:
     assert reason(notice) == "not_report"
     gone = "<html><head><title>页面不存在</title></head><body><p>抱歉，您访问的页面不存在或已被删除！</p></body></html>"
     assert reason(gone) == "soft_404"
-    english = "<html><head><title>News</title></head><body>" + "<p>The district government held a meeting on the economy and social development today.</p>" * 12 + "</body></html>"
+    sentence = "<p>The district government held a meeting on the economy and social development today.</p>"
+    english = "<html><head><title>News</title></head><body>" + sentence * 12 + "</body></html>"
     assert reason(english) == "not_chinese"
     login = """<html><head><title>用户登录</title></head><body><form><p>用户名：<input name="u"></p>
     <p>密码：<input type="password" name="p"></p><p>验证码：<input name="c"></p><button>登录</button></form>
     <p>没有帐号？<a href="/reg">立即注册</a></p></body></html>"""
     assert reason(login) == "login_page"
-    items = "".join(f'<li><a href="/a/{i}.html">2024年第{i}季度区政府工作报告全文发布</a><span>2024-0{i % 9 + 1}-01</span></li>' for i in range(20))
+    items = "".join(
+        f'<li><a href="/a/{i}.html">2024年第{i}季度区政府工作报告全文发布</a><span>2024-0{i % 9 + 1}-01</span></li>' for i in range(20)
+    )
     listing = f'<html><head><title>政务公开</title></head><body><div class="list"><ul>{items}</ul></div></body></html>'
     assert reason(listing) == "list_page"
 

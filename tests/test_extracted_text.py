@@ -31,7 +31,8 @@ def ncr(text: str, encoding: str) -> str:
 
 def html_page(paragraphs: list[str]) -> bytes:
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return f'<html><head><meta charset="utf-8"><title>新华路街道2023年工作总结</title></head><body><div class="TRS_Editor">{body}</div></body></html>'.encode()
+    head = '<head><meta charset="utf-8"><title>新华路街道2023年工作总结</title></head>'
+    return f'<html>{head}<body><div class="TRS_Editor">{body}</div></body></html>'.encode()
 
 
 def docx_bytes(paragraphs: list[str]) -> bytes:

@@ -8,6 +8,7 @@ import json
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import quote
@@ -46,7 +47,7 @@ def key(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def site() -> SiteServer:
+def site() -> Iterator[SiteServer]:
     with serve_site(PAGES) as server:
         yield server
 
@@ -154,8 +155,8 @@ def test_expected_text_variant_differs_from_gold_only_by_the_inserted_sentences(
     e = entry("/xhl/xxgk/gzzj/20240202/content_1102.html")
     expected = (PAGES / e["expected_text"]).read_text(encoding="utf-8").splitlines()
     gold = (SHARED / "gold" / "003.txt").read_text(encoding="utf-8").splitlines()
-    changed = [i for i, (a, b) in enumerate(zip(expected, gold)) if a != b]
-    assert len(expected) == len(gold) and changed == [3, 7, 14]
+    assert len(expected) == len(gold)
+    assert [i for i, (a, b) in enumerate(zip(expected, gold, strict=True)) if a != b] == [3, 7, 14]
     page = (PAGES / e["file"]).read_bytes().decode("gbk")
     assert all(s in page for s in ("上一篇章", "打印、复印", "版权所有者"))
 

@@ -138,7 +138,10 @@ def test_a_starter_reposting_the_report_inside_a_quote_keeps_it() -> None:
 
 def test_quotes_of_other_posts_in_the_starters_posts_are_chrome() -> None:
     later = quote_of(2, "老城厢", REPLY) + brs(REPORT[12:])
-    old_style = f'<div class="quote"><h5>引用:</h5><blockquote>原帖由 <i>江宁路居民</i> 于 2023-1-6 13:45 发表<br />{OTHER_REPLY}</blockquote></div>'
+    old_style = (
+        '<div class="quote"><h5>引用:</h5><blockquote>原帖由 <i>江宁路居民</i> 于 2023-1-6 13:45 发表<br />'
+        f"{OTHER_REPLY}</blockquote></div>"
+    )
     page = full_view(
         [
             (1, 1001, "市民小张", brs(REPORT[:12])),
@@ -148,7 +151,7 @@ def test_quotes_of_other_posts_in_the_starters_posts_are_chrome() -> None:
         ]
     )
     _, text, _ = cleaned(page)
-    assert text == "\n".join(REPORT + ["谢谢支持。"])
+    assert text == "\n".join([*REPORT, "谢谢支持。"])
 
 
 def test_stripping_never_empties_the_starters_post() -> None:
@@ -184,8 +187,9 @@ def test_an_extractor_that_raises_falls_back_and_says_so(monkeypatch: pytest.Mon
     assert extracted.metadata[FALLBACK_KEY] == "discuz:RuntimeError"
     assert REPORT[5] in extracted.text
 
+    body = "".join(f"<p>{line}</p>" for line in REPORT[3:12])
     gov = f"""<html><head><title>t</title></head><body><table><tr><td>索引号：</td><td>1</td></tr>
-    <tr><td>发布机构：</td><td>某区政府</td></tr></table><div class="TRS_Editor">{"".join(f"<p>{line}</p>" for line in REPORT[3:12])}</div></body></html>"""
+    <tr><td>发布机构：</td><td>某区政府</td></tr></table><div class="TRS_Editor">{body}</div></body></html>"""
     monkeypatch.setattr(cleaners.extract, "extract_container", broken)
     extracted = extract_html(gov)
     assert extracted.family == "gov_portal"

@@ -46,7 +46,7 @@ def test_a_preformatted_pdf_paste_is_rejoined_by_its_indentation_and_its_heading
     lines = [HEADINGS[0]]
     for paragraph in LONG[:5]:
         lines += wrap("\u3000\u3000" + paragraph, 60)
-    lines += [HEADINGS[1]] + wrap("\u3000\u3000" + LONG[5], 60)
+    lines += [HEADINGS[1], *wrap("\u3000\u3000" + LONG[5], 60)]
     page = f"<html><head><title>t</title></head><body><pre>{html.escape(chr(10).join(lines))}</pre></body></html>"
     extracted = extract_html(page)
     assert clean_text(extracted.text, title=extracted.title).split("\n") == [HEADINGS[0], *LONG[:5], HEADINGS[1], LONG[5]]
@@ -63,9 +63,18 @@ def test_without_indentation_a_sentence_end_short_of_the_margin_ends_the_paragra
 
 def test_short_lines_show_no_wrap_width_and_stay() -> None:
     poem = ["床前明月光，", "疑是地上霜。", "举头望明月，", "低头思故乡。"] * 2
-    address = ["上海市长宁区人民政府新华路街道办事处", "地址：上海市长宁区番禺路100号", "邮编：200052", "电话：021-62800000", "传真：021-62800001"]
-    items = [f"{i}．{title}" for i, title in enumerate(["全面推进城市更新", "做强做优数字经济", "持续保障改善民生", "提升城区治理效能", "加强政府自身建设"], 1)]
-    table = ["项目 2023年 2024年 增长", "地区生产总值 2846.03 3012.50 5.8%", "一般公共预算收入 287.80 296.40 3.0%", "税收总收入 847.50 880.10 3.8%", "社会消费品零售总额 1500 1580 5.3%"]
+    address = [
+        "上海市长宁区人民政府新华路街道办事处", "地址：上海市长宁区番禺路100号", "邮编：200052", "电话：021-62800000", "传真：021-62800001"
+    ]
+    titles = ["全面推进城市更新", "做强做优数字经济", "持续保障改善民生", "提升城区治理效能", "加强政府自身建设"]
+    items = [f"{i}．{title}" for i, title in enumerate(titles, 1)]
+    table = [
+        "项目 2023年 2024年 增长",
+        "地区生产总值 2846.03 3012.50 5.8%",
+        "一般公共预算收入 287.80 296.40 3.0%",
+        "税收总收入 847.50 880.10 3.8%",
+        "社会消费品零售总额 1500 1580 5.3%",
+    ]
     for block in (poem, address, items, table):
         text = SOFT_BREAK.join(block)
         assert wrap_width(block[:-1]) is None

@@ -50,19 +50,21 @@ def fetched(html: str) -> Fetched:
 def test_comments_pis_and_cdata_never_reach_the_text_and_keep_their_neighbours(odd: str) -> None:
     tree = parse(page(f"<p>前{odd}后<o:p></o:p></p><table><tr><td>索引号：{odd}ZW-1</td></tr></table>"))
     assert [type(node).__name__ for node in tree.iter() if not isinstance(node.tag, str)] == []
-    assert block_lines(tree.find("body")) == ["前后", "索引号：ZW-1"]
+    body = tree.find("body")
+    assert body is not None
+    assert block_lines(body) == ["前后", "索引号：ZW-1"]
 
 
 def test_every_walk_accepts_comment_nodes_built_into_a_tree() -> None:
     """Trees built elsewhere (trafilatura, a test) may still hold comments: the walks skip them."""
-    root = lxml.html.fragment_fromstring("<div><p>甲</p></div>")
+    root: etree._Element = lxml.html.fragment_fromstring("<div><p>甲</p></div>")
     root[0].append(etree.Comment("c"))
     root[0][0].tail = "乙"
     root.insert(0, etree.ProcessingInstruction("php", "x"))
     root[0].tail = "丙"
     root[1].append(etree.Entity("nbsp"))
     root[1][-1].tail = "丁"
-    cell = lxml.html.fragment_fromstring("<td>发布日期：</td>")
+    cell: etree._Element = lxml.html.fragment_fromstring("<td>发布日期：</td>")
     cell.append(etree.Comment("date"))
     cell[0].tail = "2024-02-02"
     root.append(cell)
@@ -101,7 +103,9 @@ def test_flattening_keeps_tags_above_the_limit_and_lines_below_it() -> None:
     flat = flatten_deep_nesting(markup, 3)
     tree = parse(page(flat))
     assert tree.xpath("//div[@id='a']") and tree_depth(tree) <= 3 + 3
-    assert block_lines(tree.find("body")) == ["一", "二"]
+    body = tree.find("body")
+    assert body is not None
+    assert block_lines(body) == ["一", "二"]
 
 
 def test_block_lines_walks_any_depth_without_recursion() -> None:

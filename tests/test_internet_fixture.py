@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import itertools
 import json
 import re
 import subprocess
@@ -27,7 +28,7 @@ NAMESPACE_HOSTS = {"www.w3.org", "www.sitemaps.org"}  # XML namespaces and DOCTY
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
     """One GET without following redirects."""
     parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    connection = http.client.HTTPConnection(parts.netloc, timeout=10)
     try:
         connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""), headers=headers or {})
         response = connection.getresponse()
@@ -127,7 +128,7 @@ def test_gbk_page_declares_no_charset_anywhere(net: Internet) -> None:
 def test_continuation_pages_link_to_each_other(net: Internet) -> None:
     for doc in load_expected()["documents"]:
         pages = doc.get("joined_from") or []
-        for here, there in zip(pages, pages[1:]):
+        for here, there in itertools.pairwise(pages):
             name = there.rsplit("/", 1)[1].encode()
             assert name in get(net.url(doc["host"], here))[2]
 

@@ -34,7 +34,8 @@ def test_body_lines_are_not_page_numbers(line: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "line", ["一、2023年工作回顾", "（一）经济运行稳中有进", "(二)城区功能", "（3）加强", "1.总体要求", "附件", "附件2：清单", "第二章 总则"]
+    "line",
+    ["一、2023年工作回顾", "（一）经济运行稳中有进", "(二)城区功能", "（3）加强", "1.总体要求", "附件", "附件2：清单", "第二章 总则"],
 )
 def test_headings(line: str) -> None:
     assert is_heading(line)

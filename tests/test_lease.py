@@ -265,7 +265,7 @@ def test_a_second_crawl_of_the_same_store_is_refused_and_the_store_stays_intact(
         assert "--wait" in second.stderr
         assert first.poll() is None  # all of this while the first crawl was running
     finally:
-        out, err = first.communicate(timeout=120)
+        _, err = first.communicate(timeout=120)
     assert first.returncode == 0, err[-2000:]
     report = check_store(open_store(store))
     assert report.clean, report.problems

@@ -129,7 +129,10 @@ def test_a_scanned_real_bulletin_reads_like_its_text_layer() -> None:
     assert ocr.title == layer.title == "2023年周口市国民经济和社会发展统计公报"
     lines = lines_of(ocr)
     # A paragraph hard-wrapped over three lines of the scan comes out whole.
-    assert "初步核算，全年全市地区生产总值同比增长4.8%。分产业看，第一产业增加值增长2.0%，第二产业增加值增长6.0%，第三产业增加值增长4.8%。全年人均地区生产总值增长5.9%。" in lines
+    assert (
+        "初步核算，全年全市地区生产总值同比增长4.8%。分产业看，第一产业增加值增长2.0%，"
+        "第二产业增加值增长6.0%，第三产业增加值增长4.8%。全年人均地区生产总值增长5.9%。"
+    ) in lines
     assert "周口市统计局" in lines and "2024年4月29日" in lines
 
 

@@ -399,7 +399,12 @@ def test_wrong_s3_credentials(s3_with_keys: dict[str, str], tmp_path: Path, comm
 def test_unreachable_s3_endpoint(tmp_path: Path, command: str) -> None:
     config = write_config(tmp_path, GOOD_SOURCE.format(port=9))
     target = {"crawl": ["--config", str(config)], "fetch": ["http://127.0.0.1:9/"]}
-    env = {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b", "AWS_DEFAULT_REGION": "us-east-1"}
+    env = {
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}",
+        "AWS_ACCESS_KEY_ID": "a",
+        "AWS_SECRET_ACCESS_KEY": "b",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
     result = run_cli(command, *target[command], "--store", "s3://corpus/gov", env=env)
     assert_error(result, FAILURE, "cannot reach S3 at", "AWS_ENDPOINT_URL")
 

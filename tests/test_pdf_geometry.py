@@ -64,7 +64,9 @@ def test_words_get_a_space_but_chinese_characters_never_do() -> None:
 # ---------------------------------------------------------------- gutters and bands
 
 
-def two_columns(rows: int, top: float = 700, left_text: str = "左栏正文共有十六个字的一行文字啊", right_text: str = "右栏正文共有十六个字的一行文字啊") -> list[Segment]:
+def two_columns(
+    rows: int, top: float = 700, left_text: str = "左栏正文共有十六个字的一行文字啊", right_text: str = "右栏正文共有十六个字的一行文字啊"
+) -> list[Segment]:
     left = [segment(left_text, 56, top - 18 * i) for i in range(rows)]
     right = [segment(right_text, 56 + 16 * SIZE + 30, top - 18 * i) for i in range(rows)]
     return left + right

@@ -51,7 +51,10 @@ def test_qiandongnan_title_falls_back_to_the_metadata_as_the_printed_title_is_an
 @pytest.mark.parametrize(
     ("name", "opening"),
     [
-        (ZHOUKOU, ["周口市统计局", "2024年4月29日", "2023年，面对国内外复杂形势，在市委市政府的坚强领导下，全市上下以深入开展主题教育强动力"]),
+        (
+            ZHOUKOU,
+            ["周口市统计局", "2024年4月29日", "2023年，面对国内外复杂形势，在市委市政府的坚强领导下，全市上下以深入开展主题教育强动力"],
+        ),
         (QIANDONGNAN, ["黔东南州统计局", "2024年5月7日", "2023年，在省委省政府和州委州政府的坚强领导下，全州上下深入贯彻党的二十大精神"]),
     ],
 )

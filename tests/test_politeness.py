@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -29,7 +30,7 @@ def article(number: int) -> str:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiteServer]:
     root = tmp_path_factory.mktemp("polite")
     html = {"Content-Type": "text/html; charset=utf-8"}
-    routes = [{"path": "/robots.txt", "file": "robots.txt", "headers": {"Content-Type": "text/plain"}}]
+    routes: list[dict[str, Any]] = [{"path": "/robots.txt", "file": "robots.txt", "headers": {"Content-Type": "text/plain"}}]
     (root / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n")
     links = []
     for number in range(ARTICLES):
@@ -105,7 +106,7 @@ def test_an_rss_feed_is_a_start_point(site: SiteServer, tmp_path: Path) -> None:
 # robots.txt that answers 503 every time, or that never answers within DOWNLOAD_TIMEOUT: Scrapy's own
 # middleware allows the whole site after either, so a crawl of a slow or overloaded server would read
 # what robots.txt forbids. Route, crawl settings, and the start page's outcome and reason.
-UNREACHABLE_ROBOTS = {
+UNREACHABLE_ROBOTS: dict[str, tuple[dict[str, Any], tuple[str, ...], tuple[str, str]]] = {
     "503": ({"status": 503}, (), ("skipped", "robots_unreachable")),
     # The site does not answer at all: a failure of the page itself, named after the network error.
     "timeout": ({"delay": 2.5}, ("-s", "DOWNLOAD_TIMEOUT=1"), ("failed", "timeout")),
@@ -122,7 +123,7 @@ def test_an_unreachable_robots_txt_means_do_not_crawl(tmp_path: Path, failure: s
     (root / "index.html").write_text('<a href="/art/2024/2/2/art_0.html">新华路街道2023年工作总结</a>', encoding="utf-8")
     (root / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n")
     html = {"Content-Type": "text/html; charset=utf-8"}
-    routes = [
+    routes: list[dict[str, Any]] = [
         {"path": "/robots.txt", "file": "robots.txt", "headers": {"Content-Type": "text/plain"}, **route},
         {"path": "/zwgk/index.html", "file": "index.html", "headers": html},
         {"path": "/art/2024/2/2/art_0.html", "file": "a.html", "headers": html},

@@ -21,6 +21,7 @@ from __future__ import annotations
 import statistics
 
 import pytest
+from support import SHARED
 
 from benchmarks.realworld_pages import (
     RealPage,
@@ -30,7 +31,6 @@ from benchmarks.realworld_pages import (
     snippet_checks,
 )
 from benchmarks.realworld_systems import Output, govcorpus_system, run_system
-from tests.support import SHARED
 
 REALWORLD = SHARED / "realworld"
 

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from support import DEMO_SITE, FAST, run_cli
@@ -33,7 +34,7 @@ def start_scheduler(config: Path, store: str, log: Path, *settings: str) -> subp
         return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=sink, env=os.environ.copy())
 
 
-def wait_for(condition, timeout: float = 90.0) -> None:  # type: ignore[no-untyped-def]
+def wait_for(condition: Callable[[], object], timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():

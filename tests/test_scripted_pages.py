@@ -20,7 +20,8 @@ def fetched(html: str) -> Fetched:
 
 
 def shell(head: str = "", body: str = '<div id="app"></div>') -> str:
-    return f"<!doctype html><html><head><meta charset='utf-8'><title>新华路街道2023年工作总结</title>{head}</head><body>{body}{BUNDLE}</body></html>"
+    title = "<title>新华路街道2023年工作总结</title>"
+    return f"<!doctype html><html><head><meta charset='utf-8'>{title}{head}</head><body>{body}{BUNDLE}</body></html>"
 
 
 def test_an_app_shell_with_json_ld_gives_the_article_body() -> None:
@@ -37,7 +38,9 @@ def test_an_app_shell_with_json_ld_gives_the_article_body() -> None:
     assert document.metadata["text_from"] == "json_ld"
 
 
-@pytest.mark.parametrize("body", ['<div id="app"></div>', '<div id="root"><noscript>请开启 JavaScript 后访问</noscript></div>', "<div></div>"])
+@pytest.mark.parametrize(
+    "body", ['<div id="app"></div>', '<div id="root"><noscript>请开启 JavaScript 后访问</noscript></div>', "<div></div>"]
+)
 def test_an_app_shell_without_data_is_refused_with_the_reason(body: str) -> None:
     for apply_filters in (True, False):  # --no-filter too: there is no text to give
         with pytest.raises(Rejected) as caught:

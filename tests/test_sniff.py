@@ -15,7 +15,8 @@ REALWORLD = SHARED / "realworld"
 
 
 def fetched(body: bytes, content_type: str | None = None) -> Fetched:
-    return Fetched("http://e.test/a", "http://e.test/a", 200, {"content-type": content_type} if content_type else {}, body, "2024-01-01T00:00:00Z")
+    headers = {"content-type": content_type} if content_type else {}
+    return Fetched("http://e.test/a", "http://e.test/a", 200, headers, body, "2024-01-01T00:00:00Z")
 
 
 @pytest.mark.parametrize(

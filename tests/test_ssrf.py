@@ -12,9 +12,10 @@ from scrapy import Request
 from scrapy.settings import Settings
 from test_service import HTML, Service, report_html, running_service
 from twisted.internet.address import IPv4Address
-from twisted.internet.interfaces import IResolutionReceiver
+from twisted.internet.interfaces import IHostnameResolver, IResolutionReceiver
 from zope.interface import implementer
 
+from crawler.netpolicy import AddressPolicy, address_kind, parse_address
 from crawler.ssrf import (
     ForbiddenAddress,
     ForbiddenScheme,
@@ -22,7 +23,6 @@ from crawler.ssrf import (
     SsrfGuardMiddleware,
     StaticHostsResolver,
 )
-from govcorpus.netpolicy import AddressPolicy, address_kind, parse_address
 from govcorpus.sitefixture import SiteServer, serve_site
 
 
@@ -64,7 +64,14 @@ def test_public_addresses_pass(address: str) -> None:
 
 @pytest.mark.parametrize(
     ("host", "address"),
-    [("127.0.0.1", "127.0.0.1"), ("2130706433", "127.0.0.1"), ("0x7f.1", "127.0.0.1"), ("127.1", "127.0.0.1"), ("[::1]", "::1"), ("fe80::1%eth0", "fe80::1")],
+    [
+        ("127.0.0.1", "127.0.0.1"),
+        ("2130706433", "127.0.0.1"),
+        ("0x7f.1", "127.0.0.1"),
+        ("127.1", "127.0.0.1"),
+        ("[::1]", "::1"),
+        ("fe80::1%eth0", "fe80::1"),
+    ],
 )
 def test_ip_literals_are_read_as_a_resolver_reads_them(host: str, address: str) -> None:
     assert parse_address(host) == ipaddress.ip_address(address)
@@ -104,6 +111,7 @@ class Collect:
         self.complete = True
 
 
+@implementer(IHostnameResolver)
 class RecordingResolver:
     """Stands in for real DNS: answers 8.8.8.8 for anything and remembers what it was asked."""
 
@@ -164,7 +172,7 @@ def test_disabled_guard_passes_everything() -> None:
 
 def middleware(allow: str = "") -> SsrfGuardMiddleware:
     settings = Settings({"GOVCORPUS_SSRF_GUARD": True, "GOVCORPUS_SSRF_ALLOW": allow})
-    return SsrfGuardMiddleware.from_crawler(type("FakeCrawler", (), {"settings": settings})())  # type: ignore[arg-type]
+    return SsrfGuardMiddleware.from_crawler(type("FakeCrawler", (), {"settings": settings})())
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "data:text/html,<p>hi</p>", "ftp://127.0.0.2/report.pdf", "gopher://x.test/"])
@@ -175,7 +183,16 @@ def test_middleware_refuses_other_schemes(url: str) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1/", "http://169.254.169.254/latest/meta-data/", "https://[::1]/", "http://[::ffff:7f00:1]/", "http://2130706433/", "http://0x7f.1/", "http://100.64.1.1/", "http://10.0.0.1:8080/"],
+    [
+        "http://127.0.0.1/",
+        "http://169.254.169.254/latest/meta-data/",
+        "https://[::1]/",
+        "http://[::ffff:7f00:1]/",
+        "http://2130706433/",
+        "http://0x7f.1/",
+        "http://100.64.1.1/",
+        "http://10.0.0.1:8080/",
+    ],
 )
 def test_middleware_refuses_non_public_ip_literals(url: str) -> None:
     with pytest.raises(ForbiddenAddress):
@@ -207,7 +224,7 @@ def allowed_site(tmp_path_factory: pytest.TempPathFactory, loopback_only: SiteSe
         "/to-file": "file:///etc/passwd",
         "/to-allowed": "/report.html",
     }
-    routes = [{"path": "/report.html", "file": "report.html", "headers": HTML}]
+    routes: list[dict[str, Any]] = [{"path": "/report.html", "file": "report.html", "headers": HTML}]
     routes += [{"path": path, "status": 302, "redirect": target} for path, target in redirects.items()]
     (root / "routes.json").write_text(json.dumps(routes))
     with serve_site(root, host="127.0.0.2") as server:

@@ -11,14 +11,14 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from support import SHARED
+from support import SHARED, document_of, stored_document
 
 from cleaners.document import Fetched, document_id
 from storage.backends import LocalStore, S3Store, StoreError, open_store
 from storage.corpus import INDEX_KEY, Corpus, document_key
 from storage.journey import Exchange, Journey
-from storage.warc import WarcRef, read_response
 from storage.manifest import ManifestWriter, manifest_keys, read_manifest
+from storage.warc import WarcRef, read_response
 
 
 def report_page(gold: str, title: str) -> bytes:
@@ -27,7 +27,7 @@ def report_page(gold: str, title: str) -> bytes:
     return (
         f"<html><head><meta charset='utf-8'><title>{title}</title></head>"
         f"<body><article><h1>{title}</h1>{body}</article></body></html>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def fetched(url: str, body: bytes) -> Fetched:
@@ -119,7 +119,7 @@ def test_ingest_stores_once_per_url_and_marks_copies(store_uri: str) -> None:
     outcomes = [first.ingest(Exchange(fetched(url, page))) for url in urls]
     first.close()
     # Equal copies: which one is canonical does not depend on which came first.
-    docs = {url: Corpus.open(store_uri).get(outcome.document.id) for url, outcome in zip(urls, outcomes, strict=True)}
+    docs = {url: stored_document(Corpus.open(store_uri), document_of(outcome).id) for url, outcome in zip(urls, outcomes, strict=True)}
     canonical = [doc for doc in docs.values() if doc.duplicate_of is None]
     copies = [doc for doc in docs.values() if doc.duplicate_of is not None]
     assert len(canonical) == 1 and len(copies) == 1
@@ -156,6 +156,7 @@ def test_rejections_and_failures_reach_the_manifest(store_uri: str) -> None:
     assert journey.fail("http://a/404", "http_404", "HTTP 404").outcome == "failed"
     assert journey.fail("http://a/private", "robots_txt").outcome == "skipped"
     key = journey.close()
+    assert key is not None
     lines = {line["url"]: line for line in read_manifest(corpus.store, key) if "url" in line}
     assert lines["http://a/empty"]["reason"] == "empty"
     assert (lines["http://a/404"]["outcome"], lines["http://a/404"]["reason"]) == ("failed", "http_404")
@@ -173,7 +174,7 @@ def test_no_store_mode_writes_nothing(store_uri: str) -> None:
 def test_rebuild_index_recovers_from_a_lost_index(store_uri: str) -> None:
     corpus = Corpus.open(store_uri)
     journey = Journey(corpus, run_id="r")
-    doc = journey.ingest(Exchange(fetched("http://a/x", report_page("004", "长宁区政府工作报告")))).document
+    doc = document_of(journey.ingest(Exchange(fetched("http://a/x", report_page("004", "长宁区政府工作报告")))))
     journey.close()
     corpus.store.delete(INDEX_KEY)
     fresh = Corpus.open(store_uri)
@@ -205,7 +206,7 @@ def test_a_record_cut_short_by_a_power_cut_is_fetched_again(store_uri: str) -> N
     journey = Journey(Corpus.open(store_uri), run_id="after-the-cut")
     outcome = journey.ingest(Exchange(fetched(url, page)))
     journey.close()
-    assert outcome.outcome == "stored" and Corpus.open(store_uri).get(outcome.document.id).url == url
+    assert outcome.outcome == "stored" and stored_document(Corpus.open(store_uri), document_of(outcome).id).url == url
 
 
 def test_a_document_worker_whose_crawl_is_already_gone_exits() -> None:

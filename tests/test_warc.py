@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import gzip
-
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from support import SHARED
 from warcio.archiveiterator import ArchiveIterator
 
 from cleaners.document import Fetched
 from storage.backends import open_store
 from storage.warc import WarcArchive, WarcRef, iter_responses, read_response, segment_key
-from support import SHARED
 
 GBK_PAGE = (SHARED / "realworld" / "gbk-originals" / "3.html").read_bytes()
 
@@ -38,10 +37,10 @@ def test_records_round_trip_through_their_references(store_uri: str) -> None:
         exchange("https://www.example.gov.cn/old", b"%PDF-1.7 binary \x00\xff", final_url="https://www.example.gov.cn/b.pdf"),
         exchange("https://www.example.gov.cn/c.html", b"<html>gone</html>", status="404", **{"content-encoding": "gzip"}),
     ]
-    refs = [archive.write(page, role) for page, role in zip(pages, ["document", "parent", "continuation"])]
+    refs = [archive.write(page, role) for page, role in zip(pages, ["document", "parent", "continuation"], strict=True)]
     assert archive.flush() == segment_key("run-a", 1)
     assert archive.flush() is None  # nothing new: no empty file
-    for page, ref in zip(pages, refs):
+    for page, ref in zip(pages, refs, strict=True):
         back = read_response(store, WarcRef.from_dict(ref.to_dict()))
         assert (back.url, back.final_url, back.status, back.body) == (page.url, page.final_url, page.status, page.body)
         assert back.headers["content-type"] == "text/html; charset=gbk"

@@ -166,7 +166,7 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
 
 def make_minhash(hashvalues: np.ndarray) -> Any:
     """The sketch as a datasketch MinHash (for interoperability; imports datasketch)."""
-    from datasketch import MinHash  # type: ignore[import-untyped]
+    from datasketch import MinHash
 
     a, b = _permutations()
     return MinHash(seed=MINHASH_SEED, hashvalues=hashvalues, permutations=(a, b), scheme="affine32")

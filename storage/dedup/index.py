@@ -154,7 +154,12 @@ class StoreDedupIndex:
         positions, docs = self._table.lookup(keys.all)
         first = self._first_with_content(node, docs[positions < keys.content]) if keys.content else None
         copy = first is not None and self._same_sentences(node, first)
-        near, fragments = ({first} if first is not None else set(), []) if copy else self._find_edges(node, fp, keys, positions, docs, first)
+        near: set[int]
+        fragments: list[tuple[int, int, float]]
+        if copy:
+            near, fragments = ({first} if first is not None else set()), []
+        else:
+            near, fragments = self._find_edges(node, fp, keys, positions, docs, first)
         near_edges = [(node, other) for other in sorted(near)]
         self._record(node, fp, near_edges, fragments)
         changed = self._index(node, near_edges, fragments, keys, first, copy)
@@ -348,7 +353,7 @@ class StoreDedupIndex:
         contained_both = (mine >= CONTAINMENT_THRESHOLD) & (theirs >= CONTAINMENT_THRESHOLD)
         near.update(others[contained_both | similar].tolist())
         rest = ~(contained_both | similar)
-        for other, mine_share, their_share in zip(others[rest].tolist(), mine[rest].tolist(), theirs[rest].tolist()):
+        for other, mine_share, their_share in zip(others[rest].tolist(), mine[rest].tolist(), theirs[rest].tolist(), strict=True):
             if mine_share >= CONTAINMENT_THRESHOLD:
                 fragments.append((node, other, mine_share))
             elif their_share >= CONTAINMENT_THRESHOLD:
@@ -492,7 +497,7 @@ class StoreDedupIndex:
         self._link_target.extend([-1] * count)
         self._link_relation.extend([0] * count)
         self._link_similarity.extend([-1.0] * count)
-        self._by_id.update(zip(batch.doc_ids, range(first, first + count)))
+        self._by_id.update(zip(batch.doc_ids, range(first, first + count), strict=True))
 
 
 _EXACT, _NEAR, _FRAGMENT = 1, 2, 3

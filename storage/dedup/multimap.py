@@ -22,7 +22,9 @@ class _Run:
     binary search. 12 bytes an entry plus 1 for the directory.
     """
 
-    def __init__(self, padded_keys: np.ndarray, values: np.ndarray, grown_from: _Run | None = None, added: np.ndarray | None = None) -> None:
+    def __init__(
+        self, padded_keys: np.ndarray, values: np.ndarray, grown_from: _Run | None = None, added: np.ndarray | None = None
+    ) -> None:
         """`padded_keys`: the sorted keys followed by _WINDOW padding entries (taken over, not copied).
 
         `grown_from`, `added`: the run these entries are plus the `added` keys; its directory is

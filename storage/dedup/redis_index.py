@@ -15,7 +15,7 @@ still open relies on it (see the gaps in the distributed crawl's documentation).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from hashlib import sha256
 from typing import Any, cast
 
@@ -84,10 +84,8 @@ class RedisDedupIndex(StoreDedupIndex):
         try:
             yield
         finally:
-            try:
+            with suppress(redis.exceptions.LockError):  # expired while we held it: the next add re-syncs anyway
                 lock.release()
-            except redis.exceptions.LockError:  # expired while we held it: the next add re-syncs anyway
-                pass
 
     def sync(self) -> int:
         """Replay the documents other workers appended since the last sync; return how many."""

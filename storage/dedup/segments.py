@@ -49,7 +49,9 @@ def fragment_edge_array(edges: Sequence[tuple[int, int, float]] | np.ndarray) ->
 
 def encode(batch: Batch) -> bytes:
     """The batch as an .npz object (format 1: one meta JSON array plus the fingerprint and edge arrays)."""
-    meta = {"format": FORMAT, "first": batch.first, "params": batch.params, "doc_ids": batch.doc_ids, "ranks": [list(r) for r in batch.ranks]}
+    meta = {
+        "format": FORMAT, "first": batch.first, "params": batch.params, "doc_ids": batch.doc_ids, "ranks": [list(r) for r in batch.ranks]
+    }
     fps = FingerprintColumns.of(batch.fingerprints)
     fragments = fragment_edge_array(batch.fragment_edges)
     buffer = io.BytesIO()
