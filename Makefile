@@ -19,10 +19,12 @@ demo: $(STAMP)
 
 ## Lint (ruff) and type-check (mypy) the repository, then run the whole test suite
 ## (starts SeaweedFS and the fixture sites itself). Any of the three failing fails the target.
+## The suite runs on every core (pytest-xdist), a test file's tests on one worker: most tests wait
+## on servers and subprocesses, and each worker starts its own SeaweedFS and Redis on free ports.
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest; status=$$?; \
+	$(BIN)/python -m pytest -n auto --dist loadfile --durations=10; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \
 	exit $$status
 
