@@ -95,7 +95,7 @@ def crawl_sources(
     limits = [limit for limit in [max_pages, *(source.max_pages for source in sources)] if limit]
     if limits:
         extra["CLOSESPIDER_PAGECOUNT"] = min(limits)
-    result = run_spider(SourcesSpider, _settings(store_uri, overrides, **extra), sources=sources)
+    result = run_spider(SourcesSpider, _settings(store_uri, overrides, **extra), keep_items=False, sources=sources)
     return summarize_run(store_uri, result.stats)
 
 

@@ -27,8 +27,14 @@ class RunResult:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
-def run_spider(spider_cls: type, overrides: dict[str, Any] | None = None, **spider_args: Any) -> RunResult:
-    """Crawl to completion; return the items the pipeline processed and the final stats.
+def run_spider(
+    spider_cls: type, overrides: dict[str, Any] | None = None, *, keep_items: bool = True, **spider_args: Any
+) -> RunResult:
+    """Crawl to completion; return the items the pipeline processed (unless `keep_items` is False) and the final stats.
+
+    An item holds its response bodies, decoded text and document: a crawl, which reads its results
+    from the stats and the manifest, passes `keep_items=False` so that memory does not grow with
+    every page crawled.
 
     An exception that stops the crawl from starting or finishing (a store that cannot be opened,
     a component that cannot be built) is raised here, after the reactor has stopped, instead of
@@ -42,7 +48,8 @@ def run_spider(spider_cls: type, overrides: dict[str, Any] | None = None, **spid
         result.items.append(item)
 
     failures: list[Failure] = []
-    crawler.signals.connect(collect, signal=signals.item_scraped)
+    if keep_items:
+        crawler.signals.connect(collect, signal=signals.item_scraped)
     process.crawl(crawler, **spider_args).addErrback(failures.append)
     process.start()
     if failures:
