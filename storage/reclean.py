@@ -132,6 +132,8 @@ class Reclean:
         self.run_id = run_id
         self.options = build_options or {}
         self.manifest = ManifestWriter.resume(corpus.store, run_id, started_at) if resumed else ManifestWriter(corpus.store, run_id)
+        if resumed:
+            corpus.rebuild_index()  # the killed process may have stored versions its index never saw
         self.warc = _WarcFiles(corpus)
 
     def run(self, documents: list[Document], progress: Callable[[int, int], None] | None = None) -> str | None:
@@ -224,8 +226,8 @@ def reclean(
     selection += [f"since={since}"] if since else []
     job = job_name([RECLEAN_JOB, *selection])  # the same command resumes its killed run
     start = begin_run(corpus.store, job)
-    documents = select(corpus, source=source, since=since)
     run = Reclean(corpus, start.run_id, resumed=start.resumed, started_at=start.started_at, build_options={"ocr": ocr})
+    documents = select(corpus, source=source, since=since)
     dedup = run.run(documents, progress)
     key = run.close({"command": "reclean", "documents": len(documents), **({"dedup": dedup} if dedup else {})})
     end_run(corpus.store, job)

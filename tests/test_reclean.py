@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -185,3 +186,49 @@ def test_the_command_says_what_it_did(crawled_local: tuple[str, SiteServer]) -> 
     assert bad.returncode == 2 and "expected a date" in bad.stderr and "Traceback" not in bad.stderr
     since = run_cli("reclean", "--store", store_uri, "--since", "2999-01-01", "--json")
     assert json.loads(since.stdout)["documents"] == 0
+
+
+class Killed(BaseException):
+    """Stands for a SIGKILL at a write: nothing after it runs, nothing buffered is flushed."""
+
+
+def test_a_reclean_cut_short_is_resumed_by_the_same_command_to_the_same_result(
+    crawled_local: tuple[str, SiteServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store_uri, _ = crawled_local
+    reference_uri = str(tmp_path / "reference")
+    shutil.copytree(store_uri, reference_uri)
+    before = documents(store_uri)
+    closing = {doc.text.split("\n")[-1] for doc in before.values() if doc.source_type == "html"}
+    monkeypatch.setattr(boilerplate, "edge_rules", with_tail_rule(tmp_path, "^(?:" + "|".join(map(re.escape, closing)) + ")$"))
+    reference = reclean(Corpus.open(reference_uri))
+    assert reference.counts.get("stored", 0) + reference.counts.get("duplicate", 0) >= 2
+
+    put = Corpus.put
+    written: list[str] = []
+
+    def put_then_die(self: Corpus, doc: Any, replaces: Any = None) -> None:
+        if written:
+            raise Killed  # at the second new version: the first is stored, its manifest line is not
+        put(self, doc, replaces=replaces)
+        written.append(doc.id)
+
+    monkeypatch.setattr(Corpus, "put", put_then_die)
+    with pytest.raises(Killed):
+        reclean(Corpus.open(store_uri))
+    monkeypatch.setattr(Corpus, "put", put)
+    resumed = reclean(Corpus.open(store_uri))
+
+    assert resumed.resumed and resumed.counts == reference.counts
+
+    def outcomes(uri: str, manifest: str) -> dict[str, tuple[Any, ...]]:
+        return {
+            line["url"]: (line["outcome"], line.get("reason"), line.get("version"), line.get("duplicate_of"))
+            for line in read_manifest(open_store(uri), manifest)
+            if "url" in line
+        }
+
+    assert outcomes(store_uri, resumed.manifest) == outcomes(reference_uri, reference.manifest)
+    texts = {doc_id: (doc.text, doc.version, doc.duplicate_of) for doc_id, doc in documents(store_uri).items()}
+    assert texts == {doc_id: (doc.text, doc.version, doc.duplicate_of) for doc_id, doc in documents(reference_uri).items()}
+    assert check_store(open_store(store_uri)).clean
