@@ -18,6 +18,7 @@ import argparse
 import contextlib
 import hashlib
 import json
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -72,6 +73,13 @@ class _Server(ThreadingHTTPServer):
     # socketserver's default listen backlog is 5: a crawler opening more connections at once than
     # the accept loop keeps up with gets SYNs dropped and waits a second for the retransmit.
     request_queue_size = 128
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up (a crawl stopped or cancelled mid-request) is not the server's
+        # error: socketserver would print a traceback for it on the terminal of `govcorpus demo`.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class SiteServer:

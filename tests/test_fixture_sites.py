@@ -174,3 +174,26 @@ def test_demo_site_routes_and_files() -> None:
         assert sorted(statuses.values()).count(404) == 1
     text = "".join((DEMO / r["file"]).read_bytes().decode(r["encoding"] or "latin-1") for r in routes)
     assert "../shared" not in text
+
+
+def test_a_client_that_hangs_up_prints_no_traceback(capfd: pytest.CaptureFixture[str]) -> None:
+    """`govcorpus demo` serves its site in the foreground: a crawler's dropped connection is not an error to show."""
+    import socket
+    import struct
+    import time
+    from urllib.parse import urlsplit
+
+    from support import DEMO_SITE
+
+    with serve_site(DEMO_SITE) as site:
+        address = urlsplit(site.base_url)
+        host, port = address.hostname or "127.0.0.1", address.port or 80
+        client = socket.create_connection((host, port))
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset
+        client.send(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        client.close()
+        time.sleep(0.5)
+        again = http.client.HTTPConnection(host, port)
+        again.request("GET", "/")
+        assert again.getresponse().status == 200  # still serving
+    assert "Traceback" not in capfd.readouterr().err
