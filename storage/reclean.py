@@ -135,6 +135,8 @@ class Reclean:
         if resumed:
             corpus.rebuild_index()  # the killed process may have stored versions its index never saw
         self.warc = _WarcFiles(corpus)
+        self.resumed = resumed
+        self.new_versions = 0  # written by this run (by this process, or by the one a kill stopped)
 
     def run(self, documents: list[Document], progress: Callable[[int, int], None] | None = None) -> str | None:
         """Re-clean every document; returns what rebuilding the dedup index did (None: no text changed)."""
@@ -143,9 +145,11 @@ class Reclean:
                 self._record(self._reclean(doc))
             if progress is not None:
                 progress(done, len(documents))
-        changed = any(doc.run_id == self.run_id for doc in map(self.corpus.get, (d.id for d in documents)) if doc is not None)
+        if self.resumed and not self.new_versions:  # the killed process may have recorded them all already
+            current = (self.corpus.get(selected.id) for selected in documents)
+            self.new_versions = sum(1 for record in current if record is not None and record.run_id == self.run_id)
         dedup = None
-        if changed:
+        if self.new_versions:
             self.manifest.flush()
             self.corpus.write_index()
             dedup = rebuild_dedup(self.corpus.store, self.corpus)
@@ -182,6 +186,7 @@ class Reclean:
             log.error("re-cleaning %s failed", previous.url, exc_info=exc)
             return Outcome(previous.url, Verdict.FAILED, Reason.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
         if previous.run_id == self.run_id:  # written by this run before it was killed
+            self.new_versions += 1
             return Outcome(previous.url, Verdict.STORED, document=previous)
         if built.doc.content_sha256 == previous.content_sha256:
             return self._same_text(previous, built)
@@ -199,6 +204,7 @@ class Reclean:
             duplicate_similarity=previous.duplicate_similarity,
         )
         self.corpus.put(doc, replaces=previous)
+        self.new_versions += 1
         return Outcome(doc.url, Verdict.STORED, document=doc)
 
     def _same_text(self, previous: Document, built: Built) -> Outcome:
