@@ -49,6 +49,7 @@ from cleaners.htmltree import (
     text_of,
 )
 from cleaners.layout import SOFT_BREAK
+from cleaners.page_kind import declares_article
 from cleaners.scripted import (
     SHELL_MAX_CHARS,
     ScriptSignals,
@@ -813,14 +814,20 @@ def family_or_scored(container: etree._Element, scored: MainContent | None, stat
 
 
 def extract_generic(
-    tree: etree._Element, site: str | None = None, starter: str | None = None, replies: bool = False
+    tree: etree._Element,
+    site: str | None = None,
+    starter: str | None = None,
+    replies: bool = False,
+    article_declared: bool = False,
 ) -> Body | None:
     """The page's main content as cleaners/content.py scores it, pruned; None when no block holds text.
 
     A forum thread or a comment list on the page (cleaners/threads.py) is not scored with the
     rest: beside an article of the page's own it is comments, and is left out; without one it is
     the thread, and the starter's posts are the content (`starter`: the author a thread's first
-    page named, on its later pages). With `replies` every post is kept.
+    page named, on its later pages). With `replies` every post is kept, and the posts beside a
+    topic are its replies, kept after it, unless the page declares itself an article
+    (`article_declared`, cleaners/page_kind.py): then they are its comments all the same.
     """
     body = tree.find("body")
     root = body if body is not None else tree
@@ -829,13 +836,17 @@ def extract_generic(
     found = main_content(root, MIN_ENTRY_CHARS, stats, thread.posts if thread else ())
     nodes = found.nodes if found is not None else []
     metadata: dict[str, str] = {}
-    if thread is not None and not (found is not None and found.kind == "article" and opens_thread(nodes, thread, stats)):
+    if thread is not None and not (
+        found is not None and found.kind == "article" and root not in nodes and opens_thread(nodes, thread, stats)
+    ):
+        # No article of the page's own beside the thread (the scored "article" is the whole page
+        # around it: its chrome): the thread is the content.
         posts = thread.posts if replies else thread.starter_posts(starter)
         nodes = [message_of(post) for post in posts]
         found = MainContent(nodes, "thread", 0, 0.0)
         if starter or thread.starter:
             metadata["forum_author"] = starter or thread.starter or ""
-    elif thread is not None and replies:
+    elif thread is not None and replies and not article_declared:
         nodes = nodes + [message_of(post) for post in thread.posts]
     if found is None:
         return None
@@ -903,9 +914,11 @@ def extract_body(
     fallbacks: list[str],
     replies: bool = False,
     structured: tuple[str | None, str] | None = None,
+    article_declared: bool = False,
 ) -> Body:
     """The body by the family's extractor, else by content scoring, else from the page's JSON-LD
-    (`structured`: headline and article body), else trafilatura's, else the plain text."""
+    (`structured`: headline and article body), else trafilatura's, else the plain text.
+    `article_declared`: the page says it is an article (see `extract_generic`)."""
     if family == "discuz":
         posts = attempt("discuz", fallbacks, lambda: extract_discuz(tree, starter, site, replies), None)
         if posts is not None and posts[0]:
@@ -919,7 +932,7 @@ def extract_body(
             return found
         if raised or found is not None:  # raised half-way, or pruned to nothing: start again from the page
             tree = fresh_tree(html, fallbacks)
-    generic, raised = try_stage("generic", fallbacks, lambda: extract_generic(tree, site, starter, replies))
+    generic, raised = try_stage("generic", fallbacks, lambda: extract_generic(tree, site, starter, replies, article_declared))
     if generic is not None and sum(dense_chars(line) for line in generic.lines) >= SHELL_MAX_CHARS:
         return generic
     if structured is not None:  # the markup holds next to nothing, the JSON-LD holds the article
@@ -974,6 +987,7 @@ def extract_html(html: str, starter: str | None = None, url: str | None = None, 
     login = attempt("login_stats", fallbacks, lambda: login_share(tree), 0.0)
     signals = attempt("script_signals", fallbacks, lambda: script_signals(tree), ScriptSignals(0, ()))
     structured = attempt("json_ld", fallbacks, lambda: structured_text(tree), None)
+    article_declared = attempt("page_kind", fallbacks, lambda: declares_article(tree), False)
     body = tree.find("body")
     attempt("never_content", fallbacks, lambda: drop_never_content(body if body is not None else tree), None)
     none: tuple[dict[str, str], list[etree._Element]] = ({}, [])
@@ -983,7 +997,7 @@ def extract_html(html: str, starter: str | None = None, url: str | None = None, 
     title = attempt("title", fallbacks, lambda: find_title(tree, family, metadata), None)
     for block in blocks:
         drop(block)
-    found = extract_body(html, tree, family, starter, site, fallbacks, replies, structured)
+    found = extract_body(html, tree, family, starter, site, fallbacks, replies, structured, article_declared)
     lines, rendered = found.lines, None
     if structured is None and sum(dense_chars(line) for line in lines) < SHELL_MAX_CHARS:  # next to nothing
         rendered = attempt("script_shell", fallbacks, lambda: shell_reason(signals, visible_text_chars(html)), None)

@@ -37,6 +37,7 @@ class ThreadRules:
     min_posts: int
     min_post_chars: int
     max_author_chars: int
+    min_headline_chars: int
     post_chrome: re.Pattern[str]
 
 
@@ -53,6 +54,7 @@ def thread_rules() -> ThreadRules:
         min_posts=data["min_posts"],
         min_post_chars=data["min_post_chars"],
         max_author_chars=data["max_author_chars"],
+        min_headline_chars=data["min_headline_chars"],
         post_chrome=re.compile(data["post_chrome"], re.IGNORECASE),
     )
 
@@ -141,7 +143,7 @@ def _posts_of(members: list[etree._Element], stats: TreeStats) -> Thread | None:
     authors: list[str | None] = []
     for member in members:
         chars, links, _ = stats.block_totals(stats.index[member])
-        if chars - links < rules.min_post_chars:
+        if chars - links < rules.min_post_chars or _is_link_list(member, chars):
             continue
         author = author_key(member)
         if author is None or not shows_time(member):
@@ -151,6 +153,13 @@ def _posts_of(members: list[etree._Element], stats: TreeStats) -> Thread | None:
     if len(posts) < rules.min_posts or 2 * len(posts) < len(members):
         return None
     return Thread(posts, authors)
+
+
+def _is_link_list(member: etree._Element, chars: int) -> bool:
+    """Whether most of a member's text is in headline links (a feed card, a "more stories" box), not a post."""
+    rules = thread_rules()
+    headlines = [c for c in (len("".join("".join(a.itertext()).split())) for a in member.iter("a")) if c >= rules.min_headline_chars]
+    return len(headlines) >= rules.min_posts + 1 and 2 * sum(headlines) > chars
 
 
 def message_of(post: etree._Element) -> etree._Element:
@@ -169,7 +178,7 @@ def message_of(post: etree._Element) -> etree._Element:
             el.tag in ("header", "footer", "aside", "time")
             or rules.post_chrome.search(marks)
             or rules.time_class.search(marks)
-            or (short and rules.author_class.search(marks))
+            or (short and rules.author_class.search(marks) and not _holds_author(el))
             or (short and el.tag == "a" and rules.author_href.search(el.get("href") or ""))
         ):
             doomed.append(el)
@@ -177,3 +186,19 @@ def message_of(post: etree._Element) -> etree._Element:
         if el.getparent() is not None and not any(ancestor in doomed for ancestor in el.iterancestors()):
             remove_keeping_tail(el)
     return post
+
+
+def _holds_author(el: etree._Element) -> bool:
+    """Whether an author-classed element holds the author's name in an element of its own below it.
+
+    Such an element is around the author (a user card, or a whole short post whose class says
+    whose it is, "Post--by-start-user"), not the name itself: its parts are judged one by one.
+    """
+    rules = thread_rules()
+    for inner in el.iterdescendants(etree.Element):
+        named = rules.author_class.search(_marks(inner)) or (
+            inner.tag == "a" and rules.author_href.search(inner.get("href") or "")
+        )
+        if named and "".join(inner.itertext()).strip():
+            return True
+    return False
