@@ -385,9 +385,14 @@ def score_candidates(stats: TreeStats, skip_unlikely: bool, exclude: frozenset[i
     """
     els = stats.els
     if stats.marked is None:  # the same for both passes: judged once
+        # Inside code, a class names a token (Prism's "token comment"), never a part of the page.
+        in_code = [False] * len(els)
+        for i, el in enumerate(els):
+            in_code[i] = i > 0 and (in_code[stats.parent[i]] or els[stats.parent[i]].tag in ("pre", "code"))
+        named = [i for i, el in enumerate(els) if i and not in_code[i] and (el.get("class") or el.get("id"))]
         stats.marked = (
-            {i for i, el in enumerate(els) if i and (el.get("class") or el.get("id")) and is_unlikely(el)},
-            {i for i, el in enumerate(els) if i and (el.get("class") or el.get("id")) and is_unlikely(el, strict=False)},
+            {i for i in named if is_unlikely(els[i])},
+            {i for i in named if is_unlikely(els[i], strict=False)},
             teaser_items(stats),
         )
     unlikely, chrome, teasers = stats.marked

@@ -38,6 +38,8 @@ class ThreadRules:
     min_post_chars: int
     max_author_chars: int
     min_headline_chars: int
+    role_badge: re.Pattern[str]
+    stamp_words: re.Pattern[str]
     post_chrome: re.Pattern[str]
 
 
@@ -55,6 +57,8 @@ def thread_rules() -> ThreadRules:
         min_post_chars=data["min_post_chars"],
         max_author_chars=data["max_author_chars"],
         min_headline_chars=data["min_headline_chars"],
+        role_badge=re.compile(data["role_badge"], re.IGNORECASE),
+        stamp_words=re.compile(data["stamp_words"], re.IGNORECASE),
         post_chrome=re.compile(data["post_chrome"], re.IGNORECASE),
     )
 
@@ -166,26 +170,41 @@ def message_of(post: etree._Element) -> etree._Element:
     """A post with its author line, time, header, footer and action links removed (in place): its message.
 
     What goes is what the post's markup names as such: author-classed elements and user links
-    with a name-length text, <time> and time-classed elements, <header>/<footer>/<aside>, and
-    blocks whose class names post chrome (`post_chrome`: footer, actions, toolbar, signature …).
+    with a name-length text (not "@name" mentions), <time> and time-classed elements,
+    <header>/<footer>/<aside>, blocks whose class names post chrome (`post_chrome`: footer,
+    actions, toolbar, signature …), and elements that hold nothing but a time or a role badge
+    ("1周前", "（楼主）": `time_text`, `role_badge`).
     """
     rules = thread_rules()
     doomed = []
     for el in post.iterdescendants(etree.Element):
         marks = _marks(el)
-        short = len("".join("".join(el.itertext()).split())) <= 2 * rules.max_author_chars
+        text = "".join("".join(el.itertext()).split())
+        short = len(text) <= 2 * rules.max_author_chars
         if (
             el.tag in ("header", "footer", "aside", "time")
             or rules.post_chrome.search(marks)
             or rules.time_class.search(marks)
             or (short and rules.author_class.search(marks) and not _holds_author(el))
-            or (short and el.tag == "a" and rules.author_href.search(el.get("href") or ""))
+            or (short and el.tag == "a" and rules.author_href.search(el.get("href") or "") and not text.startswith("@"))
+            or (short and _is_stamp(text))
         ):
             doomed.append(el)
     for el in doomed:
         if el.getparent() is not None and not any(ancestor in doomed for ancestor in el.iterancestors()):
             remove_keeping_tail(el)
     return post
+
+
+def _is_stamp(text: str) -> bool:
+    """Whether a (whitespace-free) text is only a time or a role badge: "1周前", "2024-05-14 16:13", "（楼主）"."""
+    rules = thread_rules()
+    if not text:
+        return False
+    if rules.role_badge.fullmatch(text):
+        return True
+    rest = rules.time_text.sub("", text)
+    return rest != text and len(rules.stamp_words.sub("", rest)) == 0
 
 
 def _holds_author(el: etree._Element) -> bool:
