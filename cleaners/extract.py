@@ -842,12 +842,12 @@ def extract_generic(
         # No article of the page's own beside the thread (the scored "article" is the whole page
         # around it: its chrome): the thread is the content.
         posts = thread.posts if replies else thread.starter_posts(starter)
-        nodes = [message_of(post) for post in posts]
+        nodes = [message_of(post, nested=replies) for post in posts]
         found = MainContent(nodes, "thread", 0, 0.0)
         if starter or thread.starter:
             metadata["forum_author"] = starter or thread.starter or ""
     elif thread is not None and replies and not article_declared:
-        nodes = nodes + [message_of(post) for post in thread.posts]
+        nodes = nodes + [message_of(post, nested=True) for post in thread.posts]
     if found is None:
         return None
     lines: list[str] = []

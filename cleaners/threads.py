@@ -166,8 +166,11 @@ def _is_link_list(member: etree._Element, chars: int) -> bool:
     return len(headlines) >= rules.min_posts + 1 and 2 * sum(headlines) > chars
 
 
-def message_of(post: etree._Element) -> etree._Element:
+def message_of(post: etree._Element, nested: bool = False) -> etree._Element:
     """A post with its author line, time, header, footer and action links removed (in place): its message.
+
+    With `nested`, replies nested in the post's chrome (a comment's sub-replies in its footer) are
+    kept, each as a message of its own, in place of the chrome that held them.
 
     What goes is what the post's markup names as such: author-classed elements and user links
     with a name-length text (not "@name" mentions), <time> and time-classed elements,
@@ -192,8 +195,33 @@ def message_of(post: etree._Element) -> etree._Element:
             doomed.append(el)
     for el in doomed:
         if el.getparent() is not None and not any(ancestor in doomed for ancestor in el.iterancestors()):
+            for reply in _nested_posts(el) if nested else []:
+                message_of(reply, nested=True)
+                reply.tail = None
+                el.addprevious(reply)
             remove_keeping_tail(el)
     return post
+
+
+def is_post(el: etree._Element) -> bool:
+    """Whether an element, on its own, is a post: it names an author, shows a time and holds text outside links."""
+    rules = thread_rules()
+    chars = sum(len("".join(t.split())) for t in el.itertext())
+    links = sum(len("".join(t.split())) for a in el.iter("a") for t in a.itertext())
+    return chars - links >= rules.min_post_chars and author_key(el) is not None and shows_time(el)
+
+
+def _nested_posts(chrome: etree._Element) -> list[etree._Element]:
+    """The smallest elements below `chrome` that are posts of their own (replies nested in a post), in order."""
+    found: list[etree._Element] = []
+    for el in chrome.iterdescendants(etree.Element):
+        if any(el in done.iterdescendants() for done in found[-1:]):
+            continue
+        if is_post(el):
+            inner = [d for d in el.iterdescendants(etree.Element) if is_post(d)]
+            if not inner:
+                found.append(el)
+    return found
 
 
 def _is_stamp(text: str) -> bool:
