@@ -836,7 +836,13 @@ def extract_generic(
     found = main_content(root, MIN_ENTRY_CHARS, stats, thread.posts if thread else ())
     nodes = found.nodes if found is not None else []
     metadata: dict[str, str] = {}
-    if thread is not None and not (
+    if thread is not None and thread.main is not None and not replies:
+        # The page declares one post its main entity (an answer's own page): that post is the document.
+        nodes = [message_of(thread.main)]
+        found = MainContent(nodes, "thread", 0, 0.0)
+        if author := thread.authors[thread.posts.index(thread.main)]:
+            metadata["forum_author"] = author
+    elif thread is not None and not (
         found is not None and found.kind == "article" and root not in nodes and opens_thread(nodes, thread, stats)
     ):
         # No article of the page's own beside the thread (the scored "article" is the whole page

@@ -38,6 +38,7 @@ class ThreadRules:
     min_post_chars: int
     max_author_chars: int
     min_headline_chars: int
+    post_schema_types: frozenset[str]
     role_badge: re.Pattern[str]
     stamp_words: re.Pattern[str]
     post_chrome: re.Pattern[str]
@@ -57,6 +58,7 @@ def thread_rules() -> ThreadRules:
         min_post_chars=data["min_post_chars"],
         max_author_chars=data["max_author_chars"],
         min_headline_chars=data["min_headline_chars"],
+        post_schema_types=frozenset(data["post_schema_types"]),
         role_badge=re.compile(data["role_badge"], re.IGNORECASE),
         stamp_words=re.compile(data["stamp_words"], re.IGNORECASE),
         post_chrome=re.compile(data["post_chrome"], re.IGNORECASE),
@@ -69,6 +71,7 @@ class Thread:
 
     posts: list[etree._Element]
     authors: list[str | None]
+    main: etree._Element | None = None  # the post the page declares as its main entity (microdata)
 
     @property
     def starter(self) -> str | None:
@@ -137,7 +140,44 @@ def find_thread(root: etree._Element, stats: TreeStats) -> Thread | None:
             size = sum(stats.block_totals(stats.index[post])[0] for post in thread.posts)
             if best is None or size > best[0]:
                 best = size, thread
+    declared = declared_thread(root, stats)
+    if declared is not None:
+        size = sum(stats.block_totals(stats.index[post])[0] for post in declared.posts)
+        if best is None or size > best[0]:
+            best = size, declared
     return best[1] if best else None
+
+
+def declared_thread(root: etree._Element, stats: TreeStats) -> Thread | None:
+    """The posts the page declares in schema.org microdata (an `itemtype` of `post_schema_types`:
+    Answer, Comment, DiscussionForumPosting …), outermost ones, wherever they stand; None if fewer
+    than `min_posts` hold `min_post_chars` of text outside links.
+
+    The post whose `itemprop` says it is the page's main entity (mainEntityOfPage) is `main`.
+    """
+    rules = thread_rules()
+    found = [
+        el
+        for el in root.iterdescendants(etree.Element)
+        if el.get("itemtype") and _schema_name(el.get("itemtype") or "") in rules.post_schema_types
+    ]
+    posts = []
+    for el in found:
+        if any(other is not el and other in el.iterancestors() for other in found):
+            continue
+        chars, links, _ = stats.block_totals(stats.index[el])
+        if chars - links >= rules.min_post_chars:
+            posts.append(el)
+    if len(posts) < rules.min_posts:
+        return None
+    main = next((post for post in posts if "mainentity" in (post.get("itemprop") or "").lower()), None)
+    return Thread(posts, [author_key(post) for post in posts], main)
+
+
+def _schema_name(itemtype: str) -> str:
+    """The type name of a microdata itemtype URL ("http://schema.org/Answer" -> "Answer"); the first of several."""
+    first = itemtype.split()[0] if itemtype.split() else ""
+    return first.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _posts_of(members: list[etree._Element], stats: TreeStats) -> Thread | None:
