@@ -387,8 +387,8 @@ def score_candidates(stats: TreeStats, skip_unlikely: bool, exclude: frozenset[i
     if stats.marked is None:  # the same for both passes: judged once
         # Inside code, a class names a token (Prism's "token comment"), never a part of the page.
         in_code = [False] * len(els)
-        for i, el in enumerate(els):
-            in_code[i] = i > 0 and (in_code[stats.parent[i]] or els[stats.parent[i]].tag in ("pre", "code"))
+        for i in range(1, len(els)):
+            in_code[i] = in_code[stats.parent[i]] or els[stats.parent[i]].tag in ("pre", "code")
         named = [i for i, el in enumerate(els) if i and not in_code[i] and (el.get("class") or el.get("id"))]
         stats.marked = (
             {i for i in named if is_unlikely(els[i])},
