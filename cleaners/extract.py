@@ -827,22 +827,19 @@ def extract_generic(
     the thread, and the starter's posts are the content (`starter`: the author a thread's first
     page named, on its later pages). With `replies` every post is kept, and the posts beside a
     topic are its replies, kept after it, unless the page declares itself an article
-    (`article_declared`, cleaners/page_kind.py): then they are its comments all the same.
+    (`article_declared`, cleaners/page_kind.py): then they are its comments all the same; the
+    posts a page declares in microdata (a Q&A page's answers) count as a thread only then: they
+    are many authors' answers, no starter's posts, and without replies the page's text is what
+    the scoring finds.
     """
     body = tree.find("body")
     root = body if body is not None else tree
     stats = TreeStats(root)
-    thread = find_thread(root, stats)
+    thread = find_thread(root, stats, declared=replies)
     found = main_content(root, MIN_ENTRY_CHARS, stats, thread.posts if thread else ())
     nodes = found.nodes if found is not None else []
     metadata: dict[str, str] = {}
-    if thread is not None and thread.main is not None and not replies:
-        # The page declares one post its main entity (an answer's own page): that post is the document.
-        nodes = [message_of(thread.main)]
-        found = MainContent(nodes, "thread", 0, 0.0)
-        if author := thread.authors[thread.posts.index(thread.main)]:
-            metadata["forum_author"] = author
-    elif thread is not None and not (
+    if thread is not None and not (
         found is not None and found.kind == "article" and root not in nodes and opens_thread(nodes, thread, stats)
     ):
         # No article of the page's own beside the thread (the scored "article" is the whole page

@@ -38,6 +38,7 @@ class ThreadRules:
     min_post_chars: int
     max_author_chars: int
     min_headline_chars: int
+    reply_class: re.Pattern[str]
     post_schema_types: frozenset[str]
     role_badge: re.Pattern[str]
     stamp_words: re.Pattern[str]
@@ -58,6 +59,7 @@ def thread_rules() -> ThreadRules:
         min_post_chars=data["min_post_chars"],
         max_author_chars=data["max_author_chars"],
         min_headline_chars=data["min_headline_chars"],
+        reply_class=re.compile(data["reply_class"], re.IGNORECASE),
         post_schema_types=frozenset(data["post_schema_types"]),
         role_badge=re.compile(data["role_badge"], re.IGNORECASE),
         stamp_words=re.compile(data["stamp_words"], re.IGNORECASE),
@@ -71,7 +73,6 @@ class Thread:
 
     posts: list[etree._Element]
     authors: list[str | None]
-    main: etree._Element | None = None  # the post the page declares as its main entity (microdata)
 
     @property
     def starter(self) -> str | None:
@@ -121,10 +122,14 @@ def shows_time(post: etree._Element) -> bool:
     return bool(rules.time_text.search("".join(post.itertext())))
 
 
-def find_thread(root: etree._Element, stats: TreeStats) -> Thread | None:
-    """The largest list of posts below `root` (by the characters its posts hold), or None."""
+def find_thread(root: etree._Element, stats: TreeStats, declared: bool = False) -> Thread | None:
+    """The largest list of posts below `root` (by the characters its posts hold), or None.
+
+    With `declared`, the posts the page declares in microdata (`declared_thread`) are a candidate too.
+    """
     rules = thread_rules()
     best: tuple[int, Thread] | None = None
+    single: tuple[int, Thread] | None = None  # the largest reply that stands alone: believed only without a list
     for parent_index, parent in enumerate(stats.els):
         if stats.chars[stats.block[parent_index]] < rules.min_posts * rules.min_post_chars:
             continue
@@ -132,19 +137,25 @@ def find_thread(root: etree._Element, stats: TreeStats) -> Thread | None:
         for child in parent.iterchildren(etree.Element):
             groups.setdefault((str(child.tag), child.get("class") or ""), []).append(child)
         for (_, kind), members in groups.items():
-            if len(members) < rules.min_posts or (not kind and members[0].tag not in ("li", "article", "tr")):
+            # One post alone is a list of replies only when its class says it is a reply.
+            wanted = 1 if rules.reply_class.search(kind) else rules.min_posts
+            if len(members) < wanted or (not kind and members[0].tag not in ("li", "article", "tr")):
                 continue
-            thread = _posts_of(members, stats)
+            thread = _posts_of(members, stats, wanted)
             if thread is None:
                 continue
             size = sum(stats.block_totals(stats.index[post])[0] for post in thread.posts)
-            if best is None or size > best[0]:
+            if len(members) == 1:
+                if single is None or size > single[0]:
+                    single = size, thread
+            elif best is None or size > best[0]:
                 best = size, thread
-    declared = declared_thread(root, stats)
-    if declared is not None:
-        size = sum(stats.block_totals(stats.index[post])[0] for post in declared.posts)
+    listed = declared_thread(root, stats) if declared else None
+    if listed is not None:
+        size = sum(stats.block_totals(stats.index[post])[0] for post in listed.posts)
         if best is None or size > best[0]:
-            best = size, declared
+            best = size, listed
+    best = best or single
     return best[1] if best else None
 
 
@@ -152,8 +163,6 @@ def declared_thread(root: etree._Element, stats: TreeStats) -> Thread | None:
     """The posts the page declares in schema.org microdata (an `itemtype` of `post_schema_types`:
     Answer, Comment, DiscussionForumPosting …), outermost ones, wherever they stand; None if fewer
     than `min_posts` hold `min_post_chars` of text outside links.
-
-    The post whose `itemprop` says it is the page's main entity (mainEntityOfPage) is `main`.
     """
     rules = thread_rules()
     found = [
@@ -170,8 +179,7 @@ def declared_thread(root: etree._Element, stats: TreeStats) -> Thread | None:
             posts.append(el)
     if len(posts) < rules.min_posts:
         return None
-    main = next((post for post in posts if "mainentity" in (post.get("itemprop") or "").lower()), None)
-    return Thread(posts, [author_key(post) for post in posts], main)
+    return Thread(posts, [author_key(post) for post in posts])
 
 
 def _schema_name(itemtype: str) -> str:
@@ -180,8 +188,8 @@ def _schema_name(itemtype: str) -> str:
     return first.rstrip("/").rsplit("/", 1)[-1]
 
 
-def _posts_of(members: list[etree._Element], stats: TreeStats) -> Thread | None:
-    """The members that are posts, if enough of them are, and at least half of all members."""
+def _posts_of(members: list[etree._Element], stats: TreeStats, wanted: int) -> Thread | None:
+    """The members that are posts, if `wanted` or more of them are, and at least half of all members."""
     rules = thread_rules()
     posts: list[etree._Element] = []
     authors: list[str | None] = []
@@ -194,7 +202,7 @@ def _posts_of(members: list[etree._Element], stats: TreeStats) -> Thread | None:
             continue
         posts.append(member)
         authors.append(author)
-    if len(posts) < rules.min_posts or 2 * len(posts) < len(members):
+    if len(posts) < wanted or 2 * len(posts) < len(members):
         return None
     return Thread(posts, authors)
 

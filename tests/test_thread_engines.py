@@ -146,11 +146,15 @@ def answer(user: str, message: str, main: bool = False) -> str:
 
 
 def test_answers_declared_in_microdata_are_a_thread_wherever_they_stand() -> None:
-    """A Q&A page: the answer the page is about, then more answers in a list further down."""
+    """A Q&A page: the answer the page is about, then more answers in a list further down.
+
+    With replies kept they are the thread; without, they are many authors' answers, not one
+    starter's posts, and the page's text is what the scoring finds.
+    """
     question = f"<div class='QuestionHeader'><h1>{html.escape(REPORT[0])}</h1><p>{html.escape(REPORT[1])}</p></div>"
     more = "".join(f"<div class='List-item'>{answer(u, paragraphs([line]))}</div>" for u, line in (("b", REPORT[4]), ("c", REPORT[5])))
     body = f"{question}<div class='Card'>{answer('a', paragraphs(REPORT[2:4]), main=True)}</div><div class='List'>{more}</div>"
-    assert text_of(page(body)) == "\n".join(REPORT[2:4])  # the page's main entity
+    assert text_of(page(body)) == "\n".join(REPORT[2:4])  # without replies: the answer the scoring finds
     whole = text_of(page(body), replies=True)
     assert all(line in whole for line in REPORT[1:6])
 
@@ -187,3 +191,17 @@ def test_real_news_comments_stay_out_with_replies() -> None:
     text = real_page("article-1b929fec5b59.html", replies=True)
     assert "被控受贿" in text or "汲斌昌" in text
     assert "人心不足蛇吞象" not in text
+
+
+def test_one_reply_whose_class_says_so_is_a_thread_of_one() -> None:
+    """A topic with a single comment: no list of posts, but the block's class says it is a comment."""
+    reply = """<div class="ant-comment"><span class="username"><a>reader</a></span><small class="time">10月前</small>
+    <div class="comment-content">花钱就可以解决问题嘛？我觉得不一定。</div></div>"""
+    body = f"<div class='topic'>{paragraphs(REPORT[:2])}</div><div class='comments'>{reply}</div>"
+    assert text_of(page(body)) == "\n".join(REPORT[:2])
+    assert text_of(page(body), replies=True) == "\n".join([*REPORT[:2], "花钱就可以解决问题嘛？我觉得不一定。"])
+    lone = (
+        "<div class='ant-item'><span class='username'><a>reader</a></span><small class='time'>10月前</small>"
+        "<p>一条没有名分的留言内容。</p></div>"
+    )
+    assert "没有名分" not in text_of(page(f"<div class='topic'>{paragraphs(REPORT[:2])}</div><div>{lone}</div>"), replies=True)
