@@ -78,6 +78,7 @@ class ContentRules:
     min_headline_chars: int
     min_repeated_items: int
     min_list_entries: int
+    body_marks: re.Pattern[str]
 
 
 def _pattern(words: Iterable[str]) -> re.Pattern[str]:
@@ -102,6 +103,7 @@ def content_rules(path: Traversable = RULES_PATH) -> ContentRules:
         min_headline_chars=data["min_headline_chars"],
         min_repeated_items=data["min_repeated_items"],
         min_list_entries=data["min_list_entries"],
+        body_marks=re.compile(data["body_marks"], re.IGNORECASE),
     )
 
 
@@ -699,14 +701,42 @@ def main_content(
     if chosen is None or text < 2 * rules.min_paragraph_chars:
         box = list_container(stats, entry_chars)
         if entry_count[box] >= rules.min_list_entries:
-            chars, links, _ = stats.block_totals(box)
-            share = entry_chars[box] / chars if chars else 0.0
-            return MainContent([stats.els[box]], "list", entry_count[box], share, chars - links)
+            body = marked_body(stats, box, entry_count, excluded)
+            if body is None:
+                chars, links, _ = stats.block_totals(box)
+                share = entry_chars[box] / chars if chars else 0.0
+                return MainContent([stats.els[box]], "list", entry_count[box], share, chars - links)
+            chosen = candidates, [stats.els[body]]
     if chosen is not None:
         found = article(stats, *chosen, entry_chars, entry_count)
         if clean:
             found.clean()
     return found
+
+
+def marked_body(stats: TreeStats, box: int, entry_count: list[int], excluded: set[int]) -> int | None:
+    """A short body the page marks as its text (`body_marks`: post-content, markdown-body …) beside a link list.
+
+    A forum post of one line and an attachment holds too little text to score as paragraphs; a
+    list of links beside it (the author's latest posts) would then pass for the page's content.
+    The element whose class names the body wins, when it holds text outside links, is neither
+    inside the list `box` nor around it, and holds no list of its own. None when there is none.
+    """
+    rules = content_rules()
+    best: tuple[int, int] | None = None
+    for i, el in enumerate(stats.els):
+        marks = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if not marks.strip() or not rules.body_marks.search(marks) or i in excluded:
+            continue
+        chars, links, _ = stats.block_totals(i)
+        line = ancestors(stats, i)
+        if chars - links <= 0 or box in line or i in ancestors(stats, box) or i == box:
+            continue
+        if entry_count[i] >= rules.min_list_entries or any(a in excluded for a in line):
+            continue
+        if best is None or chars - links > best[0]:
+            best = chars - links, i
+    return best[1] if best else None
 
 
 def article(

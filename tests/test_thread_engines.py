@@ -205,3 +205,21 @@ def test_one_reply_whose_class_says_so_is_a_thread_of_one() -> None:
         "<p>一条没有名分的留言内容。</p></div>"
     )
     assert "没有名分" not in text_of(page(f"<div class='topic'>{paragraphs(REPORT[:2])}</div><div>{lone}</div>"), replies=True)
+
+
+def test_a_one_line_post_beside_a_list_of_links_is_the_text() -> None:
+    """Too short to score as paragraphs; the author's latest posts beside it are not the page."""
+    latest = "".join(f"<div class='topic-list'><a href='/info/{i}'>{html.escape(line[:24])}</a></div>" for i, line in enumerate(REPORT[:6]))
+    body = f"""<div class='left'><div class='title'>审查标准</div>
+    <div class='rich-text-content-wrap markdown-body'><p>商标的资料</p>
+    <p><a href='/api/download?id=1'>审查标准.pdf 10.12MB</a></p></div></div>
+    <div class='right'><div class='card'><div class='head'>最新发布</div>{latest}</div></div>"""
+    extracted = extract_html(page(body))
+    assert clean_text(extracted.text).splitlines() == ["商标的资料", "审查标准.pdf 10.12MB"]
+    bare = body.replace("rich-text-content-wrap markdown-body", "box")
+    assert extract_html(page(bare)).link_entries >= 5  # without a body mark: the list is what the page holds
+
+
+def test_real_one_line_post_is_not_a_list_page() -> None:
+    text = real_page("forum-064630183c16.html")
+    assert "商标的资料" in text and "实务改写课程" not in text
