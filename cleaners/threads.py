@@ -260,15 +260,17 @@ def is_post(el: etree._Element) -> bool:
 
 
 def _nested_posts(chrome: etree._Element) -> list[etree._Element]:
-    """The smallest elements below `chrome` that are posts of their own (replies nested in a post), in order."""
+    """The outermost elements below `chrome` that are posts of their own (replies nested in a post), in order.
+
+    Outermost: a list of sub-replies is taken whole (its replies' chrome goes with `message_of`),
+    so that a reply's header, which names an author and a time too, is never taken for the reply.
+    """
     found: list[etree._Element] = []
     for el in chrome.iterdescendants(etree.Element):
-        if any(el in done.iterdescendants() for done in found[-1:]):
+        if found and any(ancestor is found[-1] for ancestor in el.iterancestors()):
             continue
         if is_post(el):
-            inner = [d for d in el.iterdescendants(etree.Element) if is_post(d)]
-            if not inner:
-                found.append(el)
+            found.append(el)
     return found
 
 
