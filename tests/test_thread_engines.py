@@ -223,3 +223,15 @@ def test_a_one_line_post_beside_a_list_of_links_is_the_text() -> None:
 def test_real_one_line_post_is_not_a_list_page() -> None:
     text = real_page("forum-064630183c16.html")
     assert "商标的资料" in text and "实务改写课程" not in text
+
+
+def test_a_reply_quoted_in_a_posts_footer_is_kept_whole_without_its_header() -> None:
+    """A post's footer shows the best answer: its header names an author and a time too, and is not the reply."""
+    best = """<li class="item-bestAnswerPost"><div class="CommentPost"><div class="Post-header">
+    <a href="/u/lee"><span class="username">lee</span></a><time datetime="2024-05-16">2024年5月16日 16点12分</time>
+    <span class="Post--BestAnswer">最佳回复</span></div><div class="Post-body"><p>测试了，可以安装，是免费的。感谢！</p></div></div></li>"""
+    footer = f"<footer class='Post-footer'><ul>{best}</ul></footer>"
+    first = flarum_post(1, "lee", paragraphs(REPORT[:2]), True).replace("</article>", f"{footer}</article>")
+    posts = first + flarum_post(2, "wang", "<p>可以试试另一个插件，应该能实现。</p>", False)
+    text = text_of(page(f"<div class='PostStream'>{posts}</div>"), replies=True)
+    assert text.splitlines() == [*REPORT[:2], "测试了，可以安装，是免费的。感谢！", "可以试试另一个插件，应该能实现。"]
