@@ -38,6 +38,7 @@ class ThreadRules:
     min_post_chars: int
     max_author_chars: int
     min_headline_chars: int
+    alternating_class: re.Pattern[str]
     reply_class: re.Pattern[str]
     post_schema_types: frozenset[str]
     role_badge: re.Pattern[str]
@@ -59,6 +60,7 @@ def thread_rules() -> ThreadRules:
         min_post_chars=data["min_post_chars"],
         max_author_chars=data["max_author_chars"],
         min_headline_chars=data["min_headline_chars"],
+        alternating_class=re.compile(data["alternating_class"], re.IGNORECASE),
         reply_class=re.compile(data["reply_class"], re.IGNORECASE),
         post_schema_types=frozenset(data["post_schema_types"]),
         role_badge=re.compile(data["role_badge"], re.IGNORECASE),
@@ -135,7 +137,7 @@ def find_thread(root: etree._Element, stats: TreeStats, declared: bool = False) 
             continue
         groups: dict[tuple[str, str], list[etree._Element]] = {}
         for child in parent.iterchildren(etree.Element):
-            groups.setdefault((str(child.tag), child.get("class") or ""), []).append(child)
+            groups.setdefault((str(child.tag), _kind_of(child)), []).append(child)
         for (_, kind), members in groups.items():
             # One post alone is a list of replies only when its class says it is a reply.
             wanted = 1 if rules.reply_class.search(kind) else rules.min_posts
@@ -157,6 +159,12 @@ def find_thread(root: etree._Element, stats: TreeStats, declared: bool = False) 
             best = size, listed
     best = best or single
     return best[1] if best else None
+
+
+def _kind_of(el: etree._Element) -> str:
+    """An element's class names, sorted, without those engines alternate ("post bg1" / "post bg2": "post")."""
+    alternating = thread_rules().alternating_class
+    return " ".join(sorted(name for name in (el.get("class") or "").split() if not alternating.fullmatch(name)))
 
 
 def declared_thread(root: etree._Element, stats: TreeStats) -> Thread | None:
@@ -223,8 +231,9 @@ def message_of(post: etree._Element, nested: bool = False) -> etree._Element:
     What goes is what the post's markup names as such: author-classed elements and user links
     with a name-length text (not "@name" mentions), <time> and time-classed elements,
     <header>/<footer>/<aside>, blocks whose class names post chrome (`post_chrome`: footer,
-    actions, toolbar, signature …), and elements that hold nothing but a time or a role badge
-    ("1周前", "（楼主）": `time_text`, `role_badge`).
+    actions, toolbar, signature, profile …), elements that hold nothing but a time, a role badge
+    or a floor number ("1周前", "（楼主）", "#3": `time_text`, `role_badge`), and a heading that
+    only links to the post itself ("Re: subject").
     """
     rules = thread_rules()
     doomed = []
@@ -236,9 +245,10 @@ def message_of(post: etree._Element, nested: bool = False) -> etree._Element:
             el.tag in ("header", "footer", "aside", "time")
             or rules.post_chrome.search(marks)
             or rules.time_class.search(marks)
-            or (short and rules.author_class.search(marks) and not _holds_author(el))
+            or (short and rules.author_class.search(marks) and not _holds_message(el))
             or (short and el.tag == "a" and rules.author_href.search(el.get("href") or "") and not text.startswith("@"))
             or (short and _is_stamp(text))
+            or (short and _is_permalink_heading(el, text))
         ):
             doomed.append(el)
     for el in doomed:
@@ -285,17 +295,31 @@ def _is_stamp(text: str) -> bool:
     return rest != text and len(rules.stamp_words.sub("", rest)) == 0
 
 
-def _holds_author(el: etree._Element) -> bool:
-    """Whether an author-classed element holds the author's name in an element of its own below it.
+def _is_permalink_heading(el: etree._Element, text: str) -> bool:
+    """A heading that is nothing but a link to the post itself ("Re: subject" linking to #p2)."""
+    if el.tag not in ("h1", "h2", "h3", "h4", "h5", "h6") or not text:
+        return False
+    anchors = [a for a in el.iter("a") if (a.get("href") or "").startswith("#")]
+    return "".join("".join("".join(a.itertext()).split()) for a in anchors) == text
 
-    Such an element is around the author (a user card, or a whole short post whose class says
-    whose it is, "Post--by-start-user"), not the name itself: its parts are judged one by one.
+
+def _holds_message(el: etree._Element) -> bool:
+    """Whether an author-classed element holds a message of its own beside the author's name and the time.
+
+    Such an element is around the author and the text (a whole short post whose class says whose
+    it is, "Post--by-start-user"), not an author line ("由 name » 2024-03-02 10:12"): its parts are
+    judged one by one.
     """
     rules = thread_rules()
-    for inner in el.iterdescendants(etree.Element):
-        named = rules.author_class.search(_marks(inner)) or (
-            inner.tag == "a" and rules.author_href.search(inner.get("href") or "")
-        )
-        if named and "".join(inner.itertext()).strip():
-            return True
-    return False
+    names = [
+        inner
+        for inner in el.iterdescendants(etree.Element)
+        if rules.author_class.search(_marks(inner)) or (inner.tag == "a" and rules.author_href.search(inner.get("href") or ""))
+    ]
+    if not names:
+        return False
+    text = "".join("".join(el.itertext()).split())
+    for name in names:
+        text = text.replace("".join("".join(name.itertext()).split()), "", 1)
+    rest = rules.stamp_words.sub("", rules.time_text.sub("", text))
+    return len(rest) >= rules.min_post_chars

@@ -235,3 +235,57 @@ def test_a_reply_quoted_in_a_posts_footer_is_kept_whole_without_its_header() -> 
     posts = first + flarum_post(2, "wang", "<p>可以试试另一个插件，应该能实现。</p>", False)
     text = text_of(page(f"<div class='PostStream'>{posts}</div>"), replies=True)
     assert text.splitlines() == [*REPORT[:2], "测试了，可以安装，是免费的。感谢！", "可以试试另一个插件，应该能实现。"]
+
+
+# ---------------------------------------------------------------- engines not in the real pages
+
+
+def test_a_phpbb_thread_whose_posts_alternate_their_class() -> None:
+    """phpBB writes "post bg2", "post bg1", "post bg2" …: one list, not two."""
+    def phpbb(number: int, user: str, message: str) -> str:
+        return f"""<div id="p{number}" class="post has-profile bg{2 - number % 2}"><div class="inner">
+        <dl class="postprofile"><dt><a href="./memberlist.php?mode=viewprofile&amp;u={number}" class="username">{user}</a></dt>
+        <dd class="profile-posts"><strong>帖子:</strong> 12</dd></dl>
+        <div class="postbody"><h3><a href="#p{number}">Re: 讨论</a></h3>
+        <p class="author"><span class="responsive-hide">由 <strong><a href="./memberlist.php?mode=viewprofile&amp;u={number}"
+        class="username">{user}</a></strong> » </span>2024-03-0{number} 10:12</p>
+        <div class="content">{message}</div></div></div></div>"""
+
+    posts = (
+        phpbb(1, "starter", paragraphs(REPORT[:2]))
+        + phpbb(2, "reader", "<p>写得很好，学习了，感谢分享。</p>")
+        + phpbb(3, "other", "<p>请问有没有去年的版本？</p>")
+    )
+    whole = text_of(page(f"<div id='page-body'>{posts}</div>"), replies=True)
+    assert whole.splitlines() == [*REPORT[:2], "写得很好，学习了，感谢分享。", "请问有没有去年的版本？"]
+    assert text_of(page(f"<div id='page-body'>{posts}</div>")) == "\n".join(REPORT[:2])
+
+
+def test_a_discourse_thread_in_its_crawler_view() -> None:
+    def discourse(number: int, user: str, message: str) -> str:
+        kind = "DiscussionForumPosting" if number == 1 else "Comment"
+        return f"""<div id="post_{number}" itemscope itemtype="http://schema.org/{kind}" class="topic-body crawler-post">
+        <div class="crawler-post-meta"><span class="creator" itemprop="author"><a itemprop="url" href="/u/{user}">
+        <span itemprop="name">{user}</span></a></span><span class="crawler-post-infos">
+        <time itemprop="datePublished" datetime="2024-03-0{number}T10:00:00Z">2024年3月{number}日 10:00</time>
+        <span itemprop="position">#{number}</span></span></div>
+        <div class="post" itemprop="text">{message}</div>
+        <div itemprop="interactionStatistic"><span class="post-likes">3 个赞</span></div></div>"""
+
+    posts = discourse(1, "starter", paragraphs(REPORT[:2])) + discourse(2, "reader", "<p>感谢分享，很有参考价值。</p>")
+    whole = text_of(page(f"<div id='main-outlet'><h1>讨论</h1>{posts}</div>"), replies=True)
+    assert whole.splitlines() == [*REPORT[:2], "感谢分享，很有参考价值。"]
+
+
+def test_a_v2ex_like_topic_with_reply_cells() -> None:
+    def cell(number: int, user: str, message: str) -> str:
+        return f"""<div id="r_{number}" class="cell"><table><tr><td><img src="/a.png" class="avatar"></td>
+        <td><strong><a href="/member/{user}" class="dark">{user}</a></strong>
+        <span class="ago" title="2024-03-01 10:00">{number} 天前</span>
+        <span class="no">{number}</span><div class="reply_content">{message}</div></td></tr></table></div>"""
+
+    topic = f"<div class='box'><div class='header'><h1>讨论</h1></div><div class='topic_content'>{paragraphs(REPORT[:2])}</div></div>"
+    replies = cell(1, "reader", "感谢分享，很有参考价值。") + cell(2, "other", "这个思路不错，我也试试看。")
+    whole = text_of(page(f"{topic}<div class='box'>{replies}</div>"), replies=True)
+    assert whole.splitlines() == [*REPORT[:2], "感谢分享，很有参考价值。", "这个思路不错，我也试试看。"]
+    assert text_of(page(f"{topic}<div class='box'>{replies}</div>")) == "\n".join(REPORT[:2])
