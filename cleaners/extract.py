@@ -49,7 +49,7 @@ from cleaners.htmltree import (
     text_of,
 )
 from cleaners.layout import SOFT_BREAK
-from cleaners.page_kind import declares_article
+from cleaners.page_kind import declares_article, names_news_source
 from cleaners.scripted import (
     SHELL_MAX_CHARS,
     ScriptSignals,
@@ -827,7 +827,8 @@ def extract_generic(
     the thread, and the starter's posts are the content (`starter`: the author a thread's first
     page named, on its later pages). With `replies` every post is kept, and the posts beside a
     topic are its replies, kept after it, unless the page declares itself an article
-    (`article_declared`, cleaners/page_kind.py): then they are its comments all the same; the
+    (`article_declared`, cleaners/page_kind.py) or the topic names a news source (来源：…,
+    责任编辑：…): then they are its comments all the same; the
     posts a page declares in microdata (a Q&A page's answers) count as a thread only then: they
     are many authors' answers, no starter's posts, and without replies the page's text is what
     the scoring finds.
@@ -849,7 +850,9 @@ def extract_generic(
         found = MainContent(nodes, "thread", 0, 0.0)
         if starter or thread.starter:
             metadata["forum_author"] = starter or thread.starter or ""
-    elif thread is not None and replies and not article_declared:
+    elif thread is not None and replies and not article_declared and not names_news_source(
+        line for node in nodes for line in block_lines(node)
+    ):
         nodes = nodes + [message_of(post, nested=True) for post in thread.posts]
     if found is None:
         return None

@@ -6,14 +6,20 @@ Two standard declarations are read, both written for crawlers and search engines
 - schema.org types (https://schema.org/Article), in JSON-LD `@type` or in a microdata `itemtype`
   on the page's root, <body> or main element.
 
-A list of posts beside the text of a page that declares itself an article is the article's
-comment list, not a forum thread (cleaners/extract.py). The values are data (`[page_kind]` in
-rules/content.toml).
+A news story also says so in its text: reposted news must name its source and the editor
+responsible (互联网新闻信息服务管理规定, 2017, art. 15), which Chinese news sites print under every
+story (来源：…, 责任编辑：…); forum posts do not.
+
+A list of posts beside the text of a page that declares itself an article, or whose text names
+a news source, is the article's comment list, not a forum thread (cleaners/extract.py). The
+values are data (`[page_kind]` in rules/content.toml).
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -28,6 +34,7 @@ from cleaners.scripted import json_ld_objects
 class KindRules:
     article_og_types: frozenset[str]  # lower-case og:type values
     article_schema_types: frozenset[str]  # schema.org type names
+    news_source_line: re.Pattern[str]  # a line naming a news story's source or editor
 
 
 @cache
@@ -38,6 +45,7 @@ def kind_rules() -> KindRules:
     return KindRules(
         article_og_types=frozenset(v.lower() for v in data["article_og_types"]),
         article_schema_types=frozenset(data["article_schema_types"]),
+        news_source_line=re.compile(data["news_source_line"]),
     )
 
 
@@ -64,3 +72,9 @@ def declares_article(tree: etree._Element) -> bool:
         if isinstance(el.tag, str) and _schema_names(el.get("itemtype")) & rules.article_schema_types:
             return True
     return False
+
+
+def names_news_source(lines: Iterable[str]) -> bool:
+    """Whether a text names a news story's source or its responsible editor on a line of its own (来源：…)."""
+    pattern = kind_rules().news_source_line
+    return any(pattern.match(line) for line in lines)

@@ -289,3 +289,17 @@ def test_a_v2ex_like_topic_with_reply_cells() -> None:
     whole = text_of(page(f"{topic}<div class='box'>{replies}</div>"), replies=True)
     assert whole.splitlines() == [*REPORT[:2], "感谢分享，很有参考价值。", "这个思路不错，我也试试看。"]
     assert text_of(page(f"{topic}<div class='box'>{replies}</div>")) == "\n".join(REPORT[:2])
+
+
+def test_comments_under_a_story_naming_its_news_source_stay_out_even_with_replies() -> None:
+    """No og:type, but the story names its source (来源：…): news, and the posts under it are comments."""
+    comments = comment("reader", "说得好，支持政府的工作，希望明年更好。") + comment("other", "我们小区的加装电梯什么时候能落实？")
+    story = f"<div class='article'>{paragraphs(REPORT[:4])}<p>来源 | 某区融媒体中心</p></div>"
+    assert "加装电梯" not in text_of(page(f"{story}<div class='list'>{comments}</div>"), replies=True)
+    topic = f"<div class='article'>{paragraphs(REPORT[:4])}</div>"
+    assert "加装电梯" in text_of(page(f"{topic}<div class='list'>{comments}</div>"), replies=True)
+
+
+def test_real_news_comments_without_a_declaration_stay_out_with_replies() -> None:
+    text = real_page("article-23942aabb8b2.html", replies=True)
+    assert "涉事门店的抖音账号" in text and "今天擦边不管" not in text
