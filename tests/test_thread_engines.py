@@ -303,3 +303,11 @@ def test_comments_under_a_story_naming_its_news_source_stay_out_even_with_replie
 def test_real_news_comments_without_a_declaration_stay_out_with_replies() -> None:
     text = real_page("article-23942aabb8b2.html", replies=True)
     assert "涉事门店的抖音账号" in text and "今天擦边不管" not in text
+
+
+def test_buttons_and_counts_inside_a_post_are_chrome() -> None:
+    buttons = "<div><a class='operate'><small>回复</small></a> <span class='x'>赞12</span> <a>举报</a></div>"
+    comments = comment("lee", "直接使用隧道模式就好了，不用设置代理。", extra=buttons)
+    comments += comment("wang", "要先安装服务模式，再启用隧道模式。", extra=buttons)
+    text = text_of(page(f"<div class='comments-feed'>{comments}</div>"), replies=True)
+    assert text == "直接使用隧道模式就好了，不用设置代理。\n要先安装服务模式，再启用隧道模式。"
