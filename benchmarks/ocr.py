@@ -41,7 +41,8 @@ import pypdfium2.raw as pdfium_c
 
 from benchmarks.quality import char_scores
 from cleaners.document import Rejected
-from cleaners.ocr import OcrOptions, engine
+from cleaners.ocr import engine
+from cleaners.ocr_options import OcrOptions
 from cleaners.pdf import extract_pdf
 from cleaners.steps import clean_text
 

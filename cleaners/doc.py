@@ -35,7 +35,6 @@ from cleaners.document import Rejected
 from cleaners.docx import Block, cell_text, enough_letters, heading_block
 from cleaners.head_fields import split_head_fields
 
-OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 WORD_MAGIC = 0xA5EC  # FibBase.wIdent
 MIN_NFIB = 0x00C1  # Word 97 and later; Word 6/95 files have no piece table
 MIN_TEXT_CHARS = 20

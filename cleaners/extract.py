@@ -27,9 +27,7 @@ from importlib.resources.abc import Traversable
 from typing import Any, TypeVar
 
 import lxml.html
-import trafilatura
 from lxml import etree
-from trafilatura.settings import use_config
 
 from cleaners.content import (
     MainContent,
@@ -175,6 +173,8 @@ def discuz_patterns(key: str) -> tuple[re.Pattern[str], ...]:
 @cache
 def trafilatura_config() -> ConfigParser:
     """Trafilatura settings with length thresholds that suit Chinese text."""
+    from trafilatura.settings import use_config  # on first use, as trafilatura itself: see extract_with_trafilatura
+
     config = use_config()
     for key, value in TRAFILATURA_SETTINGS.items():
         config.set("DEFAULT", key, value)
@@ -877,6 +877,10 @@ def opens_thread(nodes: list[etree._Element], thread: Thread, stats: TreeStats) 
 
 def extract_with_trafilatura(tree: etree._Element, site: str | None = None) -> Body:
     """Trafilatura's main-content guess over the pruned page, serialised by block: a fallback."""
+    # Imported when a page first falls back to it (none of the 74 real pages does): trafilatura
+    # and what it loads (htmldate, courlan, jusText …) are ~22 MB in every process otherwise.
+    import trafilatura
+
     body = tree.find("body")
     if body is not None:
         prune(body, "generic", site)

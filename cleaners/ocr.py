@@ -40,6 +40,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from cleaners.normalize import is_cjk
+from cleaners.ocr_options import OcrOptions
 from cleaners.pdf_layout import Glyph
 
 # A page with fewer letters than this in its text layer …
@@ -71,27 +72,6 @@ MODEL_FILES = {
     "rec": "PP-OCRv6_rec_small.onnx",
 }
 MODEL_NAME = "PP-OCRv6 small"
-
-
-@dataclass(frozen=True)
-class OcrOptions:
-    """How far OCR may go for one document (GOVCORPUS_OCR_* settings). Picklable: it travels to the workers."""
-
-    enabled: bool = True
-    max_pages: int = 50  # pages recognised per document; the rest are counted, not read
-    page_timeout: float = 60.0  # seconds per page (render and recognition); an overrunning page is skipped
-    dpi: int = 150  # the resolution pages are rendered at
-
-    def __post_init__(self) -> None:
-        if self.max_pages < 0 or self.page_timeout <= 0 or not 36 <= self.dpi <= 1200:
-            raise ValueError(
-                f"OCR options out of range: max_pages {self.max_pages} (≥ 0), page_timeout {self.page_timeout} s (> 0),"
-                f" dpi {self.dpi} (36–1200); see GOVCORPUS_OCR_MAX_PAGES, GOVCORPUS_OCR_PAGE_TIMEOUT, GOVCORPUS_OCR_DPI"
-            )
-
-
-# The options of a caller that names none: OCR on, with the settings' defaults.
-DEFAULT_OCR = OcrOptions()
 
 
 class PageTimeout(Exception):

@@ -47,7 +47,8 @@ import pypdfium2.raw as pdfium_c
 
 from cleaners.document import Rejected
 from cleaners.layout import glue, is_heading
-from cleaners.ocr import DEFAULT_OCR, OcrOptions, OcrRun, needs_ocr
+from cleaners.ocr import OcrRun, needs_ocr
+from cleaners.ocr_options import DEFAULT_OCR, OcrOptions
 from cleaners.pdf_layout import (
     Glyph,
     Line,

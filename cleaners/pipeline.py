@@ -35,19 +35,15 @@ from importlib.resources.abc import Traversable
 from typing import Any, Final
 
 from cleaners.boilerplate import split_attribution
-from cleaners.doc import OLE2_MAGIC, extract_doc, ole_format
 from cleaners.document import Document, Fetched, Rejected, document_id, sha256_hex
-from cleaners.docx import extract_docx
 from cleaners.encoding import decode_html, repair_extracted_text
 from cleaners.extract import extract_html
 from cleaners.meta_tags import meta_fields
 from cleaners.metadata import infer_metadata, standard_metadata
 from cleaners.normalize import fold_compatibility_ideographs
-from cleaners.ocr import DEFAULT_OCR, OcrOptions
-from cleaners.ofd import extract_ofd
+from cleaners.ocr_options import DEFAULT_OCR, OcrOptions
 from cleaners.official import head_title, is_head_part, official_fields
-from cleaners.pdf import extract_pdf
-from cleaners.sniff import looks_like_html
+from cleaners.sniff import OLE2_MAGIC, looks_like_html
 from cleaners.steps import canonical_line, clean_text
 
 FILTERS_PATH: Traversable = files("cleaners") / "rules" / "filters.toml"  # works inside a zipped egg too
@@ -112,6 +108,8 @@ def sniff_source_type(fetched: Fetched) -> str:
     if body.startswith(b"PK\x03\x04") and (kind := zip_kind(body)):
         return kind
     if body.startswith(OLE2_MAGIC):
+        from cleaners.doc import ole_format
+
         ole_format(body)
         return "doc"
     content_type = (fetched.content_type or "").lower()
@@ -144,7 +142,13 @@ def read_html(fetched: Fetched, starter: str | None = None, replies: bool = Fals
     )
 
 
+# The document readers import their libraries (PDFium, python-docx, olefile) on first use: a
+# crawl's worker processes that only see HTML save ~12 MB each.
+
+
 def read_pdf(fetched: Fetched, ocr: OcrOptions = DEFAULT_OCR) -> Page:
+    from cleaners.pdf import extract_pdf
+
     pdf = extract_pdf(fetched.body, ocr)
     metadata: dict[str, Any] = {"pages": str(pdf.pages)}
     if pdf.ocr:
@@ -158,6 +162,8 @@ def canonical_tables(tables: list[list[list[str]]]) -> list[list[list[str]]]:
 
 
 def read_docx(fetched: Fetched) -> Page:
+    from cleaners.docx import extract_docx
+
     docx = extract_docx(fetched.body)
     metadata: dict[str, Any] = dict(docx.metadata)
     if docx.tables:
@@ -166,6 +172,8 @@ def read_docx(fetched: Fetched) -> Page:
 
 
 def read_ofd(fetched: Fetched) -> Page:
+    from cleaners.ofd import extract_ofd
+
     ofd = extract_ofd(fetched.body)
     metadata: dict[str, Any] = {**ofd.metadata, "pages": str(ofd.pages)}
     if ofd.tables:
@@ -174,6 +182,8 @@ def read_ofd(fetched: Fetched) -> Page:
 
 
 def read_doc(fetched: Fetched) -> Page:
+    from cleaners.doc import extract_doc
+
     doc = extract_doc(fetched.body)
     metadata: dict[str, Any] = dict(doc.metadata)
     if doc.tables:

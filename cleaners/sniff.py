@@ -17,6 +17,7 @@ import codecs
 import re
 
 SCAN_BYTES = 64 * 1024
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE2 compound file's signature ([MS-CFB] 2.2)
 BINARY_SCAN_BYTES = 512
 MIN_SOUP_TAGS = 3
 # WHATWG's list, then tags that pages served as fragments or tag soup begin with.

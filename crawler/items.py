@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cleaners.reasons import is_reason
-from storage.journey import Exchange
+from storage.building import Exchange
 
 
 @dataclass

@@ -33,7 +33,7 @@ from crawler.errors import (
 from crawler.items import FailedItem, FetchedItem
 from crawler.robots import RobotsUnreachable
 from crawler.ssrf import ForbiddenAddress
-from storage.journey import Exchange
+from storage.building import Exchange
 from storage.manifest import utc_now
 
 _NETWORK_REASONS: tuple[tuple[type[BaseException], str], ...] = (

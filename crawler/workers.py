@@ -23,8 +23,8 @@ from typing import Any, TypeVar
 from scrapy.settings import BaseSettings
 
 from cleaners.encoding import Decoded, decode_html
-from cleaners.ocr import OcrOptions
-from storage.journey import Built, Exchange, build, worker_init
+from cleaners.ocr_options import OcrOptions
+from storage.building import Built, Exchange, build, worker_init
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The journey of one fetched resource, from its bytes to its manifest line: one ordered list of steps.
 
     read → decode → extract → clean → filter     cleaners.pipeline.build_document (its own step list)
-    → report policy → fingerprint                 BUILD_STEPS: pure and picklable, run in worker processes
+    → report policy → fingerprint                 BUILD_STEPS (storage/building.py): pure, run in worker processes
     → seen → changed → dedup → archive → write    STORE_STEPS: the store's one writer thread
     → record                                      every URL ends with exactly one manifest line
 
@@ -17,63 +17,23 @@ dedup index, manifest writer and archive the journey is given (crawler/component
 from __future__ import annotations
 
 import logging
-import os
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
-from cleaners.document import Document, Fetched, Rejected, document_id
+from cleaners.document import Document, Rejected, document_id
 from cleaners.extract import fallback_stages
-from cleaners.pipeline import build_document
 from cleaners.reasons import Reason, Verdict, verdict_of
-from cleaners.report_policy import ReportPolicy
+from storage.building import Built, Exchange, build
 from storage.corpus import Corpus
-from storage.dedup import Candidate, DedupIndex, Fingerprint, Link, StoreDedupIndex, fingerprint, rank_for_document
+from storage.dedup import Candidate, DedupIndex, Fingerprint, Link, StoreDedupIndex, rank_for_document
 from storage.manifest import ManifestWriter, new_run_id
 from storage.warc import WarcArchive
 
 log = logging.getLogger(__name__)
 
 
-# ---------------------------------------------------------------- what travels
-
-
-@dataclass(frozen=True)
-class Exchange:
-    """What a crawl fetched for one URL: the response, the later pages of a split article, the page
-    that linked it (an attachment's article, a frame's shell), and the source's report policy."""
-
-    fetched: Fetched
-    continuation: tuple[Fetched, ...] = ()
-    parent: Fetched | None = None
-    policy: ReportPolicy = ReportPolicy()
-    source: str | None = None
-    apply_filters: bool = True  # False only for `fetch --no-filter`: crawls keep their report policy
-
-    @property
-    def url(self) -> str:
-        return self.fetched.url
-
-    @property
-    def size(self) -> int:
-        """Bytes fetched for this URL (bodies of the response and its continuation pages)."""
-        return len(self.fetched.body) + sum(len(part.body) for part in self.continuation)
-
-    def responses(self) -> list[tuple[Fetched, str]]:
-        """Every response the document is built from, with its role in the WARC archive."""
-        found = [(self.fetched, "document"), *((part, "continuation") for part in self.continuation)]
-        return found + ([(self.parent, "parent")] if self.parent is not None else [])
-
-
-@dataclass(frozen=True)
-class Built:
-    """A built document with its dedup fingerprint and rank: the CPU work, done before any I/O."""
-
-    doc: Document
-    fingerprint: Fingerprint
-    rank: tuple[Any, ...]
+# ---------------------------------------------------------------- what travels (Exchange, Built: storage/building.py)
 
 
 @dataclass
@@ -106,78 +66,6 @@ class Outcome:
 def rejected_outcome(url: str, rejected: Rejected) -> Outcome:
     """The outcome of a URL that was refused with a reason: skipped or failed, as the vocabulary says."""
     return Outcome(url, verdict_of(rejected.reason), rejected.reason, rejected.detail or None)
-
-
-# ---------------------------------------------------------------- build steps (pure)
-
-
-@dataclass
-class _Building:
-    exchange: Exchange
-    options: dict[str, Any]
-    doc: Document | None = None
-    built: Built | None = None
-
-
-def _build(state: _Building) -> _Building:
-    exchange = state.exchange
-    state.doc = build_document(
-        exchange.fetched,
-        continuation=exchange.continuation,
-        parent=exchange.parent,
-        apply_filters=exchange.apply_filters,
-        **state.options,
-    )
-    return state
-
-
-def _report_policy(state: _Building) -> _Building:
-    assert state.doc is not None
-    try:
-        state.doc = state.exchange.policy.check(state.doc)
-    except Rejected as verdict:
-        if state.exchange.apply_filters:
-            raise
-        # fetch --no-filter: the source's filter only says what it would have said
-        state.doc.filter_verdict = state.doc.filter_verdict or {"reason": verdict.reason, "detail": verdict.detail}
-    return state
-
-
-def _fingerprint(state: _Building) -> _Building:
-    assert state.doc is not None
-    state.built = Built(state.doc, fingerprint(state.doc.text), rank_for_document(state.doc))
-    return state
-
-
-BUILD_STEPS: Final[tuple[Callable[[_Building], _Building], ...]] = (_build, _report_policy, _fingerprint)
-
-
-def build(exchange: Exchange, **options: Any) -> Built:
-    """Run BUILD_STEPS: the document of `exchange`, fingerprinted, or Rejected with a reason.
-
-    No I/O and picklable, so it runs in worker processes. `options` go to `build_document`.
-    """
-    state = _Building(exchange, options)
-    for step in BUILD_STEPS:
-        state = step(state)
-    assert state.built is not None
-    return state.built
-
-
-def worker_init(parent: int) -> None:
-    """In a worker process that runs `build`: exit as soon as `parent` (the crawl) is gone.
-
-    A crawl killed with SIGKILL cannot shut its pool down, and a worker blocked on its task
-    queue would otherwise outlive it (holding the crawl's stdout open) forever. The parent's pid
-    comes from the parent: read here, it would already be 1 if the crawl died while this started.
-    """
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 # ---------------------------------------------------------------- store steps (I/O)

@@ -27,12 +27,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cleaners.document import Document, Fetched, Rejected
-from cleaners.ocr import DEFAULT_OCR, OcrOptions
+from cleaners.ocr_options import DEFAULT_OCR, OcrOptions
 from cleaners.reasons import Reason, Verdict
+from storage.building import Built, Exchange, build
 from storage.check import rebuild_dedup
 from storage.corpus import Corpus
 from storage.dedup import StoreDedupIndex
-from storage.journey import Built, Exchange, Outcome, build, rejected_outcome
+from storage.journey import Outcome, rejected_outcome
 from storage.manifest import ManifestWriter
 from storage.runs import begin_run, end_run, job_name
 from storage.warc import WarcRef, read_response

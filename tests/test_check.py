@@ -14,10 +14,11 @@ from support import FAST, run_cli
 from cleaners.document import Fetched
 from govcorpus.sitefixture import SiteServer, serve_site
 from storage.backends import ObjectStore, open_store
+from storage.building import Exchange
 from storage.check import check_store, repair_store
 from storage.corpus import INDEX_KEY, Corpus
 from storage.dedup import StoreDedupIndex
-from storage.journey import Exchange, Journey
+from storage.journey import Journey
 from storage.lease import store_lease
 from storage.manifest import manifest_keys, read_manifest
 from storage.warc import WarcRef, read_response

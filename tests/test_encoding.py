@@ -19,6 +19,7 @@ from cleaners.encoding import (
     decode_html,
     decode_text,
     mojibake_score,
+    repair_extracted_text,
     repair_mojibake,
 )
 
@@ -447,3 +448,21 @@ def test_declared_gbk_round_trips_in_html(text: str) -> None:
 @given(st.text(alphabet=st.sampled_from(COMMON_CHARS), max_size=300))
 def test_text_from_common_characters_never_scores_as_mojibake(text: str) -> None:
     assert mojibake_score(text) <= MOJIBAKE_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        "{g}\n正文第一段，镕基同志。\n",  # a garbled run at the very start
+        "正文第一段。\n{g}",  # at the very end
+        "正文 {g}:{g} 正文",  # two garbled runs one ASCII character apart
+        "{g}{g}\n{g}",  # runs touching, then one after a line break
+    ],
+)
+def test_each_garbled_run_is_repaired_wherever_it_sits(layout: str) -> None:
+    clean = "街道工作总结"
+    garbled = clean.encode("utf-8").decode("latin-1")
+    body = "\n" + "各项工作稳步推进，讲话精神得到落实。" * 40  # mostly clean: runs are repaired one by one
+    text = layout.format(g=garbled) + body
+    # The rare 镕 stays: it is suspicious but its run is not garbled.
+    assert repair_extracted_text(text) == layout.format(g=clean) + body

@@ -32,7 +32,6 @@ from cleaners.document import Rejected
 from cleaners.layout import is_page_number
 from cleaners.ocr import (
     MODEL_FILES,
-    OcrOptions,
     _BoundedSession,
     _Clock,
     glyph_codes,
@@ -40,6 +39,7 @@ from cleaners.ocr import (
     needs_ocr,
     time_limit,
 )
+from cleaners.ocr_options import OcrOptions
 from cleaners.pdf import PdfText, extract_pdf
 from cleaners.steps import clean_text
 from crawler import settings as project_settings
@@ -230,7 +230,8 @@ socket.create_connection = socket.getaddrinfo = refuse
 sys.path.insert(0, sys.argv[1])
 from pathlib import Path
 import pypdfium2 as pdfium
-from cleaners.ocr import OcrOptions, engine, model_dir, recognise
+from cleaners.ocr import engine, model_dir, recognise
+from cleaners.ocr_options import OcrOptions
 loaded = engine()
 page = pdfium.PdfDocument(sys.argv[2])[0]
 lines = recognise(page, OcrOptions())

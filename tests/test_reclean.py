@@ -149,7 +149,8 @@ def test_a_refused_page_keeps_its_stored_version_and_lost_bytes_are_named(
 def test_documents_stored_before_the_archive_are_read_from_raw(tmp_path: Path) -> None:
     """A store from before WARC: the body under raw/<sha256>, the headers on the record."""
     from cleaners.document import Fetched
-    from storage.journey import Exchange, Journey
+    from storage.building import Exchange
+    from storage.journey import Journey
 
     page = (DEMO_SITE / "gov" / "gzw" / "art" / "2024" / "1" / "15" / "art_4159_8821.html")
     body = page.read_bytes() if page.exists() else next(DEMO_SITE.glob("gov/**/*.html")).read_bytes()

@@ -15,8 +15,9 @@ from support import SHARED, document_of, stored_document
 
 from cleaners.document import Fetched, document_id
 from storage.backends import LocalStore, S3Store, StoreError, open_store
+from storage.building import Exchange
 from storage.corpus import INDEX_KEY, Corpus, document_key
-from storage.journey import Exchange, Journey
+from storage.journey import Journey
 from storage.manifest import ManifestWriter, manifest_keys, read_manifest
 from storage.warc import WarcRef, read_response
 
@@ -215,7 +216,7 @@ def test_a_document_worker_whose_crawl_is_already_gone_exits() -> None:
     gone.wait()
     started = time.monotonic()
     worker = subprocess.run(
-        [sys.executable, "-c", f"import time; from storage.journey import worker_init; worker_init({gone.pid}); time.sleep(60)"],
+        [sys.executable, "-c", f"import time; from storage.building import worker_init; worker_init({gone.pid}); time.sleep(60)"],
         timeout=30,
     )
     assert worker.returncode == 0 and time.monotonic() - started < 20

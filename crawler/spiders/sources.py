@@ -21,7 +21,7 @@ from crawler.items import FetchedItem, skipped_item
 from crawler.links import Link, LinkRules, Role
 from crawler.responses import asked_url, failed_item, fetched, frame_parent
 from crawler.sources import Source, load_sources, select_sources
-from storage.journey import Exchange
+from storage.building import Exchange
 
 # Reports are often attachments: do not let the link extractor drop them.
 DENY_EXTENSIONS = [ext for ext in IGNORED_EXTENSIONS if ext not in {"pdf", "doc", "docx", "wps"}]

@@ -1,0 +1,48 @@
+"""A document worker loads only what building needs; readers and fallbacks load on first use.
+
+Each of a crawl's worker processes imports `storage.building` (crawler/workers.py). Imports are
+process-wide and cost memory in every worker, so the store (corpus, manifest, WARC writer), the
+document readers (PDFium, python-docx, olefile) and trafilatura (a fallback no real page of ours
+needs) must not come with it. Checked in a fresh interpreter: this test process has them all.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from support import SHARED
+
+LAZY = ["trafilatura", "pypdfium2", "docx", "olefile", "warcio", "storage.corpus", "storage.manifest", "storage.warc"]
+
+
+def loaded_after(code: str) -> dict[str, bool]:
+    probe = f"import json, sys\n{code}\nprint(json.dumps({{name: name in sys.modules for name in {LAZY!r}}}))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120)
+    loaded: dict[str, bool] = json.loads(result.stdout.strip().splitlines()[-1])
+    return loaded
+
+
+def test_building_an_html_page_loads_no_reader_no_store_and_no_fallback() -> None:
+    page = SHARED / "realworld" / "gne" / "other-1.html"
+    loaded = loaded_after(
+        "from cleaners.document import Fetched\n"
+        "from storage.building import Exchange, build\n"
+        f"body = open({str(page)!r}, 'rb').read()\n"
+        "built = build(Exchange(Fetched('http://127.0.0.2/a.html', 'http://127.0.0.2/a.html', 200, {'content-type': 'text/html'}, body, '')))\n"
+        "assert '全国人民代表大会' in built.doc.text, built.doc.text[:200]\n"
+    )
+    assert loaded == dict.fromkeys(LAZY, False)
+
+
+def test_a_pdf_loads_its_reader_when_it_arrives() -> None:
+    pdf = sorted((SHARED / "realworld" / "documents").glob("*.pdf"))[0]
+    loaded = loaded_after(
+        "from cleaners.document import Fetched\n"
+        "from storage.building import Exchange, build\n"
+        f"body = open({str(pdf)!r}, 'rb').read()\n"
+        "built = build(Exchange(Fetched('http://127.0.0.2/a.pdf', 'http://127.0.0.2/a.pdf', 200, {'content-type': 'application/pdf'}, body, '')))\n"
+        "assert built.doc.source_type == 'pdf'\n"
+    )
+    assert loaded["pypdfium2"] and not loaded["docx"] and not loaded["trafilatura"]
