@@ -30,7 +30,8 @@ def test_building_an_html_page_loads_no_reader_no_store_and_no_fallback() -> Non
         "from cleaners.document import Fetched\n"
         "from storage.building import Exchange, build\n"
         f"body = open({str(page)!r}, 'rb').read()\n"
-        "built = build(Exchange(Fetched('http://127.0.0.2/a.html', 'http://127.0.0.2/a.html', 200, {'content-type': 'text/html'}, body, '')))\n"
+        "url = 'http://127.0.0.2/a.html'\n"
+        "built = build(Exchange(Fetched(url, url, 200, {'content-type': 'text/html'}, body, '')))\n"
         "assert '全国人民代表大会' in built.doc.text, built.doc.text[:200]\n"
     )
     assert loaded == dict.fromkeys(LAZY, False)
@@ -42,7 +43,8 @@ def test_a_pdf_loads_its_reader_when_it_arrives() -> None:
         "from cleaners.document import Fetched\n"
         "from storage.building import Exchange, build\n"
         f"body = open({str(pdf)!r}, 'rb').read()\n"
-        "built = build(Exchange(Fetched('http://127.0.0.2/a.pdf', 'http://127.0.0.2/a.pdf', 200, {'content-type': 'application/pdf'}, body, '')))\n"
+        "url = 'http://127.0.0.2/a.pdf'\n"
+        "built = build(Exchange(Fetched(url, url, 200, {'content-type': 'application/pdf'}, body, '')))\n"
         "assert built.doc.source_type == 'pdf'\n"
     )
     assert loaded["pypdfium2"] and not loaded["docx"] and not loaded["trafilatura"]
