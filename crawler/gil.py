@@ -19,16 +19,20 @@ from scrapy.exceptions import NotConfigured
 
 
 class SwitchInterval:
-    """Sets `sys.setswitchinterval(GOVCORPUS_SWITCH_INTERVAL)` (seconds) while the spider runs, then restores it.
+    """Sets `sys.setswitchinterval(GOVCORPUS_SWITCH_INTERVAL)` (seconds) while spiders run, then restores it.
 
+    The interval is process-wide and the HTTP service runs several crawls at once: it is set when
+    the first running spider opens and the interpreter's own comes back when the last one closes.
     GOVCORPUS_SWITCH_INTERVAL = 0 leaves the interpreter's own; a negative value raises ValueError.
     """
+
+    running = 0  # spiders open in this process with the extension on
+    previous = 0.005
 
     def __init__(self, interval: float) -> None:
         if interval < 0:
             raise ValueError(f"GOVCORPUS_SWITCH_INTERVAL must be ≥ 0 seconds, not {interval}")
         self.interval = interval
-        self.previous: float | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SwitchInterval:
@@ -41,10 +45,12 @@ class SwitchInterval:
         return extension
 
     def spider_opened(self, spider: Any = None) -> None:
-        self.previous = sys.getswitchinterval()
+        if SwitchInterval.running == 0:
+            SwitchInterval.previous = sys.getswitchinterval()
+        SwitchInterval.running += 1
         sys.setswitchinterval(self.interval)
 
     def spider_closed(self, spider: Any = None) -> None:
-        if self.previous is not None:
-            sys.setswitchinterval(self.previous)
-            self.previous = None
+        SwitchInterval.running = max(0, SwitchInterval.running - 1)
+        if SwitchInterval.running == 0:
+            sys.setswitchinterval(SwitchInterval.previous)

@@ -55,3 +55,15 @@ def test_zero_leaves_the_interpreter_alone_and_a_negative_interval_is_refused() 
         SwitchInterval.from_crawler(get_crawler(Spider, {"GOVCORPUS_SWITCH_INTERVAL": 0}))
     with pytest.raises(ValueError, match="GOVCORPUS_SWITCH_INTERVAL"):
         SwitchInterval.from_crawler(get_crawler(Spider, {"GOVCORPUS_SWITCH_INTERVAL": -1}))
+
+
+def test_overlapping_crawls_restore_the_interpreters_interval_when_the_last_one_closes() -> None:
+    before = sys.getswitchinterval()
+    first, second = (SwitchInterval.from_crawler(get_crawler(Spider, {"GOVCORPUS_SWITCH_INTERVAL": 0.0007})) for _ in range(2))
+    first.spider_opened()
+    second.spider_opened()
+    first.spider_closed()
+    assert sys.getswitchinterval() == pytest.approx(0.0007)  # the second crawl still runs
+    second.spider_closed()
+    assert sys.getswitchinterval() == before
+
