@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cleaners.reasons import Verdict
 from crawler.items import FailedItem, FetchedItem
 from crawler.sources import Source
 from storage.journey import Outcome
@@ -64,6 +65,8 @@ def summarize_run(store_uri: str, stats: dict[str, Any]) -> RunSummary:
         checkpointed=bool(stats.get("govcorpus/checkpointed")),
     )
     if manifest_key is None:
+        # Stopped before it finished: no manifest was closed, so the counts are this process's own.
+        summary.counts = {verdict.value: int(stats.get(f"govcorpus/{verdict.value}", 0)) for verdict in Verdict}
         return summary
     corpus = Corpus.open(store_uri)
     for line in read_manifest(corpus.store, manifest_key):

@@ -12,6 +12,7 @@ corpus, manifest or WARC writer.
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -116,7 +117,7 @@ def build(exchange: Exchange, **options: Any) -> Built:
 
 
 def worker_init(parent: int) -> None:
-    """In a worker process that runs `build`: exit as soon as `parent` (the crawl) is gone.
+    """In a worker process that runs `build`: ignore SIGINT, exit as soon as `parent` (the crawl) is gone.
 
     A crawl killed with SIGKILL cannot shut its pool down, and a worker blocked on its task
     queue would otherwise outlive it (holding the crawl's stdout open) forever. The parent's pid
@@ -128,4 +129,7 @@ def worker_init(parent: int) -> None:
             time.sleep(0.5)
         os._exit(0)
 
+    # Ctrl-C in a terminal signals the whole process group: the crawl stops its workers itself,
+    # and a worker interrupted in its task loop would print a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()

@@ -1,0 +1,49 @@
+"""Ctrl-C on a crawl: a terminal signals the whole process group, document workers included.
+
+The crawl stops with one line, no traceback from any process, a summary that counts what this
+run did so far (no manifest is closed yet), and the same command resumes it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from support import DEMO_SITE, FAST, run_cli
+
+from govcorpus.sitefixture import serve_site
+from storage.backends import open_store
+from storage.manifest import manifest_keys
+from storage.runs import active_runs
+
+SLOW = ["-s", "DOWNLOAD_DELAY=0.5", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]
+
+
+def test_ctrl_c_on_a_crawl_prints_no_traceback_and_counts_what_it_did(tmp_path: Path) -> None:
+    store = str(tmp_path / "corpus")
+    with serve_site(DEMO_SITE) as site:
+        config = tmp_path / "sources.toml"
+        config.write_text(f'[[sources]]\nname = "demo"\nstart_urls = ["{site.base_url}/"]\n', encoding="utf-8")
+        command = [str(Path(sys.executable).parent / "govcorpus"), "crawl", "--config", str(config), "--store", store, *SLOW]
+        # A session of its own: the test signals the crawl's process group as a terminal's Ctrl-C does.
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        deadline = time.monotonic() + 90
+        while len(site.requests) < 6 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.2)
+        assert process.poll() is None, "the crawl ended before it could be interrupted"
+        os.killpg(process.pid, signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=90)
+        assert "Traceback" not in stderr, stderr
+        assert active_runs(open_store(store)) and not manifest_keys(open_store(store))  # checkpointed
+        assert "stopped before it finished" in stderr
+        counts = re.search(r"Stored (\d+) documents, (\d+) duplicates, (\d+) unchanged, (\d+) skipped, (\d+) failed", stdout)
+        assert counts is not None, stdout
+        assert sum(int(n) for n in counts.groups()) > 0, stdout  # what this run did before Ctrl-C
+        resumed = run_cli("crawl", "--config", str(config), "--store", store, *FAST)
+        assert resumed.returncode == 0, resumed.stderr
+    assert len(manifest_keys(open_store(store))) == 1 and not active_runs(open_store(store))
