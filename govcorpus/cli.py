@@ -226,6 +226,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         overrides = _overrides(args)
         return COMMANDS[args.command](args, overrides)
+    except BrokenPipeError:
+        # The reader of stdout went away (`govcorpus ls | head`): what it wanted it has. Quietly,
+        # and with stdout pointed at /dev/null, so the interpreter's own flush at exit fails no more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (Exception, KeyboardInterrupt) as exc:  # the last net: known failures get their own words
         return report(exc, args.verbose)
 

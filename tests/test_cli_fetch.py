@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -191,3 +193,16 @@ def test_no_filter_on_a_report_says_no_filter_objected(small_site: SiteServer, t
 def test_no_filter_still_fails_what_is_not_a_page(small_site: SiteServer, tmp_path: Path, path: str, reason: str) -> None:
     result = run_cli("fetch", small_site.url(path), "--no-filter", *FAST, "-s", "RETRY_TIMES=0", "--store", str(tmp_path / "c"))
     assert result.returncode == 1 and reason in result.stderr and result.stdout == ""
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly(small_site: SiteServer, tmp_path: Path) -> None:
+    """`govcorpus show ID | head -1`: stdout's reader goes away; no error line, exit status 0."""
+    store = str(tmp_path / "c")
+    fetched = run_cli("fetch", small_site.url("/report.html"), "--json", *FAST, "--store", store)
+    doc_id = json.loads(fetched.stdout)["id"]
+    command = [str(Path(sys.executable).parent / "govcorpus"), "show", doc_id, "--store", store]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # before the command has printed anything: its first write finds no reader
+    stderr = process.stderr.read()
+    assert process.wait(timeout=60) == 0 and stderr == ""
