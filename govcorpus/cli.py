@@ -249,12 +249,18 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     return overrides
 
 
-def _store(args: argparse.Namespace, write: bool) -> str:
-    """The store URI of a command, checked before it starts (and, to write, probed for writing)."""
-    from govcorpus.preflight import check_store_uri, open_writable
+def _store(args: argparse.Namespace, write: bool, existing: bool = False) -> str:
+    """The store URI of a command, checked before it starts (and, to write, probed for writing).
+
+    `existing`: the command reads a store that must be there already (ls, show, runs, export,
+    check, reclean), so a local path that does not exist is a mistake, not an empty store.
+    """
+    from govcorpus.preflight import check_store_exists, check_store_uri, open_writable
 
     uri = store_uri_from_env(args.store)
     what = "--store" if args.store else "$GOVCORPUS_STORE" if os.environ.get("GOVCORPUS_STORE") else "the default store"
+    if existing:
+        check_store_exists(uri, what)
     if write:
         open_writable(uri, what)
     else:
@@ -340,7 +346,7 @@ def cmd_schedule(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 def cmd_ls(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from storage.corpus import Corpus
 
-    entries = Corpus.open(_store(args, write=False)).entries()
+    entries = Corpus.open(_store(args, write=False, existing=True)).entries()
     if args.json:
         _print_json(entries)
         return 0
@@ -356,7 +362,7 @@ def cmd_show(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
     if not args.id.strip():
         raise UsageError("give a document id or a unique prefix of one (see `govcorpus ls`)")
-    corpus = Corpus.open(_store(args, write=False))
+    corpus = Corpus.open(_store(args, write=False, existing=True))
     candidates = sorted(entry["id"] for entry in corpus.entries() if entry["id"].startswith(args.id))
     if len(candidates) > 1:
         shown = ", ".join(candidates[:5]) + (f" and {len(candidates) - 5} more" if len(candidates) > 5 else "")
@@ -376,7 +382,7 @@ def cmd_runs(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from storage.backends import open_store
     from storage.runs import active_runs, past_runs
 
-    store = open_store(_store(args, write=False))
+    store = open_store(_store(args, write=False, existing=True))
     runs = past_runs(store)
     if args.json:
         _print_json(runs)
@@ -402,7 +408,7 @@ def cmd_export(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
     if args.out:
         check_store_uri(args.out, "--out")
-    corpus = Corpus.open(_store(args, write=not args.out))
+    corpus = Corpus.open(_store(args, write=not args.out, existing=True))
     if args.out:
         out, prefix = open_writable(args.out, "--out"), ""
     else:
@@ -464,7 +470,7 @@ def cmd_check(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from storage.backends import open_store
     from storage.check import check_store, repair_store
 
-    store_uri = _store(args, write=args.repair)
+    store_uri = _store(args, write=args.repair, existing=True)
     store = open_store(store_uri)
     if not args.repair:
         report = check_store(store)
@@ -492,7 +498,7 @@ def cmd_reclean(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from storage.corpus import Corpus
     from storage.reclean import reclean
 
-    store_uri = _store(args, write=True)
+    store_uri = _store(args, write=True, existing=True)
     settings = Settings()
     settings.setmodule(defaults)
     settings.setdict(overrides, priority="cmdline")

@@ -13,7 +13,7 @@ import re
 import socket
 import tempfile
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from govcorpus.errors import RunFailure, UsageError
 from storage.backends import LocalStore, ObjectStore, open_store
@@ -44,6 +44,25 @@ def check_store_uri(uri: str, what: str = "--store") -> None:
     if parsed.scheme in ("", "file") or len(parsed.scheme) == 1:  # len 1: a Windows drive letter
         return
     raise UsageError(f"{what} {uri!r}: {parsed.scheme}: stores are not supported; give {STORE_FORMS}")
+
+
+def check_store_exists(uri: str, what: str = "--store") -> None:
+    """UsageError if `uri` is a local store that does not exist: reading it would create it, empty.
+
+    A mistyped path (`ls --store ./corpsu`) would otherwise list 0 documents and succeed. An S3
+    prefix has no such test (a prefix exists once something is written under it).
+    """
+    check_store_uri(uri, what)
+    parsed = urlparse(uri)
+    if parsed.scheme == "s3":
+        return
+    path = Path(unquote(parsed.path) if parsed.scheme == "file" else uri).expanduser()
+    found = path
+    while not found.exists() and found != found.parent:
+        found = found.parent
+    # Under a regular file the store's own error says more (Not a directory, pass --store elsewhere).
+    if found != path and found.is_dir():
+        raise UsageError(f"{what} {uri!r}: there is no store there (check the path; a crawl, fetch or demo creates one)")
 
 
 def open_writable(uri: str, what: str = "--store") -> ObjectStore:

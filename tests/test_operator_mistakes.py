@@ -282,6 +282,7 @@ def test_immutable_store_directory(immutable_store: Path, tmp_path: Path, comman
 
 
 def test_export_to_an_unwritable_out(tmp_path: Path, immutable_store: Path) -> None:
+    (tmp_path / "other").mkdir()  # an empty store
     result = run_cli("export", "--store", str(tmp_path / "other"), "--out", str(immutable_store))
     assert_error(result, FAILURE, f"cannot write {immutable_store}:")
     result = run_cli("export", "--store", str(tmp_path / "other"), "--out", "gopher://x/y")
@@ -446,3 +447,14 @@ def _first_answer(client: httpx.Client, process: subprocess.Popen[bytes], log: P
         except httpx.HTTPError:
             time.sleep(0.2)
     raise RuntimeError(f"govcorpus serve did not answer:\n{log.read_text(errors='replace')}")
+
+
+@pytest.mark.parametrize("command", [["ls"], ["show", "0c6a623d"], ["runs"], ["export"], ["check"], ["check", "--repair"], ["reclean"]])
+def test_reading_a_store_that_is_not_there_is_a_mistake_not_an_empty_store(tmp_path: Path, command: list[str]) -> None:
+    mistyped = tmp_path / "corpsu"
+    result = run_cli(*command, "--store", str(mistyped))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"govcorpus: error: --store '{mistyped}': there is no store there (check the path; a crawl, fetch or demo creates one)"
+    ]
+    assert not mistyped.exists()  # and nothing was created there
