@@ -33,6 +33,18 @@ class StoreDamaged(StoreError):
 _WRITE_GUARDS: dict[str, Callable[[], None]] = {}
 
 
+def _process_umask() -> int:
+    # os.umask can only be read by setting it; read once, at import, before threads write files.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# Objects get the mode a plain open() would give them (0666 less the umask): tempfile.mkstemp makes
+# 0600 files, which other users and services of the machine could then not read.
+_FILE_MODE = 0o666 & ~_process_umask()
+
+
 def set_write_guard(uri: str, guard: Callable[[], None] | None) -> None:
     """Call `guard` before every put and delete on stores at `uri` in this process (None removes it)."""
     if guard is None:
@@ -124,6 +136,7 @@ class LocalStore:
         replacing = path.exists()
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
+            os.fchmod(fd, _FILE_MODE)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 if replacing:
@@ -235,6 +248,7 @@ class LocalStore:
         path = self._path(key)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
+            os.fchmod(fd, _FILE_MODE)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()

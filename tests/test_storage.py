@@ -9,6 +9,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from support import SHARED, document_of, stored_document
@@ -220,3 +221,20 @@ def test_a_document_worker_whose_crawl_is_already_gone_exits() -> None:
         timeout=30,
     )
     assert worker.returncode == 0 and time.monotonic() - started < 20
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_local_objects_get_the_mode_the_umask_gives(tmp_path: Path, umask: int, mode: int) -> None:
+    """A corpus other users or services read: objects are 0666 less the umask, as open() makes files."""
+    probe = (
+        f"import os; os.umask({umask})\n"
+        "from pathlib import Path\n"
+        "from storage.backends import open_store\n"
+        f"store = open_store({str(tmp_path / 'corpus')!r})\n"
+        "store.put('docs/a.json', b'{}'); store.put('docs/a.json', b'{}{}')\n"  # new, then replaced
+        "assert store.put_new('lock.json', b'{}') is not None\n"
+        "store.sync()\n"
+        f"print(' '.join(oct(p.stat().st_mode & 0o777) for p in sorted(Path({str(tmp_path / 'corpus')!r}).rglob('*.json'))))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout.split() == [oct(mode), oct(mode)]
