@@ -496,7 +496,7 @@ def cmd_reclean(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from crawler import settings as defaults
     from crawler.workers import ocr_options
     from storage.corpus import Corpus
-    from storage.reclean import reclean
+    from storage.reclean import UnknownSource, reclean
 
     store_uri = _store(args, write=True, existing=True)
     settings = Settings()
@@ -511,7 +511,10 @@ def cmd_reclean(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
             last[0] = now
 
     with _writer_lease(args, overrides, store_uri):
-        result = reclean(Corpus.open(store_uri), source=args.source, since=args.since, ocr=ocr_options(settings), progress=progress)
+        try:
+            result = reclean(Corpus.open(store_uri), source=args.source, since=args.since, ocr=ocr_options(settings), progress=progress)
+        except UnknownSource as exc:
+            raise UsageError(f"--source {args.source}: {exc}") from None
     if args.json:
         _print_json({"run": result.run_id, "manifest": result.manifest, "documents": result.documents, "counts": result.counts,
                      "resumed": result.resumed, "dedup": result.dedup})  # fmt: skip

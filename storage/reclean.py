@@ -97,6 +97,10 @@ def _file_order(doc: Document) -> tuple[str, int, str]:
     return (str(first.get("file", "")), int(first.get("offset", 0)), doc.id)
 
 
+class UnknownSource(LookupError):
+    """`reclean --source NAME` names a source no stored document comes from (a typo, most likely)."""
+
+
 def select(corpus: Corpus, *, source: str | None = None, since: str | None = None) -> list[Document]:
     """The stored documents to re-clean, in WARC file order: of crawl source `source`, fetched on or after `since`.
 
@@ -227,14 +231,18 @@ def reclean(
 ) -> RecleanResult:
     """Re-clean the selected documents of `corpus` (see the module docstring); the caller holds the store's lease.
 
-    Returns the run's result; raises StoreDamaged when the store cannot be read as a corpus.
+    Returns the run's result; raises StoreDamaged when the store cannot be read as a corpus, and
+    UnknownSource, before anything is written, when no stored document comes from `source`.
     """
+    documents = select(corpus, source=source, since=since)
+    if source is not None and not documents and not select(corpus, source=source):
+        known = sorted({doc.source for entry in corpus.entries() if (doc := corpus.get(entry["id"])) and doc.source})
+        raise UnknownSource(f"no stored document comes from source {source!r}; the store's sources: {', '.join(known) or 'none'}")
     selection = [f"source={source}"] if source else []
     selection += [f"since={since}"] if since else []
     job = job_name([RECLEAN_JOB, *selection])  # the same command resumes its killed run
     start = begin_run(corpus.store, job)
     run = Reclean(corpus, start.run_id, resumed=start.resumed, started_at=start.started_at, build_options={"ocr": ocr})
-    documents = select(corpus, source=source, since=since)
     dedup = run.run(documents, progress)
     key = run.close({"command": "reclean", "documents": len(documents), **({"dedup": dedup} if dedup else {})})
     end_run(corpus.store, job)

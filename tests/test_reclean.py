@@ -181,8 +181,12 @@ def test_the_command_says_what_it_did(crawled_local: tuple[str, SiteServer]) -> 
     summary = json.loads(result.stdout)
     assert summary["counts"] == {"unchanged": summary["documents"]} and summary["documents"] >= 4
     assert site.requests == []
-    plain = run_cli("reclean", "--store", store_uri, "--source", "nosuchsource")
-    assert plain.returncode == 0 and "re-cleaned 0 documents" in plain.stdout
+    manifests = manifest_keys(open_store(store_uri))
+    typo = run_cli("reclean", "--store", store_uri, "--source", "nosuchsource")
+    assert typo.returncode == 2 and typo.stdout == "", typo.stdout
+    (line,) = typo.stderr.strip().splitlines()  # one line, naming the sources the store has
+    assert "'nosuchsource'" in line and "the store's sources: " in line and "Traceback" not in line
+    assert manifest_keys(open_store(store_uri)) == manifests  # refused before any run was opened
     bad = run_cli("reclean", "--store", store_uri, "--since", "yesterday")
     assert bad.returncode == 2 and "expected a date" in bad.stderr and "Traceback" not in bad.stderr
     since = run_cli("reclean", "--store", store_uri, "--since", "2999-01-01", "--json")
