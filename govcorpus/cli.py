@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
             "instead of stopping",
         )
 
-    fetch = add("fetch", "Fetch one URL (HTML, PDF or DOCX), clean it and store it.")
+    fetch = add("fetch", "Fetch one URL (an HTML page, PDF, DOCX, DOC/WPS or OFD), clean it and store it.")
     fetch.add_argument("url")
     fetch.add_argument("--json", action="store_true", help="print the document as one JSON object")
     fetch.add_argument("--no-store", action="store_true", help="clean and check for duplicates, write nothing")

@@ -370,7 +370,7 @@ def body_too_large(limit: int) -> JSONResponse:
 
 
 class FetchRequest(BaseModel):
-    url: str = Field(max_length=4096, description="an http(s) URL of a report page, PDF or DOCX")
+    url: str = Field(max_length=4096, description="an http(s) URL of a report page, PDF, DOCX, DOC/WPS or OFD")
     store: bool = Field(default=True, description="false: build and check for duplicates, write nothing")
     no_filter: bool = Field(
         default=False,
