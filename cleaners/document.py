@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +27,12 @@ class Fetched:
     @property
     def content_type(self) -> str | None:
         return self.headers.get("content-type")
+
+
+# What reading a damaged zip package (DOCX, OFD) can raise: a bad directory or CRC (BadZipFile),
+# a corrupt deflate stream (zlib.error), a truncated member (EOFError), an unknown compression
+# method or zip version (NotImplementedError).
+ZIP_READ_ERRORS: tuple[type[Exception], ...] = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
 
 
 class Rejected(Exception):

@@ -20,7 +20,6 @@ accepted:
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -33,7 +32,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.exceptions import OpcError
 from lxml import etree
 
-from cleaners.document import Rejected
+from cleaners.document import ZIP_READ_ERRORS, Rejected
 from cleaners.head_fields import split_head_fields
 from cleaners.titles import is_title_line
 
@@ -344,10 +343,13 @@ def heading_block(blocks: list[Block]) -> int:
 # ---------------------------------------------------------------- entry point
 
 
+_OPEN_ERRORS: tuple[type[Exception], ...] = (KeyError, ValueError, OpcError, etree.XMLSyntaxError, *ZIP_READ_ERRORS)
+
+
 def open_docx(data: bytes) -> DocxDocument:
     try:
         return docx.Document(BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError, OpcError, etree.XMLSyntaxError) as error:
+    except _OPEN_ERRORS as error:
         raise Rejected("unreadable", f"DOCX cannot be opened: {error}") from error
 
 

@@ -37,7 +37,7 @@ from itertools import pairwise
 from lxml import etree
 
 from cleaners.dates import iso_date
-from cleaners.document import Rejected
+from cleaners.document import ZIP_READ_ERRORS, Rejected
 from cleaners.head_fields import split_head_fields
 from cleaners.layout import glue, is_heading
 from cleaners.official import document_number, issuer_mark
@@ -134,13 +134,16 @@ def deltas(value: str | None) -> list[float]:
     return out
 
 
+_PART_ERRORS: tuple[type[Exception], ...] = (etree.XMLSyntaxError, ValueError, *ZIP_READ_ERRORS)
+
+
 class Package:
     """The zip package and its XML parts, read by path relative to the part that names them."""
 
     def __init__(self, data: bytes) -> None:
         try:
             self.zip = zipfile.ZipFile(BytesIO(data))
-        except zipfile.BadZipFile as error:
+        except ZIP_READ_ERRORS as error:
             raise Rejected("unreadable", f"OFD cannot be opened: {error}") from error
         self.names = {name.lower(): name for name in self.zip.namelist()}
         self.parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
@@ -151,8 +154,8 @@ class Package:
             return None
         try:
             return etree.fromstring(self.zip.read(name), self.parser)
-        except (etree.XMLSyntaxError, zipfile.BadZipFile, ValueError):
-            return None
+        except _PART_ERRORS:
+            return None  # a damaged part reads as a missing one
 
     @staticmethod
     def resolve(base_dir: str, location: str) -> str:

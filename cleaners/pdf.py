@@ -36,7 +36,7 @@ import ctypes
 import math
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import reduce
 from itertools import pairwise
 from statistics import median
@@ -52,6 +52,7 @@ from cleaners.ocr_options import DEFAULT_OCR, OcrOptions
 from cleaners.pdf_layout import (
     Glyph,
     Line,
+    Segment,
     document_gutters,
     furniture,
     page_lines,
@@ -112,6 +113,7 @@ class PdfText:
     text: str  # one paragraph (or table row) per line; page furniture removed
     pages: int
     ocr: dict[str, Any] | None = None  # what OCR did (`OcrRun.metadata`), None when no page was recognised
+    damaged_pages: list[int] = field(default_factory=list)  # 1-based numbers of pages PDFium could not load
 
 
 # ---------------------------------------------------------------- reading
@@ -160,18 +162,25 @@ def page_glyphs(textpage: pdfium.PdfTextPage) -> list[Glyph]:
     return glyphs
 
 
-def read_pages(data: bytes, ocr: OcrRun) -> tuple[list[list[Line]], dict[str, str]]:
+def read_pages(data: bytes, ocr: OcrRun, damaged: list[int]) -> tuple[list[list[Line]], dict[str, str]]:
     """Each page's lines in reading order, and the document's metadata; Rejected('unreadable').
 
-    A page whose text layer is no use (`needs_ocr`) gets its glyphs from `ocr` instead.
+    A page whose text layer is no use (`needs_ocr`) gets its glyphs from `ocr` instead. A page
+    PDFium cannot load is read as empty and its number (1-based) appended to `damaged`.
     """
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as error:
         raise Rejected("unreadable", f"PDF cannot be opened: {error}") from error
     try:
-        pieces = []
-        for number, page in enumerate(pdf):
+        pieces: list[list[Segment]] = []
+        for number in range(len(pdf)):
+            try:
+                page = pdf[number]
+            except pdfium.PdfiumError:
+                damaged.append(number + 1)  # a damaged page costs its own text, not the document's
+                pieces.append([])
+                continue
             textpage = page.get_textpage()
             try:
                 glyphs = ocr.page_glyphs(page, number) if needs_ocr(page, textpage.get_text_range()) else page_glyphs(textpage)
@@ -298,10 +307,14 @@ def extract_pdf(data: bytes, ocr: OcrOptions = DEFAULT_OCR) -> PdfText:
     """Paragraphs and title of a PDF, scanned pages recognised as `ocr` allows.
 
     Raises Rejected('no_text') when neither the text layer nor OCR gives text (the detail says
-    what OCR did), Rejected('unreadable') for a file PDFium cannot open.
+    what OCR did), Rejected('unreadable') for a file PDFium cannot open or none of whose pages
+    it can load. Pages it cannot load are left out and named in `damaged_pages`.
     """
     run = OcrRun(ocr)
-    pages, meta = read_pages(data, run)
+    damaged: list[int] = []
+    pages, meta = read_pages(data, run, damaged)
+    if pages and len(damaged) == len(pages):
+        raise Rejected("unreadable", f"none of the PDF's {len(pages)} pages can be loaded: the file is damaged")
     letters = sum(ch.isalnum() for lines in pages for line in lines for ch in line.text)
     if letters < MIN_TEXT_CHARS:
         raise Rejected("no_text", f"{letters} letters in {len(pages)} pages: scanned or image-only PDF; {run.why_no_text()}")
@@ -318,4 +331,6 @@ def extract_pdf(data: bytes, ocr: OcrOptions = DEFAULT_OCR) -> PdfText:
             one_line = replace(page[chosen[0]], text=heading, cells=1)
             pages[first] = [one_line if i == chosen[0] else line for i, line in enumerate(page) if i not in chosen[1:]]
     body = paragraphs([line for lines in pages for line in lines])
-    return PdfText(title=title or metadata_title(meta), text="\n".join(body), pages=len(pages), ocr=run.metadata())
+    return PdfText(
+        title=title or metadata_title(meta), text="\n".join(body), pages=len(pages), ocr=run.metadata(), damaged_pages=damaged
+    )

@@ -35,7 +35,7 @@ from importlib.resources.abc import Traversable
 from typing import Any, Final
 
 from cleaners.boilerplate import split_attribution
-from cleaners.document import Document, Fetched, Rejected, document_id, sha256_hex
+from cleaners.document import ZIP_READ_ERRORS, Document, Fetched, Rejected, document_id, sha256_hex
 from cleaners.encoding import decode_html, repair_extracted_text
 from cleaners.extract import extract_html
 from cleaners.meta_tags import meta_fields
@@ -80,11 +80,14 @@ def limits() -> dict[str, Any]:
 # ---------------------------------------------------------------- reading
 
 
+_ZIP_LIST_ERRORS: tuple[type[Exception], ...] = (ValueError, OSError, *ZIP_READ_ERRORS)
+
+
 def zip_kind(body: bytes) -> str | None:
     """docx or ofd for a zip package, by the part that defines it; None for another zip."""
     try:
         names = zipfile.ZipFile(io.BytesIO(body)).namelist()
-    except (zipfile.BadZipFile, ValueError, OSError):
+    except _ZIP_LIST_ERRORS:
         return "docx" if b"word/" in body[:65536] else None  # let the reader say what is broken
     lowered = {name.lower().lstrip("/") for name in names}
     if "word/document.xml" in lowered:
@@ -153,6 +156,8 @@ def read_pdf(fetched: Fetched, ocr: OcrOptions = DEFAULT_OCR) -> Page:
     metadata: dict[str, Any] = {"pages": str(pdf.pages)}
     if pdf.ocr:
         metadata["ocr"] = pdf.ocr
+    if pdf.damaged_pages:
+        metadata["damaged_pages"] = pdf.damaged_pages  # their text is missing from the document
     return Page(source_type="pdf", title=pdf.title, text=pdf.text, family="pdf", metadata=metadata)
 
 
