@@ -68,8 +68,14 @@ def iso_date(text: str | None) -> str | None:
     return None
 
 
+# Longer than any whole date with spaces around its parts (二〇二四年十二月三十一日, 2024 年 12 月 31 日).
+MAX_DATE_LINE_CHARS = 40
+
+
 def is_date_line(line: str) -> bool:
     """A line that is one whole date and nothing else (the 成文日期 line of a 公文)."""
+    if len(line) > MAX_DATE_LINE_CHARS:
+        return False  # most lines are sentences: no need to normalise them first
     line = unicodedata.normalize("NFKC", line).strip()
     for pattern in (ARABIC_DATE_RE, CHINESE_DATE_RE):
         match = pattern.fullmatch(line)
