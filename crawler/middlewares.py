@@ -15,15 +15,20 @@ from crawler.components import Components
 log = logging.getLogger(__name__)
 
 # Roles whose pages must be fetched in full every time: they are how new documents are found.
-ALWAYS_FULL = {"list", "continuation"}
+# A generic page's links are followed and an article's attachments and later pages are found
+# on it; a 304 has no body to find them in, so a re-crawl would never reach what they lead to
+# (new documents, changed attachments). Only leaves (attachments) are asked for conditionally.
+ALWAYS_FULL = {"list", "continuation", "page", "article"}
 
 
 class ConditionalGetMiddleware:
-    """Sends If-None-Match / If-Modified-Since from the stored document's validators.
+    """Sends If-None-Match / If-Modified-Since from the stored document's validators, for leaves only.
 
-    The validators come from the corpus index, loaded into memory once when the crawl starts
-    (never a store read per request on the reactor thread). A 304 reaches the spider's errback
-    and is recorded as `unchanged`; nothing is re-stored.
+    Pages whose links lead on (ALWAYS_FULL) are fetched in full; an unchanged one is recorded
+    `unchanged` after it was read, and its links are followed. The validators come from the
+    corpus index, loaded into memory once when the crawl starts (never a store read per request
+    on the reactor thread). A 304 reaches the spider's errback and is recorded as `unchanged`;
+    nothing is re-stored.
     """
 
     def __init__(self, components: Components) -> None:

@@ -48,14 +48,43 @@ def test_second_run_sends_validators_and_stores_nothing(site_copy: Path, tmp_pat
         requests = list(site.requests)
 
     assert {path for path, line in second.items() if line["outcome"] == "unchanged"} == documents
-    assert all(second[path]["reason"] == "not_modified" for path in documents)
     assert not stored_paths(second)
+    # Every URL the first run touched is touched again: a page whose links lead on is read in
+    # full, so what it links to is reached even when the page itself did not change.
+    assert set(second) == set(first)
     conditional = {urlparse(target).path for _, target, headers in requests if "if-none-match" in headers}
-    assert conditional == documents  # articles were asked for conditionally ...
-    not_documents = {path for path, line in first.items() if line["outcome"] == "skipped"}
+    leaves = {path for path in documents if path.endswith(".pdf")}
+    assert leaves and conditional == leaves  # attachments were asked for conditionally ...
+    assert all(second[path]["reason"] == "not_modified" for path in leaves)
     plain = {urlparse(target).path for _, target, headers in requests if "if-none-match" not in headers}
-    assert not_documents and not_documents <= plain  # ... list pages in full, to find new links
+    assert documents - leaves <= plain  # ... pages in full, to find new links
     assert list(open_store(store).list("history/")) == []
+
+
+def test_a_new_document_linked_from_an_unchanged_page_is_found(site_copy: Path, tmp_path: Path) -> None:
+    """A scheduled re-crawl must reach what unchanged pages link to now (it once stopped at their 304)."""
+    store = str(tmp_path / "corpus")
+    routes = json.loads((site_copy / "routes.json").read_text(encoding="utf-8"))
+    portal = next(route for route in routes if route.get("family") == "gov_portal")
+    pdf = next(route for route in routes if route["path"].endswith(".pdf"))
+    # A report the site serves but no page links to yet.
+    shutil.copy(site_copy / pdf["file"], site_copy / "pdf" / "new-report.pdf")
+    routes.append({**pdf, "path": "/files/2024/new-report.pdf", "file": "pdf/new-report.pdf"})
+    (site_copy / "routes.json").write_text(json.dumps(routes, ensure_ascii=False), encoding="utf-8")
+    with serve_site(site_copy, conditional=True) as site:
+        first = crawl(site.base_url, store, tmp_path)
+        assert first[portal["path"]]["outcome"] == "stored" and "/files/2024/new-report.pdf" not in first
+        # A page that links to the portal article now links to the new report as well.
+        linking = next(
+            route for route in routes
+            if route.get("file") and route["path"] != portal["path"] and route["path"] in first
+            and portal["path"].encode() in (site_copy / route["file"]).read_bytes()
+        )
+        page = site_copy / linking["file"]
+        page.write_bytes(page.read_bytes().replace(b"</body>", b'<a href="/files/2024/new-report.pdf">new</a></body>', 1))
+        second = crawl(site.base_url, store, tmp_path)
+    assert "/files/2024/new-report.pdf" in second, sorted(second)
+    assert second["/files/2024/new-report.pdf"]["outcome"] in ("stored", "duplicate")
 
 
 def test_changed_page_becomes_a_new_version_with_history(site_copy: Path, tmp_path: Path) -> None:
