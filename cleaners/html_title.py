@@ -12,8 +12,8 @@ So the title is chosen in tiers (`find_title`):
    or its part before a separator: the agreeing part is the title, and what follows it in the
    element (buttons, counters, edit links) is not;
 3. a heading that starts a declared title or that a declared title starts (titles get cut);
-4. the first heading (of the family's and the common `title_xpath`) that is not page chrome (a logo, a navigation label, a link-list head, a
-   heading that is only a link to the site's home page);
+4. the first heading (of the family's and the common `title_xpath`) that is not page chrome: a
+   logo, a navigation label, a link list's head, a heading that is only a link to the home page;
 5. the declared title without its site suffix.
 Within a tier the family's own title rules come first (rules/sites.toml `title_xpath`), then the
 common ones, then the title-classed elements and plain headings (`title_hint_xpath`).
