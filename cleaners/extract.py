@@ -48,6 +48,7 @@ from cleaners.htmltree import (
     text_of,
 )
 from cleaners.layout import SOFT_BREAK
+from cleaners.page_chrome import ads_and_media_boxes, without_ads_and_media_boxes
 from cleaners.page_kind import declares_article, names_news_source
 from cleaners.scripted import (
     SHELL_MAX_CHARS,
@@ -493,7 +494,7 @@ def _paragraphs(line: str) -> list[str]:
 
 
 def prune(node: etree._Element, family: str, site: str | None = None, drop_quotes: bool = False) -> None:
-    """Remove chrome below `node`: rule selectors, gambling spam and short chrome blocks.
+    """Remove chrome below `node`: rule selectors, ads and media boxes, gambling spam and short chrome blocks.
 
     `site` is the page's host (links elsewhere are a spam signal); `drop_quotes` removes the
     quotes of other posts in a forum message.
@@ -503,6 +504,8 @@ def prune(node: etree._Element, family: str, site: str | None = None, drop_quote
     for el in elements_of(node, expressions + spec[family].get("drop_xpath", [])):
         if el is not node:
             drop(el)
+    for el in list(ads_and_media_boxes(node, BLOCK_TAGS | CELL_TAGS)):
+        drop(el)
     if drop_quotes:
         drop_quotes_of_other_posts(node)
     for link in list(node.iter("a")):
@@ -733,7 +736,7 @@ def extract_container(tree: etree._Element, family: str, site: str | None = None
         entries, share = scored.entries, scored.entry_share
     lines: list[str] = []
     tables: list[list[list[str]]] = []
-    for chosen in nodes:
+    for chosen in without_ads_and_media_boxes(nodes, BLOCK_TAGS | CELL_TAGS):
         prune(chosen, family, site)
         lines.extend(body_lines(chosen, family, tables))
     return Body(lines, {}, entries, share, tables)
@@ -805,7 +808,7 @@ def extract_generic(
         return None
     lines: list[str] = []
     tables: list[list[list[str]]] = []
-    for node in nodes:
+    for node in without_ads_and_media_boxes(nodes, BLOCK_TAGS | CELL_TAGS):
         prune(node, "generic", site)
         lines.extend(body_lines(node, "generic", tables))
     return Body(lines, metadata, found.entries, found.entry_share, tables)
