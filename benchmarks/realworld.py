@@ -26,7 +26,8 @@ benchmarks/realworld_systems.py. `--no-filter` measures govcorpus with its repor
 off (`fetch --no-filter`; NO_FILTER_KWARGS there). `--forum-replies` keeps other users' forum
 posts, which TEXT_SPEC rule 1 leaves out and the magic/ forum gold keeps: run both to see what
 the rule costs against that gold. `--json OUT` writes every number and every page's result, so runs can
-be compared; `--per-page SYSTEM` lists that system's pages, worst first, beside the best peer.
+be compared; `--per-page SYSTEM` lists that system's pages, worst first, beside the best peer;
+`--diffs SYSTEM` prints its line diffs against the tool-output references (benchmarks/realworld_diffs.py).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.realworld_diffs import diff_report
 from benchmarks.realworld_pages import (
     LOW_F1,
     REALWORLD_DIR,
@@ -406,6 +408,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help=f"comma-separated systems (default all: {', '.join(SYSTEM_NAMES)})")
     parser.add_argument("--json", type=Path, metavar="OUT", help="write every number and page result to OUT")
     parser.add_argument("--per-page", metavar="SYSTEM", help="also list SYSTEM's pages, worst first")
+    parser.add_argument("--diffs", metavar="SYSTEM",
+                        help="also print SYSTEM's line diffs against the tool-output references (the 'no worse than' check)")
     parser.add_argument("--repeat", type=int, default=1, help="time each page N times and keep the fastest")
     parser.add_argument("--no-filter", action="store_true",
                         help="govcorpus with its report filters off (build_document's apply_filters=False)")
@@ -433,9 +437,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("realworld: no pages in the chosen subsets", file=sys.stderr)
         return 2
     names_run = [s.name for s in systems]
-    if args.per_page and args.per_page not in names_run:
-        print(f"realworld: --per-page {args.per_page} is not among the systems run ({', '.join(names_run)})", file=sys.stderr)
-        return 2
+    for option, wanted in (("--per-page", args.per_page), ("--diffs", args.diffs)):
+        if wanted and wanted not in names_run:
+            print(f"realworld: {option} {wanted} is not among the systems run ({', '.join(names_run)})", file=sys.stderr)
+            return 2
     print(f"{len(pages)} pages of {args.data}; systems: " + ", ".join(
         f"{s.name} {version_of(s.distribution)} ({s.notes})" for s in systems))
     results = run(pages, systems, args.repeat)
@@ -450,6 +455,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.per_page:
         print()
         print(per_page_table(args.per_page, results))
+    if args.diffs:
+        print()
+        print(diff_report(args.diffs, results, {page.path: page.reference for page in pages if page.reference is not None}))
     if args.json:
         args.json.write_text(json.dumps(to_json(args, systems, summaries, results), ensure_ascii=False, indent=1), encoding="utf-8")
         print(f"\nwrote {args.json}")

@@ -48,6 +48,7 @@ from cleaners.htmltree import (
     text_of,
 )
 from cleaners.layout import SOFT_BREAK
+from cleaners.navigation import drop_headed_link_lists, drop_tag_lists
 from cleaners.page_chrome import ads_and_media_boxes, without_ads_and_media_boxes
 from cleaners.page_kind import declares_article, names_news_source
 from cleaners.scripted import (
@@ -494,7 +495,8 @@ def _paragraphs(line: str) -> list[str]:
 
 
 def prune(node: etree._Element, family: str, site: str | None = None, drop_quotes: bool = False) -> None:
-    """Remove chrome below `node`: rule selectors, ads and media boxes, gambling spam and short chrome blocks.
+    """Remove chrome below `node`: rule selectors, ads and media boxes (cleaners/page_chrome.py),
+    navigation (cleaners/navigation.py), gambling spam and short chrome blocks.
 
     `site` is the page's host (links elsewhere are a spam signal); `drop_quotes` removes the
     quotes of other posts in a forum message.
@@ -508,6 +510,8 @@ def prune(node: etree._Element, family: str, site: str | None = None, drop_quote
         drop(el)
     if drop_quotes:
         drop_quotes_of_other_posts(node)
+    drop_tag_lists(node)
+    drop_headed_link_lists(node)
     for link in list(node.iter("a")):
         if is_spam_link(link, site):
             drop(link)

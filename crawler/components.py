@@ -32,7 +32,7 @@ from storage.corpus import Corpus
 from storage.dedup import DedupIndex
 from storage.journey import Journey
 from storage.lease import StoreLease, hold_lease
-from storage.manifest import ManifestWriter, new_run_id
+from storage.manifest import ManifestWriter, from_lines, new_run_id
 from storage.runs import RunStart, begin_run, end_run
 
 log = logging.getLogger(__name__)
@@ -180,12 +180,15 @@ class Components:
             self._checkpoint()
             stats.set_value("govcorpus/checkpointed", True)
             return
-        run_stats = {
-            key.removeprefix("govcorpus/"): value
+        process = {
+            name: value
             for key, value in stats.get_stats().items()
             if key.startswith("govcorpus/") and not isinstance(value, bool)
+            and not from_lines(name := key.removeprefix("govcorpus/"))
         }
-        run_stats["duration_s"] = round(time.monotonic() - self.started, 3)
+        # The run's own figures come from its manifest lines (a resumed run is several processes);
+        # what only this process counted is labelled as such.
+        run_stats = {"duration_s": round(time.monotonic() - self.started, 3), "process": process}
         manifest_key = self.journey.close(run_stats)
         if self.job:
             end_run(self.store, self.job)

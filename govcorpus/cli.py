@@ -280,7 +280,7 @@ def cmd_fetch(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         raise UsageError(problem[1])
     store_uri = _store(args, write=not args.no_store)
 
-    from govcorpus.commands import fetch_url  # slow imports, after the quick checks
+    from govcorpus.commands import fetch_answer, fetch_url  # slow imports, after the quick checks
 
     if args.no_store:
         outcome = fetch_url(
@@ -295,7 +295,7 @@ def cmd_fetch(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         detail = f" ({outcome.detail})" if outcome.detail else ""
         raise CliError(f"{args.url} cannot become a document: {outcome.reason}{detail}")
     if args.json:
-        _print_json({**outcome.document.to_dict(), "outcome": outcome.outcome})
+        _print_json(fetch_answer(outcome, stored=not args.no_store))
     else:
         print(outcome.document.text)
     return 0

@@ -40,6 +40,23 @@ def fetch_url(url: str, *, store_uri: str, store: bool, overrides: dict[str, Any
     return outcomes[-1]
 
 
+NOT_STORED = "not_stored"
+
+
+def fetch_answer(outcome: Outcome, *, stored: bool) -> dict[str, Any]:
+    """The object `fetch --json` prints and the service's POST /fetch answers, for a URL that became a document.
+
+    The document's fields plus `outcome`. Without storing (`fetch --no-store`, `"store": false`)
+    nothing became of the URL: `outcome` is "not_stored" and `would_be` says what a store would
+    have recorded ("stored", "duplicate" or "unchanged"), so a dry run never claims a write.
+    """
+    assert outcome.document is not None
+    answer = outcome.document.to_dict()
+    if stored:
+        return {**answer, "outcome": outcome.outcome}
+    return {**answer, "outcome": NOT_STORED, "would_be": outcome.outcome}
+
+
 @dataclass
 class RunSummary:
     store_uri: str

@@ -35,6 +35,7 @@ from cleaners.metadata import standard_value
 from cleaners.reasons import SKIP_REASONS
 from crawler.items import FailedItem, FetchedItem
 from crawler.urlcheck import url_problem
+from govcorpus.commands import fetch_answer
 from govcorpus.errors import describe_for_http
 from govcorpus.runner import project_settings
 from storage.backends import StoreError
@@ -466,7 +467,7 @@ def create_app(store_uri: str, settings: dict[str, Any] | None = None) -> FastAP
         outcome = await state["fetcher"].fetch(body.url.strip(), body.store, body.no_filter)
         status = status_for(outcome)
         if status == 200 and outcome.document is not None:
-            return JSONResponse({**outcome.document.to_dict(), "outcome": outcome.outcome})
+            return JSONResponse(fetch_answer(outcome, stored=body.store))
         return error(status, outcome.reason or "failed", outcome.detail, url=outcome.url, outcome=outcome.outcome)
 
     @app.get("/documents/{doc_id}")

@@ -99,8 +99,9 @@ class ManifestWriter:
         re-pointed at a better version that arrived later in the run). The stats are derived from
         the final lines — `counts` per outcome, `reasons` per outcome/reason, `bytes` (the lines'
         `bytes`) — so a run resumed after a kill has the stats of one that never was; `stats`
-        adds to them (duration, …). The joined file is written before any part is deleted: a run
-        killed in between has its whole manifest, and its next start only finishes the clean-up.
+        adds to them (duration, the closing process's own counters) and never overrides them.
+        The joined file is written before any part is deleted: a run killed in between has its
+        whole manifest, and its next start only finishes the clean-up.
         """
         self.flush()
         part_keys = list(self.store.list(f"{MANIFEST_PREFIX}{self.run_id}/"))
@@ -114,8 +115,8 @@ class ManifestWriter:
             "stats": {
                 "started_at": self.started_at,
                 "finished_at": utc_now(),
-                **line_stats(lines),
                 **(stats or {}),
+                **line_stats(lines),
             },
         }
         body += (json.dumps(summary, ensure_ascii=False) + "\n").encode("utf-8")
@@ -136,6 +137,13 @@ def line_stats(lines: list[dict[str, Any]]) -> dict[str, Any]:
         "bytes": sum(int(line.get("bytes") or 0) for line in lines),
         **dict(sorted(fallbacks.items())),
     }
+
+
+def from_lines(name: str) -> bool:
+    """Whether a crawl counter (`stored`, `skipped/list_page`, `dropped/too_short`, `bytes`, `fallback/…`)
+    is one the stats line derives from the URL lines (`line_stats`), for the whole run."""
+    head = name.split("/", 1)[0]
+    return head in OUTCOMES or head in ("dropped", "fallback") or name == "bytes"
 
 
 def _unique_by_url(lines: Iterator[dict[str, Any]]) -> list[dict[str, Any]]:

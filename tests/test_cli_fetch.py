@@ -85,6 +85,7 @@ def test_fetch_json_has_the_contract_fields(small_site: SiteServer, tmp_path: Pa
     assert doc["url"] == doc["final_url"] == small_site.url("/report.html")
     assert doc["source_type"] == "html"
     assert doc["duplicate_of"] is None
+    assert (doc["outcome"], doc["would_be"]) == ("not_stored", "stored")  # a dry run never claims a write
     assert "新华路街道" in doc["text"]
     assert not (tmp_path / "c").exists() or not any((tmp_path / "c").rglob("*.json"))
 
@@ -104,6 +105,8 @@ def test_fetch_twice_stores_one_document(small_site: SiteServer, tmp_path: Path)
     assert first.returncode == second.returncode == 0
     assert json.loads(first.stdout)["outcome"] == "stored"
     assert json.loads(second.stdout)["outcome"] == "unchanged"
+    dry = json.loads(run_cli("fetch", small_site.url("/report.html"), "--json", "--no-store", *FAST, "--store", store).stdout)
+    assert (dry["outcome"], dry["would_be"]) == ("not_stored", "unchanged")
     listing = json.loads(run_cli("ls", "--json", "--store", store).stdout)
     assert [entry["url"] for entry in listing] == [small_site.url("/report.html")]
     shown = run_cli("show", listing[0]["id"][:8], "--store", store)

@@ -39,6 +39,8 @@ def test_a_fallback_is_recorded_on_the_document_and_counted(tmp_path: Path) -> N
     assert result.returncode == 0, result.stderr
     stats = list(read_manifest(open_store(store), manifest_keys(open_store(store))[-1]))[-1]["stats"]
     assert stats["fallback/discuz"] == 1 and stats["counts"]["stored"] == 1
+    # Per-outcome figures are the run's, from its lines: never this process's counters beside them.
+    assert not {"stored", "skipped", "bytes", "fallback/discuz"} & {*stats["process"], *(k for k in stats if k.startswith("stored"))}
     (entry,) = Corpus.open(store).entries()
     document = Corpus.open(store).get(entry["id"])
     assert document is not None and document.metadata["extraction_fallback"] == "discuz:empty"

@@ -229,7 +229,7 @@ def test_a_body_labelled_compressed_but_not_is_read_as_it_is(encodings: Scripted
     assert doc["raw_headers"]["x-govcorpus-content-encoding-mislabelled"] in ("gzip", "x-gzip", "deflate", "br")
     assert "content-encoding" not in doc["raw_headers"]
     (stats,) = [line["stats"] for line in manifest(tmp_path / "c") if "stats" in line]
-    assert stats["content_encoding_mislabelled"] == 1
+    assert stats["process"]["content_encoding_mislabelled"] == 1
 
 
 @pytest.mark.parametrize("path", ["/real-gzip.html", "/real-deflate.html", "/real-br.html", "/real-gzip.pdf"])

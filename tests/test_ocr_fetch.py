@@ -61,4 +61,4 @@ def test_a_crawl_ocrs_a_scan_in_its_document_workers(site: SiteServer, tmp_path:
     assert document["metadata"]["ocr"]["pages"] == 1
     manifest = next((store / "manifests").glob("*.jsonl")).read_text(encoding="utf-8").splitlines()
     stats = json.loads(manifest[-1])["stats"]
-    assert stats["ocr/documents"] == 1 and stats["ocr/pages"] == 1
+    assert stats["process"]["ocr/documents"] == 1 and stats["process"]["ocr/pages"] == 1

@@ -146,3 +146,13 @@ def test_snippets_match_with_every_whitespace_deleted() -> None:
     assert not contain.passes(None) and not absent.passes(None)  # a crash or refusal fails every check
     widened = snippet_checks({"must_contain": ["向河北(此前)果树"], "without_not_in_file": []})[0]
     assert widened.passes("向河北（此前）果树")  # NFKC, as the F1 scores: （ and ( are the same mark
+
+
+def test_no_worse_than_diffs_name_the_lines_one_text_lacks() -> None:
+    """benchmarks/realworld_diffs.py: compared on letters and digits, re-wrapped lines are no diff."""
+    from benchmarks.realworld_diffs import missing_lines
+
+    reference = "全年地区生产总值增长5.2%。\n[责任编辑：某某]\n——\n"
+    ours = "全年地区生产总值\n增长 5.2%。\n图为新建成的市民中心。"
+    assert missing_lines(reference, ours) == ["[责任编辑：某某]"]
+    assert missing_lines(ours, reference) == ["图为新建成的市民中心。"]

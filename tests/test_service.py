@@ -201,7 +201,8 @@ def test_fetch_answers_what_the_cli_prints(service: Service, site: SiteServer, t
     doc = response.json()
     assert doc.keys() >= CONTRACT_FIELDS
     assert doc["url"] == doc["final_url"] == url
-    assert doc["outcome"] == "stored" and doc["duplicate_of"] is None
+    # Nothing was written: the answer must not say "stored", only what a store would record.
+    assert (doc["outcome"], doc["would_be"]) == ("not_stored", "stored") and doc["duplicate_of"] is None
     assert not (service.store / "documents").exists()
     cli = run_cli("fetch", url, "--json", "--no-store", "--store", str(tmp_path / "c"), *[f"-s{n}={v}" for n, v in FAST_SETTINGS.items()])
     assert cli.returncode == 0, cli.stderr

@@ -95,7 +95,7 @@ def test_manifest_parts_join_into_one_file_with_stats(store_uri: str) -> None:
     writer.record("http://a/2", "failed", reason="http_404")
     writer.record("http://a/3", "skipped", reason="too_short")
     assert len(list(store.list("manifests/run-1/"))) == 1  # first two lines already durable
-    key = writer.close({"bytes": 10})
+    key = writer.close({"bytes": 10, "duration_s": 1.5})  # a caller's figures never override the lines'
     assert key == "manifests/run-1.jsonl"
     assert list(store.list("manifests/run-1/")) == []  # parts removed once joined
     lines = list(read_manifest(store, key))
@@ -103,7 +103,7 @@ def test_manifest_parts_join_into_one_file_with_stats(store_uri: str) -> None:
     assert lines[1]["reason"] == "http_404"
     stats = lines[-1]["stats"]
     assert stats["counts"] == {"stored": 1, "duplicate": 0, "unchanged": 0, "skipped": 1, "failed": 1}
-    assert stats["bytes"] == 10
+    assert stats["bytes"] == 0 and stats["duration_s"] == 1.5
     assert manifest_keys(store) == ["manifests/run-1.jsonl"]
 
 
