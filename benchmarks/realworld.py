@@ -10,6 +10,9 @@ One run over the HTML pages of ../shared/realworld (issue #12), every system on 
   target), and the same F1 against the other tools' outputs of gbk-originals/, readability/ and
   newspaper4k/, labelled "agreement": those references carry their tools' mistakes, so they
   are for "no worse than" diffs, never a target;
+- title accuracy against each page's reference title (realworld_pages.reference_title): exact
+  (the same text, or the reference up to a separator before the site's name) and contained;
+  the subset tables show it as exact/contained/pages with a reference title ("title =/~");
 - the snippet checks of the *.expect.json pages (must_contain, must_not_contain,
   must_not_contain_added), matched with all whitespace deleted from both sides;
 - per subset and system: mean and median F1, pages below 0.8, zeros, crashes, refusals (a crash
@@ -56,6 +59,7 @@ from benchmarks.realworld_pages import (
     failed_checks,
     load_pages,
     snippet_checks,
+    title_match,
 )
 from benchmarks.realworld_systems import (
     SYSTEM_NAMES,
@@ -84,6 +88,7 @@ class PageResult:
     score: CharScore | None
     checks: int
     failed: tuple[str, ...]  # names of the snippet checks it fails
+    title: str | None = None  # title_match against the page's reference title: exact | contained | wrong | none
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,9 @@ class Summary:
     snippet_pages: int
     snippet_pages_passed: int
     seconds: float
+    titles: int = 0  # pages with a reference title
+    titles_exact: int = 0
+    titles_contained: int = 0  # exact or contained (title_match)
 
     @property
     def pages_per_second(self) -> float:
@@ -134,7 +142,8 @@ def score(page: RealPage, output: Output) -> PageResult:
     reference = best_score(output.title, output.text, page.reference) if page.reference is not None else None
     checks = snippet_checks(page.expect) if page.expect else []
     failed = tuple(c.name for c in failed_checks(page.expect, output.text)) if page.expect else ()
-    return PageResult(output, page.subset, page.reference_kind, reference, len(checks), failed)
+    title = title_match(output.title, page.title, page.title_is_tag)
+    return PageResult(output, page.subset, page.reference_kind, reference, len(checks), failed, title)
 
 
 def summarise(results: Sequence[PageResult]) -> list[Summary]:
@@ -166,6 +175,9 @@ def summarise(results: Sequence[PageResult]) -> list[Summary]:
                 snippet_pages=len(with_checks),
                 snippet_pages_passed=sum(not r.failed for r in with_checks),
                 seconds=sum(r.output.seconds for r in rows),
+                titles=sum(r.title is not None for r in rows),
+                titles_exact=sum(r.title == "exact" for r in rows),
+                titles_contained=sum(r.title in ("exact", "contained") for r in rows),
             )
         )
     return summaries
@@ -196,16 +208,17 @@ def subset_table(subset: str, rows: Sequence[Summary]) -> str:
     snippets = f", {first.snippet_pages} page(s) with {first.checks} snippet checks" if first.checks else ""
     head = (
         f"{'system':<19} {'mean':>6} {'median':>6} {'<' + str(LOW_F1):>5} {'zeros':>5} {'crash':>5} "
-        f"{'refused':>7} {'snippets':>9} {'pages/s':>8}"
+        f"{'refused':>7} {'snippets':>9} {'title =/~':>10} {'pages/s':>8}"
     )
     lines = [f"== {subset}: {first.pages} pages; {what}{snippets}", head, "-" * len(head)]
     for s in rows:
         f = s.f1
         snip = f"{s.checks_passed}/{s.checks}" if s.checks else "-"
+        titles = f"{s.titles_exact}/{s.titles_contained}/{s.titles}" if s.titles else "-"
         lines.append(
             f"{s.system:<19} {fmt(f.mean if f else None)} {fmt(f.median if f else None)} "
             f"{f.below if f else '-':>5} {f.zeros if f else '-':>5} {s.crashes:>5} {s.refusals:>7} "
-            f"{snip:>9} {s.pages_per_second:8.1f}"
+            f"{snip:>9} {titles:>10} {s.pages_per_second:8.1f}"
         )
     for s in rows:
         if s.reasons and s.system.startswith("govcorpus"):
@@ -230,6 +243,9 @@ def final_table(summaries: Sequence[Summary], systems: Sequence[str], results: S
             measures.append((label, lambda s: s.f1.mean if s.f1 else None))
         if first.checks:
             measures.append(("snippets", lambda s: s.checks_passed / s.checks))
+        if first.titles:
+            measures.append(("title exact", lambda s: s.titles_exact / s.titles))
+            measures.append(("title contained", lambda s: s.titles_contained / s.titles))
         for label, get in measures:
             values = {s.system: get(s) for s in rows}
             top = max(values, key=lambda name: values[name] or 0.0)
@@ -365,6 +381,7 @@ def to_json(
                 "checks": r.checks,
                 "failed_checks": list(r.failed),
                 "title": r.output.title,
+                "title_match": r.title,
                 "chars": len(r.output.text or ""),
                 "seconds": r.output.seconds,
             }

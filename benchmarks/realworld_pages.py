@@ -14,6 +14,7 @@ Another tool's output is a reference to agree with, not gold: it carries that to
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import statistics
@@ -34,6 +35,9 @@ HTML_KINDS: Final = frozenset({"html-gold", "html-ref", "html-expect"})
 LOW_F1: Final = 0.8
 # Every whitespace character, U+00A0 and U+3000 included (str.isspace), as the expect.json files say.
 WHITESPACE_RE: Final = re.compile(r"\s+")
+TITLE_TAG_RE: Final = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+# What separates a title from the site's name in a reference title, once whitespace is deleted.
+TITLE_SEPARATOR_RE: Final = re.compile(r"[-_|｜—–@·]+|::")
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,8 @@ class RealPage:
     reference: str | None
     reference_kind: str | None
     expect: dict[str, Any] | None
+    title: str | None = None  # the reference title (`reference_title`), None where the page states none
+    title_is_tag: bool = False  # the reference title is the page's own <title>, site name and all
 
 
 def subset_of(path: str) -> str:
@@ -77,18 +83,99 @@ def load_pages(data_dir: Path = REALWORLD_DIR, subsets: Iterable[str] = SUBSETS)
         gold, reference = entry.get("gold"), entry.get("reference")
         ref_path, kind = (gold, "gold") if gold else (reference, "tool") if reference else (None, None)
         expect = entry.get("expect")
+        expected = json.loads((data_dir / expect).read_text(encoding="utf-8")) if expect else None
+        body = (data_dir / entry["path"]).read_bytes()
+        title = reference_title(data_dir, entry, expected, body)
         pages.append(
             RealPage(
                 path=entry["path"],
                 subset=subset,
                 url=entry.get("url"),
-                body=(data_dir / entry["path"]).read_bytes(),
+                body=body,
                 reference=(data_dir / ref_path).read_text(encoding="utf-8") if ref_path else None,
                 reference_kind=kind,
-                expect=json.loads((data_dir / expect).read_text(encoding="utf-8")) if expect else None,
+                expect=expected,
+                title=title,
+                title_is_tag=is_page_title_tag(title, expected, body),
             )
         )
     return pages
+
+
+# ---------------------------------------------------------------- titles
+
+
+def reference_title(data_dir: Path, entry: dict[str, Any], expect: dict[str, Any] | None, body: bytes) -> str | None:
+    """The title a page is checked against, from the strongest source that states one.
+
+    In order: the `title` of its expect.json (picked by reading the page); the title of the
+    reference tool's metadata (Readability's `expected-metadata.json`, newspaper's
+    `<name>.metadata.json`); the `title` index.json records (the 网易 pages' <title>); the
+    page's own <title> (the magic/ pages, whose gold has no title). The last two carry the
+    site's name after a separator, which `title_match` allows for.
+    """
+    if expect and expect.get("title"):
+        return str(expect["title"])
+    reference = entry.get("reference") or ""
+    metadata_files = [Path(reference).parent / "expected-metadata.json"] if reference else []
+    if reference.endswith(".expected.txt"):
+        metadata_files.append(Path(reference.removesuffix(".expected.txt") + ".metadata.json"))
+    for metadata in (data_dir / name for name in metadata_files if (data_dir / name).is_file()):
+        if title := json.loads(metadata.read_text(encoding="utf-8")).get("title"):
+            return str(title)
+    if entry.get("title"):
+        return str(entry["title"])
+    return title_tag(body)
+
+
+def is_page_title_tag(title: str | None, expect: dict[str, Any] | None, body: bytes) -> bool:
+    """Whether a reference title is the page's own <title> (site name and all), not a stated title.
+
+    An expect.json title was picked by reading the page, so it is a stated title even where the
+    page's <title> happens to be the same text.
+    """
+    if title is None or (expect and expect.get("title")):
+        return False
+    return title_key(title) == title_key(title_tag(body) or "")
+
+
+def title_tag(body: bytes) -> str | None:
+    """The text of a page's first <title> (UTF-8, else GB18030: every page here is one of them)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = body.decode("gb18030", "replace")
+    match = TITLE_TAG_RE.search(text)
+    return (html.unescape(match.group(1)).strip() or None) if match else None
+
+
+def title_key(title: str) -> str:
+    """A title as titles are compared: NFKC, every whitespace character deleted (spaces between
+    Chinese words differ between systems and are no part of the title's wording)."""
+    return squeeze(title)
+
+
+def title_match(ours: str | None, reference: str | None, is_tag: bool = False) -> str | None:
+    """How a system's title compares with the reference title; None where there is no reference.
+
+    "exact": the reference's text up to one of its separators ("X" of "X_网易财经", "X (2)" of
+    "X (2) @ 博客名 :: 站名"), or the whole reference where it is a stated title and not a page's
+    <title> (`is_tag`), or a <title> without separators; "contained": the reference's part before
+    its first separator is inside ours, or ours is at least half of that part, or ours is the
+    whole <title> with the site's name; "wrong": anything else; "none": no title at all.
+    Compared after `title_key`.
+    """
+    if not reference or not (ref := title_key(reference)):
+        return None
+    if not ours or not (mine := title_key(ours)):
+        return "none"
+    at_separator = ref.startswith(mine) and TITLE_SEPARATOR_RE.match(ref, len(mine)) is not None
+    if at_separator or (mine == ref and not (is_tag and TITLE_SEPARATOR_RE.search(ref))):
+        return "exact"
+    core = TITLE_SEPARATOR_RE.split(ref)[0] or ref
+    if mine == ref or core in mine or (mine in core and 2 * len(mine) >= len(core)):
+        return "contained"
+    return "wrong"
 
 
 # ---------------------------------------------------------------- character P/R/F1

@@ -38,6 +38,7 @@ from typing import Any
 from lxml import etree
 
 from cleaners.htmltree import remove_keeping_tail
+from cleaners.page_chrome import ads_and_media_boxes
 
 RULES_PATH: Traversable = files("cleaners") / "rules" / "content.toml"  # works inside a zipped egg too
 
@@ -650,6 +651,9 @@ class MainContent:
         if self.candidates is None:
             return
         stats = self.candidates.stats
+        for node in self.nodes:  # before the scores' cleaning, which can take an ad's label alone
+            for el in list(ads_and_media_boxes(node, BLOCK_TAGS)):
+                remove_keeping_tail(el)
         inside = set(self.nodes)
         for excluded in sorted(self.candidates.excluded):
             el = stats.els[excluded]

@@ -17,7 +17,6 @@ import copy
 import logging
 import re
 import tomllib
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from configparser import ConfigParser
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from typing import Any, TypeVar
 import lxml.html
 from lxml import etree
 
+from cleaners import html_title
 from cleaners.content import (
     MainContent,
     TreeStats,
@@ -38,6 +38,7 @@ from cleaners.content import (
     text_chars,
 )
 from cleaners.encoding import repair_reference_mojibake
+from cleaners.html_title import page_title as page_title  # re-exported: tests and callers read it here
 from cleaners.htmltree import (
     child_elements,
     is_element,
@@ -48,6 +49,7 @@ from cleaners.htmltree import (
 )
 from cleaners.layout import SOFT_BREAK
 from cleaners.navigation import drop_headed_link_lists, drop_tag_lists
+from cleaners.page_chrome import ads_and_media_boxes, without_ads_and_media_boxes
 from cleaners.page_kind import declares_article, names_news_source
 from cleaners.scripted import (
     SHELL_MAX_CHARS,
@@ -82,7 +84,6 @@ LINE_BREAK_TAGS = frozenset({"br", "lb"})
 MAX_META_CELL_CHARS = 200
 # A link with this much text names a document (a list entry), not a menu item.
 MIN_ENTRY_CHARS = 6
-MAX_TITLE_CHARS = 80
 # A content container must hold at least this many characters to be believed.
 MIN_CONTAINER_CHARS = 60
 # A family's container stands beside the scored article when it holds it and at most this many
@@ -104,13 +105,10 @@ TRAFILATURA_SETTINGS = {
 }
 
 DATE_RE = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
-TITLE_SEPARATORS_RE = re.compile(r"\s+[-|—–]+\s+|\s*[_|｜]\s*|\s+--\s+")
-TITLE_PREFIX_RE = re.compile(r"^\s*[\[【［][^\]】］]{1,12}[\]】］]\s*")
 # A metadata value ends at a wide gap, a bar, or the next "label：" on the same line.
 VALUE_END_RE = re.compile(r"\s{2,}|\u3000|\s[|｜]\s|\s+\S{1,6}[:：]")
 SPACE_RE = re.compile(r"[ \t\r\n\f\v]+")
 VERBATIM_BREAK_RE = re.compile(r"\r\n|[\r\n]")
-LOGO_RE = re.compile(r"logo|site-?name|banner", re.IGNORECASE)
 # Text outside the label and value cells that a metadata block may still hold (separators, 字号 …).
 META_SLACK_CHARS = 20
 # A label cell is the element holding the label's text node, or one up to this many levels above it.
@@ -226,13 +224,6 @@ def iso_date(value: str) -> str | None:
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return None
     return f"{year:04d}-{month:02d}-{day:02d}"
-
-
-def normalize_title(title: str | None) -> str | None:
-    if not title:
-        return None
-    title = squash(unicodedata.normalize("NFKC", title).replace("\u3000", " "))
-    return title or None
 
 
 def attempt(stage: str, fallbacks: list[str], run: Callable[[], T], fallback: T) -> T:
@@ -427,53 +418,10 @@ def read_metadata(tree: etree._Element) -> tuple[dict[str, str], list[etree._Ele
 # ---------------------------------------------------------------- title
 
 
-def page_title(tree: etree._Element) -> str | None:
-    """The <title> without site suffix or forum prefix ('[上海] X - 论坛 - Powered by Discuz!' -> X)."""
-    raw = squash(tree.findtext(".//title"))
-    if not raw:
-        return None
-    parts = [p for p in TITLE_SEPARATORS_RE.split(raw) if p.strip() and "powered by" not in p.lower()]
-    if not parts:
-        return None
-    return TITLE_PREFIX_RE.sub("", parts[0]).strip() or None
-
-
-def title_candidates(tree: etree._Element, family: str, metadata: dict[str, str]) -> list[str]:
-    """Headings and declared titles, most specific first; logo headings are not candidates."""
-    found = [metadata.get("title", "")]
-    expressions = rules()[family].get("title_xpath", []) + rules()["common"]["title_xpath"]
-    for result in xpath_all(tree, expressions):
-        if isinstance(result, str):
-            found.append(result)
-        elif is_element(result) and not result.xpath(".//img") and not any(
-            LOGO_RE.search(a.get("class", "") + " " + a.get("id", "")) for a in [result, *result.iterancestors()]
-        ):
-            found.append(element_text(result))
-    found.extend(tree.xpath("//meta[@property='og:title']/@content"))
-    return [t for t in (normalize_title(TITLE_PREFIX_RE.sub("", c)) for c in found) if t]
-
-
-def same_title(heading: str, from_tag: str) -> bool:
-    """A heading and a <title> name the same page when one starts the other (titles get cut)."""
-    short, long = sorted((heading, from_tag), key=len)
-    return len(short) >= 4 and long.startswith(short)
-
-
-def title_hints(tree: etree._Element) -> list[str]:
-    """Short texts of title-classed elements: believed only when <title> confirms them."""
-    found = (element_text(el) for el in elements_of(tree, rules()["common"]["title_hint_xpath"]))
-    return [t for t in (normalize_title(f) for f in found if len(f) <= MAX_TITLE_CHARS) if t]
-
-
 def find_title(tree: etree._Element, family: str, metadata: dict[str, str]) -> str | None:
-    """A heading confirmed by <title>, else the best heading, else the cleaned <title>."""
-    from_tag = normalize_title(page_title(tree))
-    raw_tag = normalize_title(tree.findtext(".//title"))
-    candidates = title_candidates(tree, family, metadata)
-    tags = [t for t in (from_tag, raw_tag) if t]
-    confirmed = [c for c in candidates + title_hints(tree) if any(same_title(c, t) for t in tags)]
-    best = confirmed or candidates
-    return best[0] if best else from_tag
+    """The page's title (cleaners/html_title.py) by the family's and the common title rules."""
+    expressions = rules()[family].get("title_xpath", []) + rules()["common"]["title_xpath"]
+    return html_title.find_title(tree, expressions, metadata.get("title"))
 
 
 # ---------------------------------------------------------------- tree to text
@@ -547,7 +495,8 @@ def _paragraphs(line: str) -> list[str]:
 
 
 def prune(node: etree._Element, family: str, site: str | None = None, drop_quotes: bool = False) -> None:
-    """Remove chrome below `node`: rule selectors, navigation (cleaners/navigation.py), gambling spam and short chrome blocks.
+    """Remove chrome below `node`: rule selectors, ads and media boxes (cleaners/page_chrome.py),
+    navigation (cleaners/navigation.py), gambling spam and short chrome blocks.
 
     `site` is the page's host (links elsewhere are a spam signal); `drop_quotes` removes the
     quotes of other posts in a forum message.
@@ -557,6 +506,8 @@ def prune(node: etree._Element, family: str, site: str | None = None, drop_quote
     for el in elements_of(node, expressions + spec[family].get("drop_xpath", [])):
         if el is not node:
             drop(el)
+    for el in list(ads_and_media_boxes(node, BLOCK_TAGS | CELL_TAGS)):
+        drop(el)
     if drop_quotes:
         drop_quotes_of_other_posts(node)
     drop_tag_lists(node)
@@ -789,7 +740,7 @@ def extract_container(tree: etree._Element, family: str, site: str | None = None
         entries, share = scored.entries, scored.entry_share
     lines: list[str] = []
     tables: list[list[list[str]]] = []
-    for chosen in nodes:
+    for chosen in without_ads_and_media_boxes(nodes, BLOCK_TAGS | CELL_TAGS):
         prune(chosen, family, site)
         lines.extend(body_lines(chosen, family, tables))
     return Body(lines, {}, entries, share, tables)
@@ -861,7 +812,7 @@ def extract_generic(
         return None
     lines: list[str] = []
     tables: list[list[list[str]]] = []
-    for node in nodes:
+    for node in without_ads_and_media_boxes(nodes, BLOCK_TAGS | CELL_TAGS):
         prune(node, "generic", site)
         lines.extend(body_lines(node, "generic", tables))
     return Body(lines, metadata, found.entries, found.entry_share, tables)
