@@ -39,6 +39,7 @@ def test_ctrl_c_on_a_crawl_prints_no_traceback_and_counts_what_it_did(tmp_path: 
         os.killpg(process.pid, signal.SIGINT)
         stdout, stderr = process.communicate(timeout=90)
         assert "Traceback" not in stderr, stderr
+        assert process.returncode == 130, (process.returncode, stderr)  # not 0: the crawl did not finish
         assert active_runs(open_store(store)) and not manifest_keys(open_store(store))  # checkpointed
         assert "stopped before it finished" in stderr
         counts = re.search(r"Stored (\d+) documents, (\d+) duplicates, (\d+) unchanged, (\d+) skipped, (\d+) failed", stdout)
