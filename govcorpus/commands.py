@@ -26,14 +26,16 @@ def fetch_url(url: str, *, store_uri: str, store: bool, overrides: dict[str, Any
     """Download one URL through the crawl's download stack and ingest it.
 
     With `no_filter` the report filters refuse nothing: the document says what they would have
-    said in its `filter_verdict`.
+    said in its `filter_verdict`. Raises KeyboardInterrupt when SIGINT/SIGTERM stopped it.
     """
     from crawler.spiders.fetch import FetchSpider
     from govcorpus.runner import run_spider
 
     # One document: starting worker processes would cost more than it saves.
     settings = _settings(store_uri, overrides, GOVCORPUS_STORE_ENABLED=store, GOVCORPUS_PROCESS_WORKERS=0)
-    result = run_spider(FetchSpider, settings, url=url, no_filter=no_filter)
+    result = run_spider(FetchSpider, settings, interruptible=True, url=url, no_filter=no_filter)
+    if result.interrupted:
+        raise KeyboardInterrupt  # reported as "interrupted", exit status 130
     outcomes = [item.outcome for item in result.items if isinstance(item, FetchedItem | FailedItem)]
     if not outcomes:
         return Outcome(url, "failed", "no_response", "the download produced no response (see -v for the log)")
