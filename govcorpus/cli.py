@@ -120,7 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     crawl = add("crawl", "Crawl the sources of a config file into the store.")
     crawl.add_argument("--config", type=Path, default=Path("sources.toml"), help="source config (TOML, default ./sources.toml)")
     crawl.add_argument("--source", action="append", metavar="NAME", help="crawl only this source (repeatable)")
-    crawl.add_argument("--max-pages", type=_count, metavar="N", help="stop after N pages fetched")
+    crawl.add_argument(
+        "--max-pages", type=_count, metavar="N", help="download at most N pages (robots.txt and retries not counted), then finish the run"
+    )
     crawl.add_argument(
         "--redis",
         metavar="URL",

@@ -67,6 +67,7 @@ class RunSummary:
     problems: list[dict[str, Any]] = field(default_factory=list)
     unstored: int = 0  # results that could not be written: the run was left open to resume
     checkpointed: bool = False
+    page_limit: int | None = None  # the crawl stopped at GOVCORPUS_MAX_PAGES pages
 
     @property
     def complete(self) -> bool:
@@ -82,6 +83,7 @@ def summarize_run(store_uri: str, stats: dict[str, Any]) -> RunSummary:
         manifest_key=manifest_key,
         unstored=int(stats.get("govcorpus/unstored", 0)),
         checkpointed=bool(stats.get("govcorpus/checkpointed")),
+        page_limit=stats.get("govcorpus/max_pages_reached"),
     )
     if manifest_key is None:
         # Stopped before it finished: no manifest was closed, so the counts are this process's own.
@@ -116,7 +118,7 @@ def crawl_sources(
         extra.update(redis_settings(redis_url, extra["GOVCORPUS_JOB"]))
     limits = [limit for limit in [max_pages, *(source.max_pages for source in sources)] if limit]
     if limits:
-        extra["CLOSESPIDER_PAGECOUNT"] = min(limits)
+        extra["GOVCORPUS_MAX_PAGES"] = min(limits)
     result = run_spider(SourcesSpider, _settings(store_uri, overrides, **extra), keep_items=False, sources=sources)
     return summarize_run(store_uri, result.stats)
 
@@ -147,6 +149,12 @@ def print_summary(summary: RunSummary) -> None:
         )
     elif summary.checkpointed:
         print("The crawl was stopped before it finished; re-run the same command to resume it.", file=sys.stderr)
+    elif summary.page_limit:
+        print(
+            f"The crawl stopped at its page limit ({summary.page_limit} pages): links not yet followed were left. "
+            "Raise --max-pages (or the source's max_pages) to go further.",
+            file=sys.stderr,
+        )
     counts = summary.counts
     print(
         f"Stored {counts.get('stored', 0)} documents, {counts.get('duplicate', 0)} duplicates, "
