@@ -221,10 +221,20 @@ def _writer_lease(args: argparse.Namespace, overrides: dict[str, Any], store_uri
     return store_lease(open_store(store_uri), wait=args.wait, timeout=timeout, group=group, progress=progress)
 
 
+def command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    """The subcommand's own parser (argparse keeps no public handle on it)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices[command]
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; every failure ends as lines on stderr and an exit status (govcorpus.errors)."""
     parser = build_parser()
-    args = parser.parse_args(argv)  # argparse's own usage errors: exit status 2
+    args, unknown = parser.parse_known_args(argv)  # argparse's own usage errors: exit status 2
+    if unknown:  # said by the command's parser, with its usage (the top-level one shows only COMMAND)
+        command_parser(parser, args.command).error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         overrides = _overrides(args)
         return COMMANDS[args.command](args, overrides)

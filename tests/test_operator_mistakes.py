@@ -458,3 +458,11 @@ def test_reading_a_store_that_is_not_there_is_a_mistake_not_an_empty_store(tmp_p
         f"govcorpus: error: --store '{mistyped}': there is no store there (check the path; a crawl, fetch or demo creates one)"
     ]
     assert not mistyped.exists()  # and nothing was created there
+
+
+@pytest.mark.parametrize(("command", "usage"), [(["fetch", "http://127.0.0.2/a.html", "--bogus"], "usage: govcorpus fetch"),
+                                                (["ls", "--jsn"], "usage: govcorpus ls")])
+def test_an_unknown_option_is_refused_with_the_commands_own_usage(command: list[str], usage: str) -> None:
+    result = run_cli(*command)
+    assert result.returncode == USAGE and usage in result.stderr, result.stderr
+    assert "unrecognized arguments: " + command[-1] in result.stderr and "Traceback" not in result.stderr
