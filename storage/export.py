@@ -2,6 +2,13 @@
 
 The files are plain enough for pandas, DuckDB, pyarrow and HF `datasets` to read as they are:
 one row per canonical document (duplicates left out), text included, metadata as columns.
+
+Every format has the same columns (`COLUMNS`). A document's own fields keep their names; the
+metadata fields of README "Metadata" are lifted into columns of their own names, except
+`metadata.source` (where a reprint comes from, 来源：北京日报), which becomes `reprint_source`:
+`source` is the document's own field, the crawl source that fetched it. The whole `metadata`
+object (per-format fields such as `tables`, `pages`, `ocr` included) is the `metadata` column, as
+a JSON text in every format.
 """
 
 from __future__ import annotations
@@ -51,16 +58,29 @@ COLUMNS: dict[str, str] = {
     "subject": "string",
     "addressee": "string",
     "publisher": "string",
+    "signer": "string",
+    "keywords": "string",
+    "genre": "string",
+    "validity": "string",
+    # The document's own `source` is the crawl source (sources.toml); metadata's is the reprint's.
     "source": "string",
+    "reprint_source": "string",
+    "metadata": "string",  # the whole metadata object as JSON text
 }
+# Export column → metadata field, where the names differ.
+RENAMED_METADATA = {"reprint_source": "source"}
 
 
 def export_row(doc: Document) -> dict[str, Any]:
-    """One flat row: the document's own fields, then its metadata fields as columns."""
+    """One flat row (COLUMNS): the document's own fields, then its metadata fields as columns."""
     record = doc.to_dict()
     metadata = record.pop("metadata") or {}
-    row = {name: record.get(name, metadata.get(name)) for name in COLUMNS}
+    row = {
+        name: record[name] if name in record else metadata.get(RENAMED_METADATA.get(name, name))
+        for name in COLUMNS
+    }
     row["chars"] = doc.chars
+    row["metadata"] = json.dumps(metadata, ensure_ascii=False, sort_keys=True)
     if row["year"] is not None:
         row["year"] = int(row["year"])
     return row
