@@ -345,8 +345,12 @@ def cmd_schedule(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
 def cmd_ls(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from storage.corpus import Corpus
+    from storage.listing import list_documents
 
-    entries = Corpus.open(_store(args, write=False, existing=True)).entries()
+    listing = list_documents(Corpus.open(_store(args, write=False, existing=True)))  # StoreDamaged: check --repair
+    entries = listing.entries
+    if listing.unindexed is not None:
+        print(f"govcorpus: note: {listing.unindexed.note()}", file=sys.stderr)
     if args.json:
         _print_json(entries)
         return 0
@@ -362,8 +366,13 @@ def cmd_show(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
     if not args.id.strip():
         raise UsageError("give a document id or a unique prefix of one (see `govcorpus ls`)")
+    from storage.listing import list_documents
+
     corpus = Corpus.open(_store(args, write=False, existing=True))
-    candidates = sorted(entry["id"] for entry in corpus.entries() if entry["id"].startswith(args.id))
+    listing = list_documents(corpus)  # StoreDamaged: check --repair
+    candidates = sorted(entry["id"] for entry in listing.entries if entry["id"].startswith(args.id))
+    if not candidates and listing.unindexed is not None:
+        raise CliError(f"no document {args.id!r} in {corpus.uri} is listed yet: {listing.unindexed.note()}")
     if len(candidates) > 1:
         shown = ", ".join(candidates[:5]) + (f" and {len(candidates) - 5} more" if len(candidates) > 5 else "")
         raise UsageError(f"id prefix {args.id!r} is ambiguous: {len(candidates)} documents start with it ({shown}); give more characters")
@@ -404,16 +413,20 @@ def cmd_export(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from govcorpus.preflight import check_store_uri, open_writable
     from storage.corpus import Corpus
     from storage.export import export_corpus
+    from storage.listing import list_documents
     from storage.manifest import new_run_id
 
     if args.out:
         check_store_uri(args.out, "--out")
     corpus = Corpus.open(_store(args, write=not args.out, existing=True))
+    listing = list_documents(corpus)  # a damaged store is refused before anything is written
     if args.out:
         out, prefix = open_writable(args.out, "--out"), ""
     else:
         out, prefix = corpus.store, f"exports/{new_run_id()}"
-    result = export_corpus(corpus, out, args.format, prefix)
+    result = export_corpus(corpus, out, args.format, prefix, listing)
+    if result.unindexed is not None:
+        print(f"govcorpus: note: not exported: {result.unindexed.note()}", file=sys.stderr)
     print(f"Exported {result.rows} canonical documents in {len(result.files)} {args.format} file(s) to {out.uri}")
     print(f"Manifest: {result.manifest_key}")
     return 0

@@ -41,6 +41,7 @@ from govcorpus.runner import project_settings
 from storage.backends import StoreError
 from storage.corpus import Corpus
 from storage.journey import Outcome
+from storage.listing import list_documents
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -322,8 +323,13 @@ def query_documents(
 
     A scan: with a filter every document record is read (fine for thousands of documents on a
     local store; a larger corpus wants a metadata index or a search engine).
+
+    The index is checked against the documents first (`storage.listing`): StoreDamaged (503, naming
+    `govcorpus check --repair`) when documents are missing from it that no run under way explains;
+    documents of runs under way are named in `note`.
     """
-    entries = corpus.entries()
+    listing = list_documents(corpus)
+    entries = listing.entries
     if region or year or doc_type or q or issuer or document_number:
         matched: list[tuple[dict[str, Any], Document | None]] = []
         for entry in entries:
@@ -334,7 +340,10 @@ def query_documents(
         matched = [(entry, None) for entry in entries]
     page = matched[offset : offset + limit]
     items = [_summary(entry, doc if doc is not None else corpus.get(entry["id"])) for entry, doc in page]
-    return {"total": len(matched), "offset": offset, "limit": limit, "items": items}
+    answer = {"total": len(matched), "offset": offset, "limit": limit, "items": items}
+    if listing.unindexed is not None:
+        answer["note"] = listing.unindexed.note()
+    return answer
 
 
 # --- the app -------------------------------------------------------------------------------------
@@ -477,7 +486,9 @@ def create_app(store_uri: str, settings: dict[str, Any] | None = None) -> FastAP
         full_id = corpus.resolve_id(doc_id) if doc_id else None
         doc = corpus.get(full_id) if full_id else None
         if doc is None:
-            return error(404, "not_found", f"no document {doc_id!r} (GET /documents lists them)")
+            unindexed = list_documents(corpus).unindexed  # StoreDamaged (503) when the index lost documents
+            later = f"; {unindexed.note()}" if unindexed is not None else ""
+            return error(404, "not_found", f"no document {doc_id!r} (GET /documents lists them){later}")
         return JSONResponse(doc.to_dict())
 
     @app.get("/documents")

@@ -173,7 +173,10 @@ class LocalStore:
     def list(self, prefix: str = "") -> Iterator[str]:
         base = self.root
         keys = []
-        for dirpath, dirnames, filenames in os.walk(base):
+        # Walk only the folder the prefix lies in: listing documents/ must not visit warc/ and history/.
+        folder = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+        start = self._path(folder) if folder else base
+        for dirpath, dirnames, filenames in os.walk(start):
             dirnames[:] = [d for d in dirnames if not d.startswith(".")]
             rel_dir = Path(dirpath).relative_to(base).as_posix()
             for name in filenames:

@@ -6,14 +6,16 @@ import json
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from dupsite import generate, sources_toml
 from support import FAST, run_cli
 
 from cleaners.document import Fetched
+from govcorpus.service import query_documents
 from govcorpus.sitefixture import SiteServer, serve_site
-from storage.backends import ObjectStore, open_store
+from storage.backends import ObjectStore, StoreDamaged, open_store
 from storage.building import Exchange
 from storage.check import check_store, repair_store
 from storage.corpus import INDEX_KEY, Corpus
@@ -225,3 +227,59 @@ def test_check_on_s3(pristine: Path, s3_uri: str) -> None:
     assert report.has("dedup_unreadable", "manifest_parts_left_over")
     repair_store(store, report)
     assert check_store(store).clean and links(store) == links(source)
+
+
+def _one_line_naming_repair(result: Any, uri: str) -> None:
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert f"run `govcorpus check --repair --store {uri}`" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("damage", ["index deleted", "half the index lost"])
+def test_read_commands_refuse_a_store_whose_index_lost_documents(damage: str, store: ObjectStore, tmp_path: Path) -> None:
+    if damage == "index deleted":
+        store.delete(INDEX_KEY)
+    else:
+        lose_half_the_index(store)
+    uri = store.uri
+    some_id = sorted(store.list("documents/"))[-1].removeprefix("documents/")[:8]
+    for command in (["ls"], ["ls", "--json"], ["export", "--out", str(tmp_path / "export")], ["show", some_id]):
+        result = run_cli(*command, "--store", uri)
+        _one_line_naming_repair(result, uri)
+        assert "index.jsonl" in result.stderr and "documents are" in result.stderr, result.stderr
+        assert result.stdout == "", result.stdout  # nothing listed, nothing "Exported 0"
+    assert not (tmp_path / "export").exists()
+    with pytest.raises(StoreDamaged, match="check --repair"):
+        query_documents(Corpus(store), region=None, year=None, doc_type=None, q=None, offset=0, limit=20)
+    # The service holds the lease itself: still damage, not "in flight".
+    with store_lease(store, "govcorpus serve"), pytest.raises(StoreDamaged, match="check --repair"):
+        query_documents(Corpus(store), region=None, year=None, doc_type=None, q=None, offset=0, limit=20)
+    assert run_cli("check", "--repair", "--store", uri).returncode == 0
+    listed = run_cli("ls", "--store", uri)
+    assert listed.returncode == 0 and listed.stderr.strip() == "18 documents", listed.stderr
+
+
+def test_a_new_empty_store_lists_nothing_without_complaint(tmp_path: Path) -> None:
+    (tmp_path / "corpus").mkdir()
+    listed = run_cli("ls", "--store", str(tmp_path / "corpus"))
+    assert listed.returncode == 0 and listed.stderr.strip() == "0 documents", listed.stderr
+    exported = run_cli("export", "--store", str(tmp_path / "corpus"), "--out", str(tmp_path / "export"))
+    assert exported.returncode == 0 and "Exported 0 canonical documents" in exported.stdout, exported.stderr
+
+
+def test_documents_of_a_run_under_way_are_announced_not_called_damage(store: ObjectStore, tmp_path: Path) -> None:
+    """Before a crawl's first index is written, ls and export say what is not listed yet, and why."""
+    store.delete(INDEX_KEY)
+    uri = store.uri
+    with store_lease(store, "govcorpus crawl --config sources.toml"):  # a crawl running in another process
+        listed = run_cli("ls", "--store", uri)
+        assert listed.returncode == 0, listed.stderr
+        assert "being written by `govcorpus crawl --config sources.toml`" in listed.stderr, listed.stderr
+        assert "18 documents stored so far are not listed yet (the index is written when it ends)" in listed.stderr
+    store.put("runs/active/dupsite-0.json", json.dumps({"run_id": "20990101T000000Z-abcdef", "job": "dupsite-0"}).encode())
+    exported = run_cli("export", "--store", uri, "--out", str(tmp_path / "export"))  # the crawl was killed
+    assert exported.returncode == 0, exported.stderr
+    assert "run 20990101T000000Z-abcdef is unfinished: 18 documents it stored are not listed yet" in exported.stderr
+    assert "re-run its crawl command to resume it" in exported.stderr
+    answer = query_documents(Corpus(store), region=None, year=None, doc_type=None, q=None, offset=0, limit=20)
+    assert answer["total"] == 0 and "is unfinished" in answer["note"]
