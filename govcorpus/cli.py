@@ -488,8 +488,10 @@ def cmd_check(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     if not args.repair:
         report = check_store(store)
         _print_check(report)
-        if not report.clean:
+        if any(problem.repairable for problem in report.problems.values()):
             print(f"Run `govcorpus check --repair --store {store_uri}` to rebuild what can be rebuilt.", file=sys.stderr)
+        elif not report.clean:
+            print("`govcorpus check --repair` cannot rebuild these: what they need is gone from the store.", file=sys.stderr)
         return 0 if report.clean else 1
     with _writer_lease(args, overrides, store_uri):
         before = check_store(store)

@@ -283,3 +283,31 @@ def test_documents_of_a_run_under_way_are_announced_not_called_damage(store: Obj
     assert "re-run its crawl command to resume it" in exported.stderr
     answer = query_documents(Corpus(store), region=None, year=None, doc_type=None, q=None, offset=0, limit=20)
     assert answer["total"] == 0 and "is unfinished" in answer["note"]
+
+
+def test_warc_records_that_cannot_be_read_back_are_found(store: ObjectStore) -> None:
+    """A WARC file emptied (`: > warc/<run>-00001.warc.gz`) or damaged inside one record: check names it, repair cannot help."""
+    docs = [doc for doc in (Corpus(store).get(entry["id"]) for entry in Corpus(store).entries()) if doc is not None]
+    victim = docs[0]
+    ref = victim.warc_records[0]
+    data = bytearray(store.get(ref["file"]))
+    for at in range(ref["offset"] + ref["length"] // 2, ref["offset"] + ref["length"] // 2 + 16):
+        data[at] ^= 0x55  # inside the record's compressed bytes: warcio alone reads it as a shorter body
+    store.put(ref["file"], bytes(data))
+    report = check_store(store)
+    assert set(report.problems) == {"warc_record_unreadable"}, report.problems
+    problem = report.problems["warc_record_unreadable"]
+    assert problem.count == 1 and victim.id in problem.example and not problem.repairable
+    with pytest.raises(ValueError, match="gzip"):
+        read_response(store, WarcRef.from_dict(ref))  # what reclean reads: refused (no_raw), not a shorter body
+
+    files = {record["file"] for doc in docs for record in doc.warc_records}
+    for key in files:
+        store.put(key, b"")
+    checked = run_cli("check", "--store", store.uri)
+    assert checked.returncode == 1
+    assert f"warc_record_unreadable: {len(docs)} documents whose WARC record cannot be read back" in checked.stdout, checked.stdout
+    assert "the file ends at byte 0" in checked.stdout and "reclean` fails them with no_raw" in checked.stdout
+    assert "cannot rebuild these" in checked.stderr and "Run `govcorpus check --repair" not in checked.stderr
+    repaired = run_cli("check", "--repair", "--store", store.uri)
+    assert repaired.returncode == 1 and "warc_record_unreadable" in repaired.stdout, repaired.stdout
