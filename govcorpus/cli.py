@@ -389,12 +389,13 @@ def cmd_show(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
 def cmd_runs(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from storage.backends import open_store
-    from storage.runs import active_runs, past_runs
+    from storage.runs import past_runs, unfinished_runs
 
     store = open_store(_store(args, write=False, existing=True))
     runs = past_runs(store)
+    unfinished = unfinished_runs(store)
     if args.json:
-        _print_json(runs)
+        _print_json(runs + unfinished)  # each with "finished": true or false
         return 0
     for run in runs:
         counts = run.get("counts", {})
@@ -402,8 +403,8 @@ def cmd_runs(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         duration = run.get("duration_s")
         took = f"{duration:.1f}s" if isinstance(duration, int | float) else "?"
         print(f"{run['run']}  {run.get('started_at', '?')}  {took:>8}  {run['urls']:>6} URLs  {summary}")
-    for run in active_runs(store):
-        print(f"{run['run_id']}  unfinished ({run['job']}): re-run the same crawl command to resume it")
+    for run in unfinished:
+        print(f"{run['run']}  unfinished ({run['job']}, {run['urls']} URLs so far): re-run the same command to resume it")
     if not runs:
         print(f"no finished runs in {store.uri}", file=sys.stderr)
     return 0
@@ -511,7 +512,7 @@ def cmd_reclean(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from crawler import settings as defaults
     from crawler.workers import ocr_options
     from storage.corpus import Corpus
-    from storage.reclean import UnknownSource, reclean
+    from storage.reclean import NothingSelected, UnknownSource, reclean
 
     store_uri = _store(args, write=True, existing=True)
     settings = Settings()
@@ -530,6 +531,11 @@ def cmd_reclean(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
             result = reclean(Corpus.open(store_uri), source=args.source, since=args.since, ocr=ocr_options(settings), progress=progress)
         except UnknownSource as exc:
             raise UsageError(f"--source {args.source}: {exc}") from None
+        except NothingSelected as exc:  # no run is written for an empty selection
+            if args.json:
+                _print_json({"run": None, "manifest": None, "documents": 0, "counts": {}, "resumed": False, "dedup": None})
+            print(f"govcorpus: nothing to reclean: {exc}", file=sys.stderr)
+            return 0
     if args.json:
         _print_json({"run": result.run_id, "manifest": result.manifest, "documents": result.documents, "counts": result.counts,
                      "resumed": result.resumed, "dedup": result.dedup})  # fmt: skip

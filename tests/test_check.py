@@ -311,3 +311,19 @@ def test_warc_records_that_cannot_be_read_back_are_found(store: ObjectStore) -> 
     assert "cannot rebuild these" in checked.stderr and "Run `govcorpus check --repair" not in checked.stderr
     repaired = run_cli("check", "--repair", "--store", store.uri)
     assert repaired.returncode == 1 and "warc_record_unreadable" in repaired.stdout, repaired.stdout
+
+
+def test_runs_json_lists_unfinished_runs_too(store: ObjectStore) -> None:
+    """An interrupted crawl's run: in `runs` and `runs --json` (with "finished": false and its lines so far)."""
+    assert not [path for path in (Path(store.uri) / "manifests").iterdir() if path.is_dir()]  # finished: no parts folder
+    (key,) = manifest_keys(store)
+    lines = [line for line in read_manifest(store, key) if "url" in line]
+    run = "20990101T000000Z-abcdef"
+    store.put(f"manifests/{run}/part-000000.jsonl", "".join(json.dumps(line) + "\n" for line in lines[:3]).encode())
+    store.put("runs/active/dupsite-0.json", json.dumps({"run_id": run, "job": "dupsite-0", "started_at": "2099-01-01T00:00:00Z"}).encode())
+    listed = json.loads(run_cli("runs", "--json", "--store", store.uri).stdout)
+    assert [(entry["run"], entry["finished"]) for entry in listed] == [(key[len("manifests/") : -len(".jsonl")], True), (run, False)]
+    unfinished = listed[1]
+    assert unfinished["job"] == "dupsite-0" and unfinished["urls"] == 3 and sum(unfinished["counts"].values()) == 3
+    plain = run_cli("runs", "--store", store.uri)
+    assert f"{run}  unfinished (dupsite-0, 3 URLs so far): re-run the same command to resume it" in plain.stdout
