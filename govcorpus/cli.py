@@ -455,7 +455,12 @@ def cmd_serve(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from govcorpus.service import serve  # slow imports, after the quick checks
 
     with _service_lease(args, overrides, store_uri):  # the service stores what it fetches
-        serve(store_uri, host=args.host, port=args.port, settings=overrides, verbose=args.verbose)
+        stopped_by = serve(store_uri, host=args.host, port=args.port, settings=overrides, verbose=args.verbose)
+    if stopped_by is not None:  # SIGTERM, now that the lease is released: end by it, as a service should
+        import signal
+
+        signal.signal(stopped_by, signal.SIG_DFL)
+        signal.raise_signal(stopped_by)
     return 0
 
 
