@@ -46,6 +46,8 @@ ITEM_PIPELINES = {"crawler.pipelines.CorpusPipeline": 300}
 DOWNLOADER_MIDDLEWARES = {
     # Off unless GOVCORPUS_SSRF_GUARD: before robots.txt, so a refused URL sends no request at all.
     "crawler.ssrf.SsrfGuardMiddleware": 50,
+    # GOVCORPUS_MAX_PAGES: after robots.txt (a disallowed URL costs no page), before anything else.
+    "crawler.pagelimit.PageLimitMiddleware": 110,
     # RFC 9309: an unreachable robots.txt disallows the site (Scrapy's own allows everything).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.robots.RobotsTxtMiddleware": 100,
@@ -78,6 +80,7 @@ FEED_EXPORT_ENCODING = "utf-8"
 # govcorpus's own settings.
 GOVCORPUS_STORE = None  # None: $GOVCORPUS_STORE, else ./corpus
 GOVCORPUS_STORE_ENABLED = True  # False: build and dedup-check documents, write nothing
+GOVCORPUS_MAX_PAGES = 0  # pages a crawl downloads at most (crawl --max-pages, a source's max_pages); 0: no limit
 GOVCORPUS_RUN_ID = None
 GOVCORPUS_JOB = None  # a name for a crawl job: a killed run of the same job is resumed
 GOVCORPUS_LEASE_TIMEOUT = 60.0  # seconds without a heartbeat after which a store's writer lease is stale

@@ -13,7 +13,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from govcorpus.errors import RunFailure, UsageError, report
+from govcorpus.errors import INTERRUPTED, RunFailure, UsageError, report
 from storage.backends import DEFAULT_STORE, store_uri_from_env
 from storage.lease import DEFAULT_TIMEOUT as DEFAULT_LEASE_TIMEOUT
 from storage.lease import DEFAULT_WAIT
@@ -120,7 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     crawl = add("crawl", "Crawl the sources of a config file into the store.")
     crawl.add_argument("--config", type=Path, default=Path("sources.toml"), help="source config (TOML, default ./sources.toml)")
     crawl.add_argument("--source", action="append", metavar="NAME", help="crawl only this source (repeatable)")
-    crawl.add_argument("--max-pages", type=_count, metavar="N", help="stop after N pages fetched")
+    crawl.add_argument(
+        "--max-pages", type=_count, metavar="N", help="download at most N pages (robots.txt and retries not counted), then finish the run"
+    )
     crawl.add_argument(
         "--redis",
         metavar="URL",
@@ -322,7 +324,9 @@ def cmd_crawl(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     with _writer_lease(args, overrides, store_uri, group):
         summary = crawl_sources(sources, store_uri=store_uri, max_pages=args.max_pages, overrides=overrides, redis_url=redis_url)
     print_summary(summary)
-    return 0 if summary.complete or summary.checkpointed else 1
+    if summary.checkpointed and not summary.unstored:
+        return INTERRUPTED  # stopped by a signal, left open to resume: cron and systemd must see it did not finish
+    return 0 if summary.complete else 1
 
 
 def cmd_schedule(args: argparse.Namespace, overrides: dict[str, Any]) -> int:

@@ -26,14 +26,16 @@ def fetch_url(url: str, *, store_uri: str, store: bool, overrides: dict[str, Any
     """Download one URL through the crawl's download stack and ingest it.
 
     With `no_filter` the report filters refuse nothing: the document says what they would have
-    said in its `filter_verdict`.
+    said in its `filter_verdict`. Raises KeyboardInterrupt when SIGINT/SIGTERM stopped it.
     """
     from crawler.spiders.fetch import FetchSpider
     from govcorpus.runner import run_spider
 
     # One document: starting worker processes would cost more than it saves.
     settings = _settings(store_uri, overrides, GOVCORPUS_STORE_ENABLED=store, GOVCORPUS_PROCESS_WORKERS=0)
-    result = run_spider(FetchSpider, settings, url=url, no_filter=no_filter)
+    result = run_spider(FetchSpider, settings, interruptible=True, url=url, no_filter=no_filter)
+    if result.interrupted:
+        raise KeyboardInterrupt  # reported as "interrupted", exit status 130
     outcomes = [item.outcome for item in result.items if isinstance(item, FetchedItem | FailedItem)]
     if not outcomes:
         return Outcome(url, "failed", "no_response", "the download produced no response (see -v for the log)")
@@ -65,6 +67,7 @@ class RunSummary:
     problems: list[dict[str, Any]] = field(default_factory=list)
     unstored: int = 0  # results that could not be written: the run was left open to resume
     checkpointed: bool = False
+    page_limit: int | None = None  # the crawl stopped at GOVCORPUS_MAX_PAGES pages
 
     @property
     def complete(self) -> bool:
@@ -80,6 +83,7 @@ def summarize_run(store_uri: str, stats: dict[str, Any]) -> RunSummary:
         manifest_key=manifest_key,
         unstored=int(stats.get("govcorpus/unstored", 0)),
         checkpointed=bool(stats.get("govcorpus/checkpointed")),
+        page_limit=stats.get("govcorpus/max_pages_reached"),
     )
     if manifest_key is None:
         # Stopped before it finished: no manifest was closed, so the counts are this process's own.
@@ -114,7 +118,7 @@ def crawl_sources(
         extra.update(redis_settings(redis_url, extra["GOVCORPUS_JOB"]))
     limits = [limit for limit in [max_pages, *(source.max_pages for source in sources)] if limit]
     if limits:
-        extra["CLOSESPIDER_PAGECOUNT"] = min(limits)
+        extra["GOVCORPUS_MAX_PAGES"] = min(limits)
     result = run_spider(SourcesSpider, _settings(store_uri, overrides, **extra), keep_items=False, sources=sources)
     return summarize_run(store_uri, result.stats)
 
@@ -145,6 +149,12 @@ def print_summary(summary: RunSummary) -> None:
         )
     elif summary.checkpointed:
         print("The crawl was stopped before it finished; re-run the same command to resume it.", file=sys.stderr)
+    elif summary.page_limit:
+        print(
+            f"The crawl stopped at its page limit ({summary.page_limit} pages): links not yet followed were left. "
+            "Raise --max-pages (or the source's max_pages) to go further.",
+            file=sys.stderr,
+        )
     counts = summary.counts
     print(
         f"Stored {counts.get('stored', 0)} documents, {counts.get('duplicate', 0)} duplicates, "

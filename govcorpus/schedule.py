@@ -23,6 +23,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from crawler.sources import Source
+from govcorpus.errors import INTERRUPTED
 
 log = logging.getLogger("govcorpus.schedule")
 
@@ -64,6 +65,8 @@ class CrawlRunner:
         summary = next((line for line in stdout.splitlines() if line.startswith("Stored ")), "")
         if process.returncode == 0:
             log.info("crawl %s finished in %.1fs: %s", source, took, summary)
+        elif process.returncode == INTERRUPTED:
+            log.info("crawl %s stopped after %.1fs before it finished; its next run resumes it: %s", source, took, summary)
         else:
             reason = (stderr.strip().splitlines() or [f"exit code {process.returncode}"])[-1]
             log.error("crawl %s failed after %.1fs (exit %s): %s", source, took, process.returncode, reason)

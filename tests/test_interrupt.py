@@ -39,6 +39,7 @@ def test_ctrl_c_on_a_crawl_prints_no_traceback_and_counts_what_it_did(tmp_path: 
         os.killpg(process.pid, signal.SIGINT)
         stdout, stderr = process.communicate(timeout=90)
         assert "Traceback" not in stderr, stderr
+        assert process.returncode == 130, (process.returncode, stderr)  # not 0: the crawl did not finish
         assert active_runs(open_store(store)) and not manifest_keys(open_store(store))  # checkpointed
         assert "stopped before it finished" in stderr
         counts = re.search(r"Stored (\d+) documents, (\d+) duplicates, (\d+) unchanged, (\d+) skipped, (\d+) failed", stdout)
@@ -47,3 +48,36 @@ def test_ctrl_c_on_a_crawl_prints_no_traceback_and_counts_what_it_did(tmp_path: 
         resumed = run_cli("crawl", "--config", str(config), "--store", store, *FAST)
         assert resumed.returncode == 0, resumed.stderr
     assert len(manifest_keys(open_store(store))) == 1 and not active_runs(open_store(store))
+
+
+def test_ctrl_c_on_a_fetch_says_what_it_does_and_a_second_one_stops_it(tmp_path: Path) -> None:
+    """The first Ctrl-C waits for the download in flight, and says so; the second stops the fetch now.
+
+    It used to print nothing on the first (Scrapy's line is a log line, hidden without -v) and end
+    the second with "cannot become a document: no_response".
+    """
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "slow.html").write_text("<html><body><p>迟到的页面</p></body></html>", encoding="utf-8")
+    (site / "routes.json").write_text(
+        '[{"path": "/slow.html", "file": "slow.html", "status": 200, "delay": 60,'
+        ' "headers": {"Content-Type": "text/html; charset=utf-8"}}]',
+        encoding="utf-8",
+    )
+    store = tmp_path / "corpus"
+    with serve_site(site) as server:
+        command = [str(Path(sys.executable).parent / "govcorpus"), "fetch", server.url("/slow.html"), "--store", str(store)]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while not server.requests and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.1)
+        assert server.requests and process.poll() is None, "the fetch never reached the server"
+        os.killpg(process.pid, signal.SIGINT)
+        time.sleep(2)
+        assert process.poll() is None  # waiting for the download in flight
+        os.killpg(process.pid, signal.SIGINT)
+        _, stderr = process.communicate(timeout=45)  # the server answers only after 60 s
+    assert process.returncode == 130, (process.returncode, stderr)
+    assert "Traceback" not in stderr, stderr
+    assert "press Ctrl-C again to stop now" in stderr and stderr.strip().endswith("interrupted"), stderr
+    assert run_cli("ls", "--store", str(store)).returncode == 0  # the store is usable afterwards

@@ -19,6 +19,7 @@ from w3lib.url import safe_url_string
 from cleaners.document import Fetched
 from crawler.items import FetchedItem, skipped_item
 from crawler.links import Link, LinkRules, Role
+from crawler.pagelimit import PageLimitReached
 from crawler.responses import asked_url, failed_item, fetched, frame_parent
 from crawler.sources import Source, load_sources, select_sources
 from storage.building import Exchange
@@ -214,4 +215,5 @@ class SourcesSpider(scrapy.Spider):
             if parts:  # a later page of a split article failed: keep what was collected
                 depth = request.cb_kwargs.get("depth", 0)
                 yield from self._finish_article(parts, item.source or "", depth, [], request.meta.get("govcorpus_shell"))
-        yield item
+        if not isinstance(failure.value, PageLimitReached):  # never sent: like a request left in the scheduler
+            yield item
