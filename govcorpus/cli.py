@@ -229,6 +229,14 @@ def command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.Ar
     return parser
 
 
+def _require_index(store_uri: str) -> None:
+    """Refuse to start a run on a store whose index is gone (StoreDamaged: `check --repair`), holding its lease."""
+    from storage.corpus import Corpus
+    from storage.listing import require_index
+
+    require_index(Corpus.open(store_uri))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; every failure ends as lines on stderr and an exit status (govcorpus.errors)."""
     parser = build_parser()
@@ -300,6 +308,7 @@ def cmd_fetch(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         )
     else:
         with _writer_lease(args, overrides, store_uri):
+            _require_index(store_uri)
             outcome = fetch_url(
                 args.url.strip(), store_uri=store_uri, store=True, overrides=overrides, no_filter=args.no_filter
             )
@@ -332,6 +341,8 @@ def cmd_crawl(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     # The workers of one distributed job share the store's lease; any other writer waits or is refused.
     group = distributed_group(redis_url, job_name(source.name for source in sources)) if redis_url else None
     with _writer_lease(args, overrides, store_uri, group):
+        if group is None:  # a distributed job's workers write the store side by side
+            _require_index(store_uri)
         summary = crawl_sources(sources, store_uri=store_uri, max_pages=args.max_pages, overrides=overrides, redis_url=redis_url)
     print_summary(summary)
     if summary.checkpointed and not summary.unstored:
@@ -453,6 +464,7 @@ def cmd_demo(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     try:
         store_uri = _store(args, write=True)
         with _writer_lease(args, overrides, store_uri):
+            _require_index(store_uri)
             summary = run_demo(store_uri=store_uri, overrides=overrides, port=args.port)
     except RuntimeError as exc:
         raise CliError(str(exc)) from None

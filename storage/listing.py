@@ -98,3 +98,17 @@ def list_documents(corpus: Corpus) -> Listing:
                 raise StoreDamaged(corpus.uri, INDEX_KEY, f"{len(missing)} stored documents are missing from it")
             raise StoreDamaged(corpus.uri, INDEX_KEY, f"missing while {len(missing)} documents are stored")
     return Listing(entries, Unindexed(len(missing)))
+
+
+def require_index(corpus: Corpus) -> None:
+    """Raise StoreDamaged when `index.jsonl` is gone while documents are stored (cheap: one key and one listing page).
+
+    A writer that starts a new run on such a store would write an index of its own documents only,
+    hiding every earlier one; it is refused instead, pointing at `govcorpus check --repair`. Call it
+    holding the store's lease alone (not in a distributed job): an open run in `runs/active/`
+    explains a missing index (its resume rebuilds it), so it is not refused.
+    """
+    if corpus.store.exists(INDEX_KEY) or active_runs(corpus.store):
+        return
+    if next(iter(corpus.store.list("documents/")), None) is not None:
+        raise StoreDamaged(corpus.uri, INDEX_KEY, "missing while documents are stored")

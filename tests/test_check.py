@@ -259,6 +259,21 @@ def test_read_commands_refuse_a_store_whose_index_lost_documents(damage: str, st
     assert listed.returncode == 0 and listed.stderr.strip() == "18 documents", listed.stderr
 
 
+def test_a_new_run_is_refused_on_a_store_whose_index_is_gone(site: tuple[SiteServer, Path], store: ObjectStore) -> None:
+    """It would write an index of its own documents only and hide every earlier one."""
+    store.delete(INDEX_KEY)
+    uri = store.uri
+    crawl = run_cli("crawl", "--config", str(site[1]), "--store", uri, *QUICK)
+    _one_line_naming_repair(crawl, uri)
+    fetch = run_cli("fetch", site[0].url("/"), "--store", uri, *QUICK)
+    _one_line_naming_repair(fetch, uri)
+    assert not store.exists(INDEX_KEY)  # nothing was written
+    assert run_cli("check", "--repair", "--store", uri).returncode == 0
+    again = run_cli("crawl", "--config", str(site[1]), "--store", uri, *QUICK)
+    assert again.returncode == 0, again.stderr
+    assert run_cli("ls", "--store", uri).stderr.strip() == "18 documents"
+
+
 def test_a_new_empty_store_lists_nothing_without_complaint(tmp_path: Path) -> None:
     (tmp_path / "corpus").mkdir()
     listed = run_cli("ls", "--store", str(tmp_path / "corpus"))
