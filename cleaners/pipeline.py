@@ -43,6 +43,7 @@ from cleaners.metadata import infer_metadata, standard_metadata
 from cleaners.normalize import fold_compatibility_ideographs
 from cleaners.ocr_options import DEFAULT_OCR, OcrOptions
 from cleaners.official import head_title, is_head_part, official_fields
+from cleaners.reasons import Reason
 from cleaners.sniff import OLE2_MAGIC, looks_like_html
 from cleaners.steps import canonical_line, clean_text
 
@@ -303,6 +304,9 @@ def reject_not_chinese(page: Page, text: str, counts: TextCounts) -> None:
         raise Rejected("not_chinese", f"{share:.0%} of the letters are Chinese")
 
 
+# The filters' verdicts about the text itself, which an empty text makes moot.
+TEXT_VERDICTS: Final[frozenset[str]] = frozenset({Reason.NOT_REPORT, Reason.NOT_CHINESE})
+
 FILTERS: Final[tuple[Callable[[Page, str, TextCounts], None], ...]] = (
     reject_login_page,
     reject_list_page,
@@ -386,10 +390,12 @@ def build_document(
     text = clean_text(page.text, source_type=page.source_type, title=title)
     if page.script_rendered:
         raise Rejected("script_rendered", page.script_rendered)
-    if not text:  # before the report filters: "not a report" would hide that there is no text at all
-        raise Rejected("empty", "no text could be extracted from the page")
     counts = TextCounts.of(text)
     verdict = filter_verdict(page, text, counts)
+    # What a page is (a login page, a list, a soft 404) holds without text; a verdict on its text
+    # (not a report, not Chinese) would hide that there is no text at all.
+    if not text and (verdict is None or verdict.reason in TEXT_VERDICTS):
+        raise Rejected("empty", "no text could be extracted from the page")
     if verdict is not None and apply_filters:
         raise verdict
     metadata = {**page.metadata, **infer_metadata(title, text, page.metadata, fetched.final_url)}
