@@ -50,6 +50,7 @@ from cleaners.htmltree import (
 from cleaners.layout import SOFT_BREAK
 from cleaners.navigation import drop_headed_link_lists, drop_tag_lists
 from cleaners.page_chrome import ads_and_media_boxes, without_ads_and_media_boxes
+from cleaners.page_date import info_bar_date
 from cleaners.page_kind import declares_article, names_news_source
 from cleaners.scripted import (
     SHELL_MAX_CHARS,
@@ -959,6 +960,10 @@ def extract_html(html: str, starter: str | None = None, url: str | None = None, 
     if family != "discuz":
         metadata, blocks = attempt("metadata", fallbacks, lambda: read_metadata(tree), none)
     title = attempt("title", fallbacks, lambda: find_title(tree, family, metadata), None)
+    if title and "published" not in metadata:  # the unlabelled date-time under the headline
+        stamp = attempt("info_bar_date", fallbacks, lambda: info_bar_date(tree, title), None)
+        if stamp:
+            metadata["published"] = stamp
     for block in blocks:
         drop(block)
     found = extract_body(html, tree, family, starter, site, fallbacks, replies, structured, article_declared)

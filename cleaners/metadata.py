@@ -224,14 +224,19 @@ def infer_metadata(
 
 
 def _date_in_url(url: str | None) -> str | None:
-    """Portal URLs often carry the publication date: /art/2024/2/2/…, /t20240202_…, /2024-02-02/."""
+    """The publication date a URL's path carries, else None; the last resort for `published`.
+
+    Portals and news sites file pages by date: /art/2024/2/2/…, /t20240202_…, /2024-02-02/,
+    /2012-06/04/ (新华网). The separators may differ between the parts, as htmldate's URL rule
+    (its COMPLETE_URL pattern, [/_-] between year, month and day) allows. A Wayback Machine
+    capture's 14-digit timestamp is when it was archived, not published: it has no separators.
+    """
     if not url:
         return None
     path = urlparse(url).path
-    for pattern in (r"/(\d{4})/(\d{1,2})/(\d{1,2})/", r"/t(\d{4})(\d{2})(\d{2})_", r"/(\d{4})-(\d{2})-(\d{2})/"):
-        match = re.search(pattern, path)
-        if match:
+    for pattern in (r"/(\d{4})[/_-](\d{1,2})[/_-](\d{1,2})/", r"/t(\d{4})(\d{2})(\d{2})_"):
+        for match in re.finditer(pattern, path):
             year, month, day = (int(part) for part in match.groups())
-            if 1 <= month <= 12 and 1 <= day <= 31:
+            if 1900 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31:
                 return f"{year:04d}-{month:02d}-{day:02d}"
     return None
