@@ -113,6 +113,11 @@ def _place_in(text: str) -> str | None:
     return best or None
 
 
+def is_place_name(text: str) -> bool:
+    """Whether `text` is an administrative place name and nothing more (黔东南苗族侗族自治州, 上海市静安区)."""
+    return _place_in(text.strip()) == text.strip()
+
+
 def _strip_organ(publisher: str) -> str:
     """上海市长宁区人民政府新华路街道办事处 → 上海市长宁区新华路街道."""
     for suffix in ORGAN_SUFFIXES:
