@@ -348,8 +348,23 @@ def label_candidates(tree: etree._Element) -> set[etree._Element]:
     return found
 
 
+def is_link_list_cell(el: etree._Element) -> bool:
+    """A labelled list of links, not a field: a wiki's category bar (<a>分类</a>：<ul><li><a>…</a></li>…</ul>).
+
+    A field has one value; a cell holding a list (ul/ol), or whose label is itself a link, is
+    navigation, whatever its label says.
+    """
+    if el.find(".//ul") is not None or el.find(".//ol") is not None:
+        return True
+    first = next((node for node in el.iter(etree.Element) if (node.text or "").strip()), None)
+    return first is not None and first.tag == "a"
+
+
 def label_cells(tree: etree._Element) -> Iterator[tuple[etree._Element, list[tuple[str, str]]]]:
-    """Innermost elements whose text starts with a metadata label, with what they say, in page order."""
+    """Innermost elements whose text starts with a metadata label, with what they say, in page order.
+
+    A labelled list of links (is_link_list_cell) is no metadata cell.
+    """
     labels = field_of_label()
     candidates = label_candidates(tree)
     if not candidates:
@@ -362,6 +377,8 @@ def label_cells(tree: etree._Element) -> Iterator[tuple[etree._Element, list[tup
             continue
         if any(element_text(child) == text for child in child_elements(el)):
             continue  # a child holds the same text: let the innermost element answer
+        if is_link_list_cell(el):
+            continue
         bare = re.sub(r"\s", "", text).rstrip(":：")
         if bare in labels:  # <th>索引号</th><td>…</td>
             yield el, [(labels[bare], next_cell_text(el))]
