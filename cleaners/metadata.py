@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 
 from cleaners.dates import iso_date as _iso_date
 from cleaners.official import document_number, is_empty_value
-from cleaners.report_head import delivery, heading_year
+from cleaners.report_head import delivery, doc_type_in_opening, heading_year
 
 REGIONS_PATH: Traversable = files("cleaners") / "rules" / "regions.toml"
 
@@ -57,12 +57,15 @@ _NOT_IN_PLACE = set("的于和与及年度工作报告总结会议第届次关�
 
 
 def doc_type_of(title: str | None, text: str) -> str | None:
-    """The kind of report the title (or, failing that, the opening) names."""
+    """The kind of report the title (or, failing that, the opening) names.
+
+    The opening may name it in a phrase instead (向大会报告政府工作: rules/report_head.toml).
+    """
     for haystack in (title or "", text[:300]):
         for kind in DOC_TYPES:
             if kind in haystack:
                 return kind
-    return None
+    return doc_type_in_opening(text[:300])
 
 
 def iso_date(text: str) -> str | None:

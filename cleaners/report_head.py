@@ -48,6 +48,7 @@ class ReportHeadRules:
     plan_heading_words: tuple[str, ...]
     review_heading_words: tuple[str, ...]
     max_heading_chars: int
+    doc_type_phrases: dict[str, tuple[re.Pattern[str], ...]]
 
 
 @cache
@@ -65,6 +66,7 @@ def rules() -> ReportHeadRules:
         plan_heading_words=tuple(data["plan_heading_words"]),
         review_heading_words=tuple(data["review_heading_words"]),
         max_heading_chars=data["max_heading_chars"],
+        doc_type_phrases={kind: tuple(re.compile(p) for p in phrases) for kind, phrases in data["doc_type_phrases"].items()},
     )
 
 
@@ -183,3 +185,11 @@ def heading_year(text: str) -> int | None:
         if review is None and any(rest.startswith(word) for word in r.review_heading_words):
             review = year + 1
     return review
+
+
+def doc_type_in_opening(opening: str) -> str | None:
+    """The kind of report a phrase of its opening names (向大会报告政府工作 → 政府工作报告), else None."""
+    for kind, phrases in rules().doc_type_phrases.items():
+        if any(phrase.search(opening) for phrase in phrases):
+            return kind
+    return None
