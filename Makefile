@@ -10,7 +10,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet --no-deps -e .  # setuptools warns about editable installs of top-level packages
 	touch $(STAMP)
 
 ## Serve the bundled demo site, crawl it into ./corpus, print a summary.

@@ -22,8 +22,11 @@ from __future__ import annotations
 
 import math
 import re
+import tomllib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
+from functools import cache
+from importlib.resources import files
 from itertools import pairwise
 from statistics import median
 from typing import NamedTuple
@@ -273,7 +276,41 @@ def untable_lone_rows(lines: list[Line]) -> list[Line]:
         neighbours = [lines[i] for i in (index - 1, index + 1) if 0 <= i < len(lines)]
         if not any(other.cells > 1 for other in neighbours):
             out[index] = replace(line, text=_unspread(line.text), cells=1)
+        elif (joined := join_spread_stub(line.text)) != line.text:
+            out[index] = replace(line, text=joined, cells=joined.count("\t") + 1)
     return out
+
+
+@cache
+def unit_cells() -> frozenset[str]:
+    """Units of measure that stand alone in a table's unit column (rules/pdf_tables.toml)."""
+    with (files("cleaners") / "rules" / "pdf_tables.toml").open("rb") as fh:
+        return frozenset(tomllib.load(fh)["unit_cells"])
+
+
+# A row's stub cell that is one character, after an optional marker (#粮 食: "of which" rows).
+_ONE_CHAR_STUB = re.compile(r"^[#＃*＊]?\S$")
+
+
+def join_spread_stub(text: str) -> str:
+    """A table row whose first cell was spread over several (鲜\t菜\t91.9 → 鲜菜\t91.9).
+
+    Chinese tables spread a short row label over the stub column's width (指　　标, 鲜　菜); its
+    gaps look like cell gaps. A first cell of one CJK character (after an optional # marker) takes
+    the one-CJK-character cells after it, except units of measure (纱 | 吨 | 1440.63: the unit
+    column; rules/pdf_tables.toml); at least one other cell must remain, so a row of two
+    one-character values is left alone.
+    """
+    parts = text.split("\t")
+    if len(parts) < 3 or not _ONE_CHAR_STUB.match(parts[0]) or not is_cjk(parts[0][-1]):
+        return text
+    units = unit_cells()
+    count = 1
+    while count < len(parts) - 1 and len(parts[count]) == 1 and is_cjk(parts[count]) and parts[count] not in units:
+        count += 1
+    if count == 1:
+        return text
+    return "\t".join(["".join(parts[:count]), *parts[count:]])
 
 
 def _unspread(text: str) -> str:

@@ -388,12 +388,12 @@ def build_document(
     text = clean_text(page.text, source_type=page.source_type, title=title)
     if page.script_rendered:
         raise Rejected("script_rendered", page.script_rendered)
+    if not text:  # before the report filters: "not a report" would hide that there is no text at all
+        raise Rejected("empty", "no text could be extracted from the page")
     counts = TextCounts.of(text)
     verdict = filter_verdict(page, text, counts)
     if verdict is not None and apply_filters:
         raise verdict
-    if not text:
-        raise Rejected("empty", "no text could be extracted from the page")
     metadata = {**page.metadata, **infer_metadata(title, text, page.metadata, fetched.final_url)}
     published = metadata.get("published")
     return Document(

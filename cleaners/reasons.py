@@ -104,6 +104,10 @@ SKIP_REASONS: frozenset[str] = frozenset(
         Reason.IGNORED,
     }
 )
+# The response arrived and its content cannot become a document (failed, not the network's fault).
+CONTENT_REASONS: frozenset[str] = frozenset(
+    {Reason.EMPTY, Reason.UNREADABLE, Reason.UNDECODABLE, Reason.MOJIBAKE, Reason.TOO_LARGE, Reason.NO_RAW}
+)
 _HTTP = re.compile(r"http_[1-5]\d\d")
 
 

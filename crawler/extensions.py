@@ -13,6 +13,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from cleaners.reasons import Reason
+
 OUTCOMES = ("stored", "duplicate", "unchanged", "skipped", "failed")
 
 
@@ -43,7 +45,13 @@ class Progress:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         pages = stats.get("response_received_count", 0)
         elapsed = max(time.monotonic() - self.started, 1e-6)
-        counts = ", ".join(f"{stats.get(f'govcorpus/{name}', 0)} {name}" for name in OUTCOMES)
+        # A resumed run meets the URLs it recorded before it was stopped: they are its own, not skipped.
+        again = stats.get(f"govcorpus/skipped/{Reason.ALREADY_RECORDED}", 0)
+        counts = ", ".join(
+            f"{stats.get(f'govcorpus/{name}', 0) - (again if name == 'skipped' else 0)} {name}" for name in OUTCOMES
+        )
+        if again:
+            counts += f", {again} recorded before the run was resumed"
         return f"govcorpus: {pages} pages fetched ({pages / elapsed:.1f}/s) — {counts}"
 
     def spider_opened(self, spider: Any) -> None:

@@ -53,6 +53,15 @@ _NETWORK_REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (error.ConnectError, "connect_error"),
 )
 
+# What to say of a network failure whose exception has no message of its own.
+_NETWORK_DETAILS = {
+    "data_loss": "the server closed the connection before the whole body (its Content-Length) arrived; retry later",
+    "connection_lost": "the server closed the connection before the response ended; retry later",
+    "timeout": "no answer within DOWNLOAD_TIMEOUT",
+    "dns_error": "the host name does not resolve",
+    "connection_refused": "the server refused the connection",
+}
+
 
 # Request meta: the frame shell (a Fetched) whose content frame this request fetches (crawler/redirects.py).
 FRAME_PARENT = "govcorpus_frame_parent"
@@ -129,5 +138,5 @@ def failed_item(failure: Failure) -> FailedItem:
         return FailedItem(url, "too_large" if too_large else "cancelled", f"{exc}{at}".strip() or "download cancelled")
     for exc_type, reason in _NETWORK_REASONS:
         if isinstance(exc, exc_type):
-            return FailedItem(url, reason, f"{str(exc).strip() or reason}{at}")
+            return FailedItem(url, reason, f"{str(exc).strip() or _NETWORK_DETAILS.get(reason, reason)}{at}")
     return FailedItem(url, "download_error", f"{type(exc).__name__}: {exc}".strip() + at)

@@ -221,10 +221,28 @@ def _writer_lease(args: argparse.Namespace, overrides: dict[str, Any], store_uri
     return store_lease(open_store(store_uri), wait=args.wait, timeout=timeout, group=group, progress=progress)
 
 
+def command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    """The subcommand's own parser (argparse keeps no public handle on it)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices[command]
+    return parser
+
+
+def _require_index(store_uri: str) -> None:
+    """Refuse to start a run on a store whose index is gone (StoreDamaged: `check --repair`), holding its lease."""
+    from storage.corpus import Corpus
+    from storage.listing import require_index
+
+    require_index(Corpus.open(store_uri))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; every failure ends as lines on stderr and an exit status (govcorpus.errors)."""
     parser = build_parser()
-    args = parser.parse_args(argv)  # argparse's own usage errors: exit status 2
+    args, unknown = parser.parse_known_args(argv)  # argparse's own usage errors: exit status 2
+    if unknown:  # said by the command's parser, with its usage (the top-level one shows only COMMAND)
+        command_parser(parser, args.command).error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         overrides = _overrides(args)
         return COMMANDS[args.command](args, overrides)
@@ -290,6 +308,7 @@ def cmd_fetch(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         )
     else:
         with _writer_lease(args, overrides, store_uri):
+            _require_index(store_uri)
             outcome = fetch_url(
                 args.url.strip(), store_uri=store_uri, store=True, overrides=overrides, no_filter=args.no_filter
             )
@@ -322,6 +341,8 @@ def cmd_crawl(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     # The workers of one distributed job share the store's lease; any other writer waits or is refused.
     group = distributed_group(redis_url, job_name(source.name for source in sources)) if redis_url else None
     with _writer_lease(args, overrides, store_uri, group):
+        if group is None:  # a distributed job's workers write the store side by side
+            _require_index(store_uri)
         summary = crawl_sources(sources, store_uri=store_uri, max_pages=args.max_pages, overrides=overrides, redis_url=redis_url)
     print_summary(summary)
     if summary.checkpointed and not summary.unstored:
@@ -349,8 +370,12 @@ def cmd_schedule(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
 def cmd_ls(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from storage.corpus import Corpus
+    from storage.listing import list_documents
 
-    entries = Corpus.open(_store(args, write=False, existing=True)).entries()
+    listing = list_documents(Corpus.open(_store(args, write=False, existing=True)))  # StoreDamaged: check --repair
+    entries = listing.entries
+    if listing.unindexed is not None:
+        print(f"govcorpus: note: {listing.unindexed.note()}", file=sys.stderr)
     if args.json:
         _print_json(entries)
         return 0
@@ -366,8 +391,13 @@ def cmd_show(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
     if not args.id.strip():
         raise UsageError("give a document id or a unique prefix of one (see `govcorpus ls`)")
+    from storage.listing import list_documents
+
     corpus = Corpus.open(_store(args, write=False, existing=True))
-    candidates = sorted(entry["id"] for entry in corpus.entries() if entry["id"].startswith(args.id))
+    listing = list_documents(corpus)  # StoreDamaged: check --repair
+    candidates = sorted(entry["id"] for entry in listing.entries if entry["id"].startswith(args.id))
+    if not candidates and listing.unindexed is not None:
+        raise CliError(f"no document {args.id!r} in {corpus.uri} is listed yet: {listing.unindexed.note()}")
     if len(candidates) > 1:
         shown = ", ".join(candidates[:5]) + (f" and {len(candidates) - 5} more" if len(candidates) > 5 else "")
         raise UsageError(f"id prefix {args.id!r} is ambiguous: {len(candidates)} documents start with it ({shown}); give more characters")
@@ -384,12 +414,13 @@ def cmd_show(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
 def cmd_runs(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from storage.backends import open_store
-    from storage.runs import active_runs, past_runs
+    from storage.runs import past_runs, unfinished_runs
 
     store = open_store(_store(args, write=False, existing=True))
     runs = past_runs(store)
+    unfinished = unfinished_runs(store)
     if args.json:
-        _print_json(runs)
+        _print_json(runs + unfinished)  # each with "finished": true or false
         return 0
     for run in runs:
         counts = run.get("counts", {})
@@ -397,8 +428,8 @@ def cmd_runs(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         duration = run.get("duration_s")
         took = f"{duration:.1f}s" if isinstance(duration, int | float) else "?"
         print(f"{run['run']}  {run.get('started_at', '?')}  {took:>8}  {run['urls']:>6} URLs  {summary}")
-    for run in active_runs(store):
-        print(f"{run['run_id']}  unfinished ({run['job']}): re-run the same crawl command to resume it")
+    for run in unfinished:
+        print(f"{run['run']}  unfinished ({run['job']}, {run['urls']} URLs so far): re-run the same command to resume it")
     if not runs:
         print(f"no finished runs in {store.uri}", file=sys.stderr)
     return 0
@@ -408,16 +439,20 @@ def cmd_export(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from govcorpus.preflight import check_store_uri, open_writable
     from storage.corpus import Corpus
     from storage.export import export_corpus
+    from storage.listing import list_documents
     from storage.manifest import new_run_id
 
     if args.out:
         check_store_uri(args.out, "--out")
     corpus = Corpus.open(_store(args, write=not args.out, existing=True))
+    listing = list_documents(corpus)  # a damaged store is refused before anything is written
     if args.out:
         out, prefix = open_writable(args.out, "--out"), ""
     else:
         out, prefix = corpus.store, f"exports/{new_run_id()}"
-    result = export_corpus(corpus, out, args.format, prefix)
+    result = export_corpus(corpus, out, args.format, prefix, listing)
+    if result.unindexed is not None:
+        print(f"govcorpus: note: not exported: {result.unindexed.note()}", file=sys.stderr)
     print(f"Exported {result.rows} canonical documents in {len(result.files)} {args.format} file(s) to {out.uri}")
     print(f"Manifest: {result.manifest_key}")
     return 0
@@ -429,6 +464,7 @@ def cmd_demo(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     try:
         store_uri = _store(args, write=True)
         with _writer_lease(args, overrides, store_uri):
+            _require_index(store_uri)
             summary = run_demo(store_uri=store_uri, overrides=overrides, port=args.port)
     except RuntimeError as exc:
         raise CliError(str(exc)) from None
@@ -445,7 +481,12 @@ def cmd_serve(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from govcorpus.service import serve  # slow imports, after the quick checks
 
     with _service_lease(args, overrides, store_uri):  # the service stores what it fetches
-        serve(store_uri, host=args.host, port=args.port, settings=overrides, verbose=args.verbose)
+        stopped_by = serve(store_uri, host=args.host, port=args.port, settings=overrides, verbose=args.verbose)
+    if stopped_by is not None:  # SIGTERM, now that the lease is released: end by it, as a service should
+        import signal
+
+        signal.signal(stopped_by, signal.SIG_DFL)
+        signal.raise_signal(stopped_by)
     return 0
 
 
@@ -479,8 +520,10 @@ def cmd_check(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     if not args.repair:
         report = check_store(store)
         _print_check(report)
-        if not report.clean:
+        if any(problem.repairable for problem in report.problems.values()):
             print(f"Run `govcorpus check --repair --store {store_uri}` to rebuild what can be rebuilt.", file=sys.stderr)
+        elif not report.clean:
+            print("`govcorpus check --repair` cannot rebuild these: what they need is gone from the store.", file=sys.stderr)
         return 0 if report.clean else 1
     with _writer_lease(args, overrides, store_uri):
         before = check_store(store)
@@ -500,7 +543,7 @@ def cmd_reclean(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from crawler import settings as defaults
     from crawler.workers import ocr_options
     from storage.corpus import Corpus
-    from storage.reclean import UnknownSource, reclean
+    from storage.reclean import NothingSelected, UnknownSource, reclean
 
     store_uri = _store(args, write=True, existing=True)
     settings = Settings()
@@ -519,6 +562,11 @@ def cmd_reclean(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
             result = reclean(Corpus.open(store_uri), source=args.source, since=args.since, ocr=ocr_options(settings), progress=progress)
         except UnknownSource as exc:
             raise UsageError(f"--source {args.source}: {exc}") from None
+        except NothingSelected as exc:  # no run is written for an empty selection
+            if args.json:
+                _print_json({"run": None, "manifest": None, "documents": 0, "counts": {}, "resumed": False, "dedup": None})
+            print(f"govcorpus: nothing to reclean: {exc}", file=sys.stderr)
+            return 0
     if args.json:
         _print_json({"run": result.run_id, "manifest": result.manifest, "documents": result.documents, "counts": result.counts,
                      "resumed": result.resumed, "dedup": result.dedup})  # fmt: skip

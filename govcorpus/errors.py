@@ -78,18 +78,26 @@ def store_problem(exc: StoreError) -> str:
     return str(exc)
 
 
-def os_problem(exc: OSError) -> str:
-    """A file-system error as `cannot write PATH: reason`, with what to do for the usual ones."""
+def os_problem(exc: OSError, option: str = "--store") -> str:
+    """A file-system error as `cannot write PATH: reason`, with what to do for the usual ones.
+
+    `option` names where the path came from — `--store`, `--out`, `$GOVCORPUS_STORE` — so the
+    advice points at what the user typed.
+    """
     path = exc.filename or "a file"
     reason = exc.strerror or str(exc)
+    if option.startswith("$"):
+        elsewhere = f"point {option} elsewhere"
+    else:
+        elsewhere = f"pass {option if option.startswith('--') else '--store'} elsewhere"
+    what = "the export" if option == "--out" else "the store"
     if exc.errno in (errno.EPERM, errno.EACCES, errno.EROFS):
-        return (
-            f"cannot write {path}: {reason}: make the store writable (permissions, chattr -i, a read-write mount) or pass --store elsewhere"
-        )
+        writable = "the export directory" if option == "--out" else what
+        return f"cannot write {path}: {reason}: make {writable} writable (permissions, chattr -i, a read-write mount) or {elsewhere}"
     if exc.errno == errno.ENOSPC:
-        return f"cannot write {path}: the disk is full: free space or pass --store elsewhere"
+        return f"cannot write {path}: the disk is full: free space or {elsewhere}"
     if exc.errno in (errno.ENOTDIR, errno.EEXIST):
-        return f"cannot use {path}: {reason}: a file stands where the store needs a directory; pass --store elsewhere"
+        return f"cannot use {path}: {reason}: a file stands where {what} needs a directory; {elsewhere}"
     return f"cannot use {path}: {reason}"
 
 

@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from govcorpus.errors import RunFailure, UsageError
-from storage.backends import LocalStore, ObjectStore, open_store
+from govcorpus.errors import RunFailure, UsageError, os_problem
+from storage.backends import LocalStore, ObjectStore, StoreError, open_store
 
 STORE_FORMS = "a path, file:///path or s3://bucket/prefix"
 # S3 bucket naming rules (docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html),
@@ -73,9 +73,16 @@ def open_writable(uri: str, what: str = "--store") -> ObjectStore:
     opening the store has asked for the bucket already, which fails on wrong credentials.
     """
     check_store_uri(uri, what)
-    store = open_store(uri)
-    if isinstance(store, LocalStore):
-        _probe_directory(store.root)
+    try:
+        store = open_store(uri)
+        if isinstance(store, LocalStore):
+            _probe_directory(store.root)
+    except (StoreError, OSError) as exc:
+        # Worded naming `what` (--out, $GOVCORPUS_STORE …), not always --store.
+        cause = exc.__cause__ if isinstance(exc, StoreError) else exc
+        if isinstance(cause, OSError) and cause.errno is not None:
+            raise RunFailure(os_problem(cause, what)) from None
+        raise
     return store
 
 

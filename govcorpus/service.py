@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import signal
 import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
-from types import SimpleNamespace
+from types import FrameType, SimpleNamespace
 from typing import Any, TypeVar
 
 from fastapi import FastAPI, Query, Request
@@ -32,7 +33,7 @@ from starlette.types import Receive, Scope, Send
 
 from cleaners.document import Document
 from cleaners.metadata import standard_value
-from cleaners.reasons import SKIP_REASONS
+from cleaners.reasons import CONTENT_REASONS, SKIP_REASONS
 from crawler.items import FailedItem, FetchedItem
 from crawler.urlcheck import url_problem
 from govcorpus.commands import fetch_answer
@@ -41,6 +42,7 @@ from govcorpus.runner import project_settings
 from storage.backends import StoreError
 from storage.corpus import Corpus
 from storage.journey import Outcome
+from storage.listing import list_documents as listed_documents  # not the route below
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -59,8 +61,9 @@ SERVICE_DEFAULTS: dict[str, Any] = {
 
 MAX_PAGE = 100
 
-# Outcome reasons and the HTTP status each answers with; any other skip is "not a report" (422)
-# and any other failure an upstream failure (502).
+# Outcome reasons and the HTTP status each answers with; any other skip ("not a report") and any
+# content that cannot become a document (unreadable, mojibake, empty: CONTENT_REASONS) is 422, and
+# any other failure an upstream failure (502: HTTP errors, DNS, connections).
 STATUS_BY_REASON = {
     "bad_url": 400,
     "unsupported_scheme": 400,
@@ -257,7 +260,7 @@ def status_for(outcome: Outcome) -> int:
     reason = outcome.reason or ""
     if reason in STATUS_BY_REASON:
         return STATUS_BY_REASON[reason]
-    if outcome.outcome == "skipped" or reason in SKIP_REASONS:
+    if outcome.outcome == "skipped" or reason in SKIP_REASONS or reason in CONTENT_REASONS:
         return 422
     return 502
 
@@ -322,8 +325,13 @@ def query_documents(
 
     A scan: with a filter every document record is read (fine for thousands of documents on a
     local store; a larger corpus wants a metadata index or a search engine).
+
+    The index is checked against the documents first (`storage.listing`): StoreDamaged (503, naming
+    `govcorpus check --repair`) when documents are missing from it that no run under way explains;
+    documents of runs under way are named in `note`.
     """
-    entries = corpus.entries()
+    listing = listed_documents(corpus)
+    entries = listing.entries
     if region or year or doc_type or q or issuer or document_number:
         matched: list[tuple[dict[str, Any], Document | None]] = []
         for entry in entries:
@@ -334,7 +342,10 @@ def query_documents(
         matched = [(entry, None) for entry in entries]
     page = matched[offset : offset + limit]
     items = [_summary(entry, doc if doc is not None else corpus.get(entry["id"])) for entry, doc in page]
-    return {"total": len(matched), "offset": offset, "limit": limit, "items": items}
+    answer = {"total": len(matched), "offset": offset, "limit": limit, "items": items}
+    if listing.unindexed is not None:
+        answer["note"] = listing.unindexed.note()
+    return answer
 
 
 # --- the app -------------------------------------------------------------------------------------
@@ -450,7 +461,10 @@ def create_app(store_uri: str, settings: dict[str, Any] | None = None) -> FastAP
                 "description": "the page is larger than DOWNLOAD_MAXSIZE (after decompression), "
                 "or the request body than GOVCORPUS_SERVICE_MAX_BODY"
             },
-            422: {"description": "fetched, but not a report (too short, a list page, …)"},
+            422: {
+                "description": "fetched, but not a report (too short, a list page, …) "
+                "or not readable as a document (unreadable, mojibake, empty)"
+            },
             502: {"description": "the upstream failed (HTTP error, unreachable, DNS)"},
             503: {"description": "the store cannot be used (store_unavailable: S3 credentials, endpoint, permissions)"},
             504: {"description": "timed out"},
@@ -477,13 +491,15 @@ def create_app(store_uri: str, settings: dict[str, Any] | None = None) -> FastAP
         full_id = corpus.resolve_id(doc_id) if doc_id else None
         doc = corpus.get(full_id) if full_id else None
         if doc is None:
-            return error(404, "not_found", f"no document {doc_id!r} (GET /documents lists them)")
+            unindexed = listed_documents(corpus).unindexed  # StoreDamaged (503) when the index lost documents
+            later = f"; {unindexed.note()}" if unindexed is not None else ""
+            return error(404, "not_found", f"no document {doc_id!r} (GET /documents lists them){later}")
         return JSONResponse(doc.to_dict())
 
     @app.get("/documents")
     def list_documents(
         region: str | None = Query(None, description="substring of metadata.region, e.g. 静安区"),
-        year: str | None = Query(None, description="metadata.year, e.g. 2024"),
+        year: int | None = Query(None, ge=1, le=9999, description="metadata.year, e.g. 2024"),
         doc_type: str | None = Query(None, description="metadata.doc_type"),
         q: str | None = Query(None, description="substring of the title or text (case-insensitive)"),
         issuer: str | None = Query(None, description="substring of metadata.issuer, e.g. 人民政府办公室"),
@@ -493,9 +509,9 @@ def create_app(store_uri: str, settings: dict[str, Any] | None = None) -> FastAP
     ) -> dict[str, Any]:
         """Stored documents, sorted by id, filtered and paged; `total` counts all matches."""
         return query_documents(
-            Corpus.open(store_uri), region=region, year=year, doc_type=doc_type, q=q, offset=offset, limit=limit,
-            issuer=issuer, document_number=document_number,
-        )
+            Corpus.open(store_uri), region=region, year=None if year is None else str(year), doc_type=doc_type, q=q,
+            offset=offset, limit=limit, issuer=issuer, document_number=document_number,
+        )  # fmt: skip
 
     return app
 
@@ -525,10 +541,24 @@ def _store_exception_types() -> list[type[Exception]]:
     return [StoreError, BotoCoreError, ClientError, OSError]
 
 
+class _Terminated(Exception):
+    """SIGTERM arrived: unwind (releasing the store's lease) before the process ends by it."""
+
+
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated()
+
+
 def serve(
     store_uri: str, *, host: str = "127.0.0.1", port: int = 8000, settings: dict[str, Any] | None = None, verbose: bool = False
-) -> None:
-    """Run the API with uvicorn until interrupted."""
+) -> int | None:
+    """Run the API with uvicorn until SIGINT or SIGTERM.
+
+    Returns SIGTERM's number when that stopped it, for the caller to raise again once it has
+    released what it holds (uvicorn shuts down gracefully, then re-raises the signal it caught:
+    SIGTERM's default action would end the process at once, leaving the store's lease behind).
+    SIGINT ends as KeyboardInterrupt, as before.
+    """
     import uvicorn
     from scrapy.utils.log import configure_logging
 
@@ -536,7 +566,12 @@ def serve(
     configure_logging(project_settings({**SERVICE_DEFAULTS, **overrides}))
     app = create_app(store_uri, overrides)
     print(f"govcorpus: serving {store_uri} on http://{host}:{port} (API docs at /docs)", file=sys.stderr, flush=True)
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         uvicorn.run(app, host=host, port=port, log_level="info" if verbose else "warning")
+    except _Terminated:
+        return signal.SIGTERM
     finally:
+        signal.signal(signal.SIGTERM, previous)
         REACTOR.stop()
+    return None

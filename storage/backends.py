@@ -9,6 +9,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol, TypedDict, Unpack
@@ -84,6 +85,13 @@ class ObjectStore(Protocol):
 
     def sync(self) -> None:
         """Make every put so far durable: call it before writing a record that names them."""
+
+    def prune(self, prefix: str) -> None:
+        """Remove what the backend keeps for a folder `prefix` ('a/b/') once no key is under it.
+
+        A local store's empty directory; S3 keeps nothing (a prefix is only part of keys). Never
+        removes an object: a folder that is not empty is left as it is.
+        """
 
     # Conditional operations (for the store's lease, storage.lease): a version is an opaque token
     # that changes whenever the object does (the ETag on S3, a content hash on a local store).
@@ -173,7 +181,10 @@ class LocalStore:
     def list(self, prefix: str = "") -> Iterator[str]:
         base = self.root
         keys = []
-        for dirpath, dirnames, filenames in os.walk(base):
+        # Walk only the folder the prefix lies in: listing documents/ must not visit warc/ and history/.
+        folder = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+        start = self._path(folder) if folder else base
+        for dirpath, dirnames, filenames in os.walk(start):
             dirnames[:] = [d for d in dirnames if not d.startswith(".")]
             rel_dir = Path(dirpath).relative_to(base).as_posix()
             for name in filenames:
@@ -188,6 +199,15 @@ class LocalStore:
         _guard(self.uri)
         self.sync()  # e.g. manifest parts are deleted only once the joined manifest is durable
         self._path(key).unlink(missing_ok=True)
+
+    def prune(self, prefix: str) -> None:
+        folder = prefix.strip("/")
+        if not folder:
+            return
+        path = self._path(folder)
+        with suppress(OSError):
+            path.rmdir()  # only if empty: ENOTEMPTY leaves it (and anything written meanwhile) alone
+            _fsync(path.parent)
 
     # Conditional operations. A local file system has no compare-and-swap on a file, so they run
     # under an flock(2) on a hidden mutex file beside the key: held for a few system calls, and
@@ -378,6 +398,9 @@ class S3Store:
 
     def sync(self) -> None:
         """Nothing to wait for: S3 acknowledges a PUT once the object is stored."""
+
+    def prune(self, prefix: str) -> None:
+        """Nothing to remove: an S3 prefix exists only in the keys under it."""
 
     # Conditional operations: S3's conditional writes (If-None-Match: * and If-Match on PutObject,
     # If-Match on DeleteObject; AWS since 2024, SeaweedFS 4.x). A server that ignores the headers

@@ -7,14 +7,16 @@ The documents (`documents/<id>.json`) are the truth; everything else is checked 
   every document and nothing else, and give each document the `duplicate_of` its record has;
 - each finished manifest must parse, list a URL once, name only documents that exist and end with
   stats that agree with its lines; manifest parts must belong to an open run (`runs/active/`);
-- each document's `duplicate_of` must name an existing canonical document, and its raw bytes exist.
+- each document's `duplicate_of` must name an existing canonical document, and its raw bytes exist:
+  every WARC record a document names is read back from its file and offset (each file read once).
 
 Documents of an open run (killed, or still going) may be missing from the indexes: that is in flight,
 not damage, and resuming the run completes it. `repair_store` rebuilds `index.jsonl` from the
 documents, the dedup index from the documents' fingerprints (re-pointing records at the canonical it
 gives), joins orphan manifest parts into manifests, rewrites damaged manifests from their readable
 lines, and moves unreadable document records to `damaged/` (their URLs are fetched again by the next
-crawl). Raw bytes and documents that are gone cannot be rebuilt: those problems remain.
+crawl). Raw bytes and documents that are gone, and WARC records that cannot be read, cannot be
+rebuilt: those problems remain.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from storage.manifest import (
     utc_now,
 )
 from storage.runs import ACTIVE_PREFIX, finish_cleanup
-from storage.warc import WARC_PREFIX
+from storage.warc import WARC_PREFIX, WarcRef, record_problem
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ DAMAGED_PREFIX = "damaged/"
 KINDS: dict[str, tuple[bool, str]] = {
     "document_unreadable": (True, "document records that are not readable JSON documents"),
     "raw_missing": (False, "documents whose raw bytes (raw/… or their WARC file) are missing"),
+    "warc_record_unreadable": (False, "documents whose WARC record cannot be read back: its file is cut short or damaged at its offset"),
     "duplicate_of_dangling": (True, "documents whose duplicate_of names a missing or non-canonical document"),
     "index_unreadable": (True, "index.jsonl cannot be read"),
     "index_missing_documents": (True, "documents missing from index.jsonl"),
@@ -69,6 +72,11 @@ KINDS: dict[str, tuple[bool, str]] = {
     "active_run_finished": (True, "open-run records of runs whose manifest is written"),
     "lease_unreadable": (True, "lock.json is not a lease record"),
 }
+# What a problem that --repair cannot rebuild leaves behind, for the kinds where that is known.
+NOT_REBUILT: dict[str, str] = {
+    "raw_missing": "the documents keep their text, but `reclean` fails them with no_raw",
+    "warc_record_unreadable": "the documents keep their text, but `reclean` fails them with no_raw",
+}
 
 
 @dataclass
@@ -84,7 +92,8 @@ class Problem:
         return KINDS[self.kind][0]
 
     def line(self) -> str:
-        how = "" if self.repairable else " (cannot be rebuilt)"
+        consequence = f": {NOT_REBUILT[self.kind]}" if self.kind in NOT_REBUILT else ""
+        how = "" if self.repairable else f" (cannot be rebuilt{consequence})"
         return f"{self.kind}: {self.count} {KINDS[self.kind][1]}{how}, e.g. {self.example}"
 
 
@@ -178,17 +187,50 @@ def _check_documents(store: ObjectStore, report: Report) -> dict[str, _Record]:
 
 
 def _check_raw(store: ObjectStore, report: Report, records: dict[str, _Record], in_flight: set[str]) -> None:
-    """Every document's raw bytes: its WARC files (a run still open may not have stored them yet), else raw/<sha>."""
+    """Every document's raw bytes: its WARC records (a run still open may not have stored them yet), else raw/<sha>.
+
+    Each WARC file that documents name is read once, and every record named in it is read back
+    from its offset (what `reclean` will do): a file cut short or damaged there is
+    `warc_record_unreadable`, a file that is gone `raw_missing`.
+    """
     warc_files = set(store.list(WARC_PREFIX))
     raw = {key.rsplit("/", 1)[-1] for key in store.list("raw/")}
+    named: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)  # WARC file → (document id, reference)
     for doc_id, record in records.items():
         doc = record.doc
         if doc.warc_records:
+            if doc_id in in_flight:
+                continue
             missing = sorted({ref["file"] for ref in doc.warc_records} - warc_files)
-            if missing and doc_id not in in_flight:
+            if missing:
                 report.add("raw_missing", f"documents/{doc_id}.json ({missing[0]})")
+                continue
+            for ref in doc.warc_records:
+                named[ref["file"]].append((doc_id, ref))
         elif doc.raw_sha256 and doc.raw_sha256 not in raw:
             report.add("raw_missing", f"documents/{doc_id}.json (raw {doc.raw_sha256[:12]}…)")
+    for key in sorted(named):
+        try:
+            blob = store.get(key)
+        except KeyError:  # deleted since it was listed
+            blob = b""
+        unreadable: dict[str, str] = {}
+        for doc_id, ref in named[key]:
+            if doc_id not in unreadable:
+                problem = _warc_record_problem(ref, blob)
+                if problem is not None:
+                    unreadable[doc_id] = f"documents/{doc_id}.json ({key}@{ref.get('offset')}: {problem})"
+        for example in unreadable.values():
+            report.add("warc_record_unreadable", example)
+
+
+def _warc_record_problem(data: dict[str, Any], blob: bytes) -> str | None:
+    """Why the record a document's `warc_records` item names cannot be read from `blob`, its file; None if it can."""
+    try:
+        ref = WarcRef.from_dict(data)
+    except (TypeError, KeyError):
+        return "not a WARC record reference"
+    return record_problem(blob, ref)
 
 
 def _check_active_runs(store: ObjectStore, report: Report) -> set[str]:

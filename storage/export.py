@@ -2,6 +2,13 @@
 
 The files are plain enough for pandas, DuckDB, pyarrow and HF `datasets` to read as they are:
 one row per canonical document (duplicates left out), text included, metadata as columns.
+
+Every format has the same columns (`COLUMNS`). A document's own fields keep their names; the
+metadata fields of README "Metadata" are lifted into columns of their own names, except
+`metadata.source` (where a reprint comes from, 来源：北京日报), which becomes `reprint_source`:
+`source` is the document's own field, the crawl source that fetched it. The whole `metadata`
+object (per-format fields such as `tables`, `pages`, `ocr` included) is the `metadata` column, as
+a JSON text in every format.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from typing import Any
 from cleaners.document import Document
 from storage.backends import ObjectStore
 from storage.corpus import Corpus
+from storage.listing import Listing, Unindexed, list_documents
 from storage.manifest import utc_now
 
 FORMATS = ("jsonl", "parquet")
@@ -51,23 +59,34 @@ COLUMNS: dict[str, str] = {
     "subject": "string",
     "addressee": "string",
     "publisher": "string",
+    "signer": "string",
+    "keywords": "string",
+    "genre": "string",
+    "validity": "string",
+    # The document's own `source` is the crawl source (sources.toml); metadata's is the reprint's.
     "source": "string",
+    "reprint_source": "string",
+    "metadata": "string",  # the whole metadata object as JSON text
 }
+# Export column → metadata field, where the names differ.
+RENAMED_METADATA = {"reprint_source": "source"}
 
 
 def export_row(doc: Document) -> dict[str, Any]:
-    """One flat row: the document's own fields, then its metadata fields as columns."""
+    """One flat row (COLUMNS): the document's own fields, then its metadata fields as columns."""
     record = doc.to_dict()
     metadata = record.pop("metadata") or {}
-    row = {name: record.get(name, metadata.get(name)) for name in COLUMNS}
+    row = {name: record[name] if name in record else metadata.get(RENAMED_METADATA.get(name, name)) for name in COLUMNS}
     row["chars"] = doc.chars
+    row["metadata"] = json.dumps(metadata, ensure_ascii=False, sort_keys=True)
     if row["year"] is not None:
         row["year"] = int(row["year"])
     return row
 
 
-def canonical_documents(corpus: Corpus) -> Iterator[Document]:
-    for entry in corpus.entries():
+def canonical_documents(corpus: Corpus, entries: list[dict[str, Any]] | None = None) -> Iterator[Document]:
+    """The canonical documents of the index's `entries` (default: the whole index), in id order."""
+    for entry in corpus.entries() if entries is None else entries:
         if entry.get("duplicate_of"):
             continue
         doc = corpus.get(entry["id"])
@@ -95,12 +114,19 @@ class ExportResult:
     manifest_key: str
     files: list[dict[str, Any]]
     rows: int
+    unindexed: Unindexed | None = None  # documents of runs under way, not in the index yet: not exported
 
 
-def export_corpus(corpus: Corpus, out: ObjectStore, fmt: str, prefix: str = "") -> ExportResult:
-    """Write `part-NNNNN.<fmt>` files and `_manifest.json` under `prefix` of `out`."""
+def export_corpus(corpus: Corpus, out: ObjectStore, fmt: str, prefix: str = "", listing: Listing | None = None) -> ExportResult:
+    """Write `part-NNNNN.<fmt>` files and `_manifest.json` under `prefix` of `out`.
+
+    The documents are those the index lists, checked against the store (`storage.listing`):
+    StoreDamaged when documents are missing from the index that no run under way explains.
+    `listing`: that check's result, when the caller made it already.
+    """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
+    listing = listing if listing is not None else list_documents(corpus)
     encode = _parquet_bytes if fmt == "parquet" else _jsonl_bytes
     prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
     files: list[dict[str, Any]] = []
@@ -113,7 +139,7 @@ def export_corpus(corpus: Corpus, out: ObjectStore, fmt: str, prefix: str = "") 
         files.append({"key": key, "rows": len(batch), "bytes": len(data), "sha256": sha256(data).hexdigest()})
         batch.clear()
 
-    for doc in canonical_documents(corpus):
+    for doc in canonical_documents(corpus, listing.entries):
         batch.append(export_row(doc))
         if len(batch) >= ROWS_PER_FILE:
             flush()
@@ -130,4 +156,4 @@ def export_corpus(corpus: Corpus, out: ObjectStore, fmt: str, prefix: str = "") 
     }
     manifest_key = f"{prefix}{MANIFEST_NAME}"
     out.put(manifest_key, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
-    return ExportResult(manifest_key, files, rows)
+    return ExportResult(manifest_key, files, rows, listing.unindexed)

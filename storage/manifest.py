@@ -121,9 +121,18 @@ class ManifestWriter:
         }
         body += (json.dumps(summary, ensure_ascii=False) + "\n").encode("utf-8")
         self.store.put(self.key, body)
-        for key in part_keys:
-            self.store.delete(key)
+        delete_parts(self.store, self.run_id)
         return self.key
+
+
+def delete_parts(store: ObjectStore, run_id: str) -> int:
+    """Delete the manifest parts of `run_id` (its joined manifest is written) and their folder; how many there were."""
+    prefix = f"{MANIFEST_PREFIX}{run_id}/"
+    parts = list(store.list(prefix))
+    for key in parts:
+        store.delete(key)
+    store.prune(prefix)
+    return len(parts)
 
 
 def line_stats(lines: list[dict[str, Any]]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ The source's report filter (title keywords, crawl policy) is not applied again.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -34,8 +35,9 @@ from storage.check import rebuild_dedup
 from storage.corpus import Corpus
 from storage.dedup import StoreDedupIndex
 from storage.journey import Outcome, rejected_outcome
+from storage.listing import list_documents
 from storage.manifest import ManifestWriter
-from storage.runs import begin_run, end_run, job_name
+from storage.runs import begin_run, end_run, has_open_run, job_name
 from storage.warc import WarcRef, read_response
 
 log = logging.getLogger(__name__)
@@ -101,13 +103,17 @@ class UnknownSource(LookupError):
     """`reclean --source NAME` names a source no stored document comes from (a typo, most likely)."""
 
 
+class NothingSelected(LookupError):
+    """The selection (`--source`, `--since`) holds no stored document: no run is begun, nothing is written."""
+
+
 def select(corpus: Corpus, *, source: str | None = None, since: str | None = None) -> list[Document]:
     """The stored documents to re-clean, in WARC file order: of crawl source `source`, fetched on or after `since`.
 
     `since` is an ISO 8601 date or time (UTC), compared with each document's `fetched_at`.
     """
     chosen = []
-    for entry in corpus.entries():
+    for entry in list_documents(corpus).entries:  # StoreDamaged when the index lost documents: check --repair
         if since and str(entry.get("fetched_at") or "") < since:
             continue
         doc = corpus.get(entry["id"])
@@ -231,9 +237,11 @@ def reclean(
 ) -> RecleanResult:
     """Re-clean the selected documents of `corpus` (see the module docstring); the caller holds the store's lease.
 
-    Returns the run's result; raises StoreDamaged when the store cannot be read as a corpus, and
-    UnknownSource, before anything is written, when no stored document comes from `source`.
+    Returns the run's result; raises StoreDamaged when the store cannot be read as a corpus, and,
+    before anything is written, UnknownSource when no stored document comes from `source` and
+    NothingSelected when the selection holds no document (unless a killed run of it is to be resumed).
     """
+    began = time.monotonic()
     documents = select(corpus, source=source, since=since)
     if source is not None and not documents and not select(corpus, source=source):
         known = sorted({doc.source for entry in corpus.entries() if (doc := corpus.get(entry["id"])) and doc.source})
@@ -241,9 +249,13 @@ def reclean(
     selection = [f"source={source}"] if source else []
     selection += [f"since={since}"] if since else []
     job = job_name([RECLEAN_JOB, *selection])  # the same command resumes its killed run
+    if not documents and not has_open_run(corpus.store, job):
+        chosen = " and ".join(([f"from source {source!r}"] if source else []) + ([f"fetched on or after {since}"] if since else []))
+        raise NothingSelected(f"no stored document {chosen}" if chosen else f"{corpus.uri} holds no document")
     start = begin_run(corpus.store, job)
     run = Reclean(corpus, start.run_id, resumed=start.resumed, started_at=start.started_at, build_options={"ocr": ocr})
     dedup = run.run(documents, progress)
-    key = run.close({"command": "reclean", "documents": len(documents), **({"dedup": dedup} if dedup else {})})
+    stats = {"command": "reclean", "documents": len(documents), **({"dedup": dedup} if dedup else {})}
+    key = run.close({**stats, "duration_s": round(time.monotonic() - began, 3)})  # this process's, as a crawl's
     end_run(corpus.store, job)
     return RecleanResult(start.run_id, key, dict(run.manifest.counts), len(documents), start.resumed, dedup)

@@ -12,8 +12,11 @@ from typing import Any
 from storage.backends import ObjectStore, StoreDamaged
 from storage.manifest import (
     MANIFEST_PREFIX,
+    delete_parts,
+    line_stats,
     manifest_keys,
     new_run_id,
+    parse_lines,
     read_manifest,
     utc_now,
 )
@@ -63,6 +66,11 @@ def begin_run(store: ObjectStore, job: str) -> RunStart:
     return RunStart(run_id, True, started_at)
 
 
+def has_open_run(store: ObjectStore, job: str) -> bool:
+    """Whether `job` has a run begun and not finished (`begin_run` would resume it)."""
+    return store.exists(_active_key(job))
+
+
 def _new_run(store: ObjectStore, job: str) -> RunStart:
     run_id, started_at = new_run_id(), utc_now()
     store.put(_active_key(job), json.dumps({"run_id": run_id, "job": job, "started_at": started_at}).encode())
@@ -70,11 +78,33 @@ def _new_run(store: ObjectStore, job: str) -> RunStart:
 
 
 def finish_cleanup(store: ObjectStore, run_id: str) -> int:
-    """Delete the parts of a run whose joined manifest exists; return how many there were."""
-    parts = list(store.list(f"{MANIFEST_PREFIX}{run_id}/"))
-    for part in parts:
-        store.delete(part)
-    return len(parts)
+    """Delete the parts of a run whose joined manifest exists (and their folder); return how many there were."""
+    return delete_parts(store, run_id)
+
+
+def unfinished_runs(store: ObjectStore) -> list[dict[str, Any]]:
+    """The open runs (`active_runs`) as `past_runs` gives finished ones, with `finished: False`.
+
+    `urls`, `counts` and `bytes` are those of the manifest lines flushed so far (the run's parts);
+    StoreDamaged if a record or a part is unreadable.
+    """
+    runs = []
+    for state in active_runs(store):
+        run_id = str(state["run_id"])
+        lines = [line for key in store.list(f"{MANIFEST_PREFIX}{run_id}/") for line in parse_lines(store, key) if "url" in line]
+        stats = line_stats(lines)
+        runs.append(
+            {
+                "run": run_id,
+                "finished": False,
+                "job": state.get("job"),
+                "started_at": state.get("started_at"),
+                "urls": len({line["url"] for line in lines}),
+                "counts": stats["counts"],
+                "bytes": stats["bytes"],
+            }
+        )
+    return sorted(runs, key=lambda run: run["run"])
 
 
 def active_runs(store: ObjectStore) -> list[dict[str, Any]]:
@@ -96,7 +126,7 @@ def end_run(store: ObjectStore, job: str) -> None:
 
 
 def past_runs(store: ObjectStore) -> list[dict[str, Any]]:
-    """Finished runs, oldest first, each with the stats its manifest ends with."""
+    """Finished runs, oldest first, each with the stats its manifest ends with (and `finished: True`)."""
     runs = []
     for key in manifest_keys(store):
         stats: dict[str, Any] = {}
@@ -106,5 +136,6 @@ def past_runs(store: ObjectStore) -> list[dict[str, Any]]:
                 stats = line["stats"]
             else:
                 urls += 1
-        runs.append({"run": key.removeprefix("manifests/").removesuffix(".jsonl"), "manifest": key, "urls": urls, **stats})
+        run_id = key.removeprefix("manifests/").removesuffix(".jsonl")
+        runs.append({"run": run_id, "finished": True, "manifest": key, "urls": urls, **stats})
     return runs

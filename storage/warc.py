@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from http import HTTPStatus
@@ -29,6 +30,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -194,13 +196,49 @@ def read_response(store: ObjectStore, ref: WarcRef, data: bytes | None = None) -
     """The response a reference names. `data`: the WARC file's bytes, when the caller has them already.
 
     Raises KeyError when the file is missing and ValueError when the bytes at the offset are not
-    a response record.
+    the whole response record of `ref.uri` (`record_problem`: a damaged record is refused, never
+    read as a shorter body).
     """
     blob = data if data is not None else store.get(ref.file)
+    problem = record_problem(blob, ref)
+    if problem is not None:
+        raise ValueError(f"{ref.file}@{ref.offset}: {problem}")
     for record in ArchiveIterator(io.BytesIO(blob[ref.offset : ref.offset + ref.length])):
         if record.rec_type == "response":
             return fetched_from_record(record)
     raise ValueError(f"no response record at {ref.file}@{ref.offset}")
+
+
+def record_problem(data: bytes, ref: WarcRef) -> str | None:
+    """Why the response record `ref` names cannot be read back whole from `data` (its WARC file's bytes); None if it can.
+
+    Checks what `read_response` takes on trust (warcio reads a damaged gzip member as a shorter
+    body, saying so only on stderr): the byte range lies inside the file; it is one whole gzip
+    member whose CRC-32 and length agree (RFC 1952); it holds a response record of `ref.uri`; its
+    payload has the `WARC-Payload-Digest` the record names (ISO 28500, WARC 1.1 §5.9).
+    """
+    if not isinstance(ref.offset, int) or not isinstance(ref.length, int) or ref.offset < 0 or ref.length <= 0:
+        return f"offset {ref.offset!r} and length {ref.length!r} are not a byte range"
+    end = ref.offset + ref.length
+    if end > len(data):
+        return f"the file ends at byte {len(data)}, before the record's end at byte {end}"
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)  # a gzip member, trailer checked
+    try:
+        record_bytes = inflater.decompress(data[ref.offset : end])
+    except zlib.error as exc:
+        return f"the bytes at the offset are not a whole gzip member ({exc})"
+    if not inflater.eof:
+        return "the gzip member at the offset is cut short"
+    try:
+        for record in ArchiveIterator(io.BytesIO(record_bytes), check_digests="raise"):
+            uri = record.rec_headers.get_header("WARC-Target-URI")
+            if record.rec_type != "response" or uri != ref.uri:
+                return f"the record at the offset is a {record.rec_type} record of {uri}, not the response of {ref.uri}"
+            record.raw_stream.read()  # the digest is compared when the payload has been read
+            return None
+    except (ArchiveLoadFailed, ValueError, EOFError) as exc:
+        return f"the record at the offset cannot be read ({exc})"
+    return "no WARC record at the offset"
 
 
 def iter_responses(store: ObjectStore, run_id: str | None = None) -> Iterator[tuple[WarcRef, Fetched]]:

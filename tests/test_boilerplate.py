@@ -43,6 +43,10 @@ CHROME_LINES = [
     "发表于2023-5-23 17:06:50|显示全部楼层|阅读模式",
     "查看：541|回复：0",
     "相关阅读",
+    "本词条缺少概述图，补充相关内容使词条更完整，还能快速升级，赶紧来编辑吧！",
+    "本词条内容不足，欢迎各位编辑词条，额外获取5个积分。",
+    "更多“怎么投诉举报”的相关经验资讯请关注www.example.com",
+    "欢迎访问 https://www.example.gov.cn/",
 ]
 
 
@@ -75,6 +79,7 @@ def test_same_line_inside_the_body_survives(line: str) -> None:
         "上一篇章已经写完，下一篇章由我们共同书写。",
         "完善网站地图与导航服务，提升政务网站的可用性。",
         "全面推行验证码等安全措施，守牢网络安全底线。",
+        "具体办理指南请访问www.example.gov.cn查询",
     ],
 )
 def test_body_sentences_with_chrome_words_survive_even_at_the_edges(sentence: str) -> None:

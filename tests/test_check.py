@@ -6,14 +6,16 @@ import json
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from dupsite import generate, sources_toml
 from support import FAST, run_cli
 
 from cleaners.document import Fetched
+from govcorpus.service import query_documents
 from govcorpus.sitefixture import SiteServer, serve_site
-from storage.backends import ObjectStore, open_store
+from storage.backends import ObjectStore, StoreDamaged, open_store
 from storage.building import Exchange
 from storage.check import check_store, repair_store
 from storage.corpus import INDEX_KEY, Corpus
@@ -225,3 +227,118 @@ def test_check_on_s3(pristine: Path, s3_uri: str) -> None:
     assert report.has("dedup_unreadable", "manifest_parts_left_over")
     repair_store(store, report)
     assert check_store(store).clean and links(store) == links(source)
+
+
+def _one_line_naming_repair(result: Any, uri: str) -> None:
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert f"run `govcorpus check --repair --store {uri}`" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("damage", ["index deleted", "half the index lost"])
+def test_read_commands_refuse_a_store_whose_index_lost_documents(damage: str, store: ObjectStore, tmp_path: Path) -> None:
+    if damage == "index deleted":
+        store.delete(INDEX_KEY)
+    else:
+        lose_half_the_index(store)
+    uri = store.uri
+    some_id = sorted(store.list("documents/"))[-1].removeprefix("documents/")[:8]
+    for command in (["ls"], ["ls", "--json"], ["export", "--out", str(tmp_path / "export")], ["show", some_id]):
+        result = run_cli(*command, "--store", uri)
+        _one_line_naming_repair(result, uri)
+        assert "index.jsonl" in result.stderr and "documents are" in result.stderr, result.stderr
+        assert result.stdout == "", result.stdout  # nothing listed, nothing "Exported 0"
+    assert not (tmp_path / "export").exists()
+    with pytest.raises(StoreDamaged, match="check --repair"):
+        query_documents(Corpus(store), region=None, year=None, doc_type=None, q=None, offset=0, limit=20)
+    # The service holds the lease itself: still damage, not "in flight".
+    with store_lease(store, "govcorpus serve"), pytest.raises(StoreDamaged, match="check --repair"):
+        query_documents(Corpus(store), region=None, year=None, doc_type=None, q=None, offset=0, limit=20)
+    assert run_cli("check", "--repair", "--store", uri).returncode == 0
+    listed = run_cli("ls", "--store", uri)
+    assert listed.returncode == 0 and listed.stderr.strip() == "18 documents", listed.stderr
+
+
+def test_a_new_run_is_refused_on_a_store_whose_index_is_gone(site: tuple[SiteServer, Path], store: ObjectStore) -> None:
+    """It would write an index of its own documents only and hide every earlier one."""
+    store.delete(INDEX_KEY)
+    uri = store.uri
+    crawl = run_cli("crawl", "--config", str(site[1]), "--store", uri, *QUICK)
+    _one_line_naming_repair(crawl, uri)
+    fetch = run_cli("fetch", site[0].url("/"), "--store", uri, *QUICK)
+    _one_line_naming_repair(fetch, uri)
+    assert not store.exists(INDEX_KEY)  # nothing was written
+    assert run_cli("check", "--repair", "--store", uri).returncode == 0
+    again = run_cli("crawl", "--config", str(site[1]), "--store", uri, *QUICK)
+    assert again.returncode == 0, again.stderr
+    assert run_cli("ls", "--store", uri).stderr.strip() == "18 documents"
+
+
+def test_a_new_empty_store_lists_nothing_without_complaint(tmp_path: Path) -> None:
+    (tmp_path / "corpus").mkdir()
+    listed = run_cli("ls", "--store", str(tmp_path / "corpus"))
+    assert listed.returncode == 0 and listed.stderr.strip() == "0 documents", listed.stderr
+    exported = run_cli("export", "--store", str(tmp_path / "corpus"), "--out", str(tmp_path / "export"))
+    assert exported.returncode == 0 and "Exported 0 canonical documents" in exported.stdout, exported.stderr
+
+
+def test_documents_of_a_run_under_way_are_announced_not_called_damage(store: ObjectStore, tmp_path: Path) -> None:
+    """Before a crawl's first index is written, ls and export say what is not listed yet, and why."""
+    store.delete(INDEX_KEY)
+    uri = store.uri
+    with store_lease(store, "govcorpus crawl --config sources.toml"):  # a crawl running in another process
+        listed = run_cli("ls", "--store", uri)
+        assert listed.returncode == 0, listed.stderr
+        assert "being written by `govcorpus crawl --config sources.toml`" in listed.stderr, listed.stderr
+        assert "18 documents stored so far are not listed yet (the index is written when it ends)" in listed.stderr
+    store.put("runs/active/dupsite-0.json", json.dumps({"run_id": "20990101T000000Z-abcdef", "job": "dupsite-0"}).encode())
+    exported = run_cli("export", "--store", uri, "--out", str(tmp_path / "export"))  # the crawl was killed
+    assert exported.returncode == 0, exported.stderr
+    assert "run 20990101T000000Z-abcdef is unfinished: 18 documents it stored are not listed yet" in exported.stderr
+    assert "re-run its crawl command to resume it" in exported.stderr
+    answer = query_documents(Corpus(store), region=None, year=None, doc_type=None, q=None, offset=0, limit=20)
+    assert answer["total"] == 0 and "is unfinished" in answer["note"]
+
+
+def test_warc_records_that_cannot_be_read_back_are_found(store: ObjectStore) -> None:
+    """A WARC file emptied (`: > warc/<run>-00001.warc.gz`) or damaged inside one record: check names it, repair cannot help."""
+    docs = [doc for doc in (Corpus(store).get(entry["id"]) for entry in Corpus(store).entries()) if doc is not None]
+    victim = docs[0]
+    ref = victim.warc_records[0]
+    data = bytearray(store.get(ref["file"]))
+    for at in range(ref["offset"] + ref["length"] // 2, ref["offset"] + ref["length"] // 2 + 16):
+        data[at] ^= 0x55  # inside the record's compressed bytes: warcio alone reads it as a shorter body
+    store.put(ref["file"], bytes(data))
+    report = check_store(store)
+    assert set(report.problems) == {"warc_record_unreadable"}, report.problems
+    problem = report.problems["warc_record_unreadable"]
+    assert problem.count == 1 and victim.id in problem.example and not problem.repairable
+    with pytest.raises(ValueError, match="gzip"):
+        read_response(store, WarcRef.from_dict(ref))  # what reclean reads: refused (no_raw), not a shorter body
+
+    files = {record["file"] for doc in docs for record in doc.warc_records}
+    for key in files:
+        store.put(key, b"")
+    checked = run_cli("check", "--store", store.uri)
+    assert checked.returncode == 1
+    assert f"warc_record_unreadable: {len(docs)} documents whose WARC record cannot be read back" in checked.stdout, checked.stdout
+    assert "the file ends at byte 0" in checked.stdout and "reclean` fails them with no_raw" in checked.stdout
+    assert "cannot rebuild these" in checked.stderr and "Run `govcorpus check --repair" not in checked.stderr
+    repaired = run_cli("check", "--repair", "--store", store.uri)
+    assert repaired.returncode == 1 and "warc_record_unreadable" in repaired.stdout, repaired.stdout
+
+
+def test_runs_json_lists_unfinished_runs_too(store: ObjectStore) -> None:
+    """An interrupted crawl's run: in `runs` and `runs --json` (with "finished": false and its lines so far)."""
+    assert not [path for path in (Path(store.uri) / "manifests").iterdir() if path.is_dir()]  # finished: no parts folder
+    (key,) = manifest_keys(store)
+    lines = [line for line in read_manifest(store, key) if "url" in line]
+    run = "20990101T000000Z-abcdef"
+    store.put(f"manifests/{run}/part-000000.jsonl", "".join(json.dumps(line) + "\n" for line in lines[:3]).encode())
+    store.put("runs/active/dupsite-0.json", json.dumps({"run_id": run, "job": "dupsite-0", "started_at": "2099-01-01T00:00:00Z"}).encode())
+    listed = json.loads(run_cli("runs", "--json", "--store", store.uri).stdout)
+    assert [(entry["run"], entry["finished"]) for entry in listed] == [(key[len("manifests/") : -len(".jsonl")], True), (run, False)]
+    unfinished = listed[1]
+    assert unfinished["job"] == "dupsite-0" and unfinished["urls"] == 3 and sum(unfinished["counts"].values()) == 3
+    plain = run_cli("runs", "--store", store.uri)
+    assert f"{run}  unfinished (dupsite-0, 3 URLs so far): re-run the same command to resume it" in plain.stdout

@@ -52,6 +52,9 @@ class MemoryStore:
     def sync(self) -> None:
         pass
 
+    def prune(self, prefix: str) -> None:
+        pass
+
     # The conditional operations of the protocol, versions being content hashes as on a LocalStore.
 
     def get_versioned(self, key: str) -> tuple[bytes, str]:

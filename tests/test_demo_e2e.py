@@ -95,3 +95,19 @@ def test_progress_is_reported_while_a_crawl_runs(tmp_path: Path) -> None:
     progress = [line for line in result.stderr.splitlines() if line.startswith("govcorpus: ") and "pages fetched" in line]
     assert len(progress) >= 2  # not on a terminal: periodic lines, not a live one
     assert "stored" in progress[-1] and "failed" in progress[-1]
+
+
+def test_progress_counts_what_a_resumed_run_recorded_before_apart_from_skipped() -> None:
+    """A resumed run meets its own recorded URLs again (reason already_recorded): not "skipped" pages."""
+    from rich.console import Console
+    from scrapy.utils.test import get_crawler
+
+    from crawler.extensions import Progress
+
+    crawler = get_crawler(settings_dict={"GOVCORPUS_PROGRESS": True})
+    crawler.stats.open_spider()
+    for key, value in {"govcorpus/stored": 3, "govcorpus/skipped": 41, "govcorpus/skipped/already_recorded": 40,
+                       "response_received_count": 45}.items():
+        crawler.stats.set_value(key, value)
+    line = Progress(crawler, Console(stderr=True), 1.0).line()
+    assert "3 stored" in line and "1 skipped" in line and "40 recorded before the run was resumed" in line, line

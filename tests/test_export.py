@@ -98,3 +98,28 @@ def test_empty_corpus_exports_an_empty_file_with_the_schema(tmp_path: Path) -> N
     result = export_corpus(Corpus.open(str(tmp_path / "empty")), out, "parquet")
     assert result.rows == 0
     assert pq.read_table(tmp_path / "export" / "part-00000.parquet").column_names == list(COLUMNS)
+
+
+def test_every_format_keeps_the_reprint_source_apart_from_the_crawl_source(tmp_path: Path) -> None:
+    """`source` is the crawl source that fetched the document; metadata.source (来源：北京日报) is `reprint_source`."""
+    corpus = Corpus.open(str(tmp_path / "corpus"))
+    doc = make_doc("http://a/001", "001", source="北京日报", signer="张三", tables=[[["项目", "金额"]]])
+    corpus.put(replace(doc, source="jingan"))
+    corpus.write_index()
+    rows = {}
+    for fmt in ("jsonl", "parquet"):
+        out = open_store(str(tmp_path / fmt))
+        export_corpus(corpus, out, fmt)
+        path = tmp_path / fmt / f"part-00000.{fmt}"
+        if fmt == "parquet":
+            (rows[fmt],) = pq.read_table(path).to_pylist()
+        else:
+            (rows[fmt],) = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        assert list(rows[fmt]) == list(COLUMNS)
+        assert json.loads(out.get("_manifest.json"))["columns"] == COLUMNS
+    assert rows["jsonl"] == rows["parquet"]  # the same columns and values in every format
+    row = rows["parquet"]
+    assert row["source"] == "jingan" and row["reprint_source"] == "北京日报" and row["signer"] == "张三"
+    assert json.loads(row["metadata"]) == doc.metadata  # nothing of metadata is lost, per-format fields included
+    sql = f"select source, reprint_source from read_parquet('{tmp_path / 'parquet' / '*.parquet'}')"
+    assert duckdb.execute(sql).fetchall() == [("jingan", "北京日报")]

@@ -244,6 +244,8 @@ def reason_with_status(status: int) -> str:
 
 def test_reject_reasons() -> None:
     assert reason(b"") == "empty"
+    # A page without any text is empty, whatever the report filters would say of it (it was not_report).
+    assert reason("<html><head><title>政府工作报告</title></head><body><div> </div></body></html>") == "empty"
     assert reason(b"\x89PNG\r\n\x1a\n" + bytes(100), "image/png") == "not_html"
     assert reason_with_status(404) == "http_404"
     notice = "<html><head><title>通知</title></head><body><p>今天下午三点召开全体会议，请准时参加。</p></body></html>"

@@ -200,6 +200,16 @@ def test_a_body_over_the_size_limit_is_too_large_with_the_limit(
     assert (line["outcome"], line["reason"]) == ("failed", "too_large")
 
 
+def test_a_body_cut_short_says_what_happened(tmp_path: Path) -> None:
+    """Fewer bytes than the Content-Length, then the connection closes: data_loss, with words to act on."""
+    routes = {"/cut.html": Answer(200, HTML, REPORT[:2000], announce=len(REPORT))}
+    with ScriptedServer(routes) as server:
+        code, _, stderr = fetch(server.url("/cut.html"), tmp_path, "-s", "RETRY_TIMES=0", "-s", "DOWNLOAD_FAIL_ON_DATALOSS=True")
+    assert code == 1 and "data_loss" in stderr and "Content-Length" in stderr, stderr
+    (line,) = [line for line in manifest(tmp_path / "c") if "url" in line]
+    assert (line["outcome"], line["reason"]) == ("failed", "data_loss") and "Content-Length" in line["detail"]
+
+
 # ---------------------------------------------------------------- Content-Encoding that lies
 
 

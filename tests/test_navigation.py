@@ -24,7 +24,15 @@ def text_of(inner: str) -> str:
 
 
 def fragment(markup: str) -> etree._Element:
-    return etree.fromstring(f"<div>{markup}</div>", etree.HTMLParser()).find(".//body/div")
+    node = etree.fromstring(f"<div>{markup}</div>", etree.HTMLParser()).find(".//body/div")
+    assert node is not None
+    return node
+
+
+def heading(text: str) -> etree._Element:
+    node = fragment(f"<h4>{text}</h4>").find("h4")
+    assert node is not None
+    return node
 
 
 @pytest.mark.parametrize(
@@ -77,12 +85,12 @@ def test_a_link_list_without_a_heading_is_left_to_the_other_rules() -> None:
 
 @pytest.mark.parametrize("text", ["上一篇", "下一篇：", "上一篇文章与下一篇文章", "相关文章", "推荐阅读", "猜你喜欢", "你可能也喜欢"])
 def test_section_headings_are_recognised(text: str) -> None:
-    assert is_section_heading(fragment(f"<h4>{text}</h4>").find("h4"))
+    assert is_section_heading(heading(text))
 
 
 @pytest.mark.parametrize("text", ["相关工作进展顺利，各项指标稳中有升", "一、上一年度工作回顾"])
 def test_body_headings_are_not_navigation(text: str) -> None:
-    assert not is_section_heading(fragment(f"<h4>{text}</h4>").find("h4"))
+    assert not is_section_heading(heading(text))
 
 
 def test_real_blog_post_loses_its_tags_and_its_previous_and_next_posts() -> None:

@@ -284,7 +284,7 @@ def test_immutable_store_directory(immutable_store: Path, tmp_path: Path, comman
 def test_export_to_an_unwritable_out(tmp_path: Path, immutable_store: Path) -> None:
     (tmp_path / "other").mkdir()  # an empty store
     result = run_cli("export", "--store", str(tmp_path / "other"), "--out", str(immutable_store))
-    assert_error(result, FAILURE, f"cannot write {immutable_store}:")
+    assert_error(result, FAILURE, f"cannot write {immutable_store}:", "make the export directory writable", "pass --out elsewhere")
     result = run_cli("export", "--store", str(tmp_path / "other"), "--out", "gopher://x/y")
     assert_error(result, USAGE, "--out 'gopher://x/y'")
 
@@ -458,3 +458,24 @@ def test_reading_a_store_that_is_not_there_is_a_mistake_not_an_empty_store(tmp_p
         f"govcorpus: error: --store '{mistyped}': there is no store there (check the path; a crawl, fetch or demo creates one)"
     ]
     assert not mistyped.exists()  # and nothing was created there
+
+
+@pytest.mark.parametrize(("command", "usage"), [(["fetch", "http://127.0.0.2/a.html", "--bogus"], "usage: govcorpus fetch"),
+                                                (["ls", "--jsn"], "usage: govcorpus ls")])
+def test_an_unknown_option_is_refused_with_the_commands_own_usage(command: list[str], usage: str) -> None:
+    result = run_cli(*command)
+    assert result.returncode == USAGE and usage in result.stderr, result.stderr
+    assert "unrecognized arguments: " + command[-1] in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("out", ["file", "file/export"])
+def test_export_out_where_a_file_stands_names_out(tmp_path: Path, out: str) -> None:
+    """The advice names the option that gave the path: --out, not --store; $GOVCORPUS_STORE for the environment's store."""
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "store").mkdir()
+    result = run_cli("export", "--store", str(tmp_path / "store"), "--out", str(tmp_path / out))
+    lines = assert_error(result, FAILURE, str(tmp_path / out), "a file stands where the export needs a directory; pass --out elsewhere")
+    assert len(lines) == 1 and "--store" not in result.stderr
+    assert (tmp_path / "file").read_text() == "x"
+    result = run_cli("fetch", "http://127.0.0.1:9/", env={"GOVCORPUS_STORE": str(tmp_path / "file")})
+    assert_error(result, FAILURE, "a file stands where the store needs a directory; point $GOVCORPUS_STORE elsewhere")

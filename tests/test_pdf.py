@@ -18,6 +18,7 @@ from support import SHARED
 
 from cleaners.document import Fetched, Rejected
 from cleaners.pdf import extract_pdf
+from cleaners.pdf_layout import join_spread_stub
 from cleaners.pipeline import build_document
 from cleaners.steps import clean_text
 
@@ -142,3 +143,21 @@ def test_build_document_reads_a_pdf_served_as_octet_stream() -> None:
     assert (document.source_type, document.family, document.title) == ("pdf", "pdf", "政府工作报告")
     assert document.text == "\n".join(GOLD[2:25])
     assert document.encoding is None
+
+
+@pytest.mark.parametrize(
+    ("row", "joined"),
+    [
+        ("鲜\t菜\t91.9", "鲜菜\t91.9"),
+        ("#粮\t食\t101.9", "#粮食\t101.9"),
+        ("指\t标\t年末数（万人）\t比重（%）", "指标\t年末数（万人）\t比重（%）"),
+        ("水\t产\t品\t96.8", "水产品\t96.8"),
+        ("蛋\t97.9", "蛋\t97.9"),  # a one-character label before its value
+        ("纱\t吨\t1440.63\t8.3", "纱\t吨\t1440.63\t8.3"),  # a label, then the unit column
+        ("男\t女", "男\t女"),  # two one-character values: nothing to join them to
+        ("城市\t男\t女", "城市\t男\t女"),  # columns after a label of their own
+        ("A\tB\tC", "A\tB\tC"),
+    ],
+)
+def test_a_row_label_spread_over_the_stub_column_is_one_cell(row: str, joined: str) -> None:
+    assert join_spread_stub(row) == joined

@@ -237,3 +237,22 @@ def test_a_reclean_cut_short_is_resumed_by_the_same_command_to_the_same_result(
     texts = {doc_id: (doc.text, doc.version, doc.duplicate_of) for doc_id, doc in documents(store_uri).items()}
     assert texts == {doc_id: (doc.text, doc.version, doc.duplicate_of) for doc_id, doc in documents(reference_uri).items()}
     assert check_store(open_store(store_uri)).clean
+
+
+def test_an_empty_selection_writes_no_run_and_a_run_records_its_duration(crawled_local: tuple[str, SiteServer]) -> None:
+    store_uri, _ = crawled_local
+    store = open_store(store_uri)
+    before = sorted(store.list())
+    nothing = run_cli("reclean", "--store", store_uri, "--since", "2099-01-01")
+    assert nothing.returncode == 0 and nothing.stdout == "", nothing.stdout
+    assert nothing.stderr.strip() == "govcorpus: nothing to reclean: no stored document fetched on or after 2099-01-01"
+    assert sorted(store.list()) == before  # no manifest, no open run, nothing
+    done = run_cli("reclean", "--store", store_uri)
+    assert done.returncode == 0, done.stderr
+    runs = json.loads(run_cli("runs", "--store", store_uri, "--json").stdout)
+    assert [run["command"] for run in runs if "command" in run] == ["reclean"]
+    assert all(isinstance(run["duration_s"], float) for run in runs), runs  # crawl and reclean runs alike
+    listed = run_cli("runs", "--store", store_uri).stdout.splitlines()
+    assert len(listed) == 2 and not any("       ?  " in line for line in listed), listed
+    leftover = [path for path in (Path(store_uri) / "manifests").iterdir() if path.is_dir()]
+    assert leftover == []  # the parts' folder of every finished run is gone with its parts

@@ -155,6 +155,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiteServer]:
         {"path": "/big.html", "file": "big.html", "headers": HTML},
         {"path": "/bomb.html", "file": "bomb.gz", "headers": {**HTML, "Content-Encoding": "gzip"}},
     ]
+    # A real OFD whose text is private-use glyph codes: fetched fine, unreadable as a document.
+    (root / "ano.ofd").write_bytes((SHARED / "realworld" / "documents" / "ofdrw-ano.ofd").read_bytes())
+    routes.append({"path": "/ano.ofd", "file": "ano.ofd", "headers": {"Content-Type": "application/octet-stream"}})
     (root / "routes.json").write_text(json.dumps(routes), encoding="utf-8")
     with serve_site(root, host="127.0.0.2") as server:
         yield server
@@ -238,6 +241,9 @@ def test_fetch_stores_and_documents_can_be_queried(service: Service, site: SiteS
     page = service.client.get("/documents", params={"limit": 1, "offset": 0}).json()
     assert page["limit"] == 1 and len(page["items"]) == 1 and page["total"] >= 1
     assert service.client.get("/documents", params={"limit": 1000}).status_code == 400
+    bad_year = service.client.get("/documents", params={"year": "abc"})
+    assert bad_year.status_code == 400, bad_year.text
+    assert bad_year.json()["reason"] == "bad_request" and "year" in bad_year.json()["detail"]
 
 
 def test_documents_can_be_queried_by_issuer_and_document_number(service: Service, site: SiteServer) -> None:
@@ -258,6 +264,7 @@ def test_documents_can_be_queried_by_issuer_and_document_number(service: Service
         ("/error", 502, "http_500"),
         ("/missing.html", 502, "http_404"),
         ("/short.html", 422, None),
+        ("/ano.ofd", 422, "unreadable"),  # the content, not the upstream: 502 is for upstream failures
         ("/private/report.html", 403, "robots_txt"),
     ],
 )
@@ -400,3 +407,20 @@ def test_chunked_request_body_is_cut_off_while_streaming(service: Service) -> No
 def test_body_under_the_limit_is_read(service: Service) -> None:
     response = service.client.post("/fetch", json={"url": "ftp://x.test/", "pad": "a" * (60 * 1024)})
     assert response.status_code == 400 and response.json()["reason"] == "unsupported_scheme", response.text
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
+def test_a_stopped_service_releases_the_store(tmp_path: Path, stop: str) -> None:
+    """SIGTERM (systemd, docker stop, kill) stops the service as cleanly as SIGINT: lock.json goes with it."""
+    import signal
+
+    service = Service(tmp_path / "corpus", FAST_SETTINGS)
+    try:
+        assert (tmp_path / "corpus" / "lock.json").exists()  # the service holds the store's lease
+        service.process.send_signal(getattr(signal, stop))
+        status = service.process.wait(timeout=30)
+    finally:
+        service.stop()
+    assert status in (0, -signal.SIGTERM, -signal.SIGINT, 130), service.log.read_text(errors="replace")
+    assert not (tmp_path / "corpus" / "lock.json").exists(), service.log.read_text(errors="replace")
+    assert "Traceback" not in service.log.read_text(errors="replace")
