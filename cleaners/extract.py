@@ -50,6 +50,7 @@ from cleaners.htmltree import (
 from cleaners.layout import SOFT_BREAK
 from cleaners.navigation import drop_headed_link_lists, drop_tag_lists
 from cleaners.page_chrome import ads_and_media_boxes, without_ads_and_media_boxes
+from cleaners.page_date import info_bar_date
 from cleaners.page_kind import declares_article, names_news_source
 from cleaners.scripted import (
     SHELL_MAX_CHARS,
@@ -347,8 +348,23 @@ def label_candidates(tree: etree._Element) -> set[etree._Element]:
     return found
 
 
+def is_link_list_cell(el: etree._Element) -> bool:
+    """A labelled list of links, not a field: a wiki's category bar (<a>分类</a>：<ul><li><a>…</a></li>…</ul>).
+
+    A field has one value; a cell holding a list (ul/ol), or whose label is itself a link, is
+    navigation, whatever its label says.
+    """
+    if el.find(".//ul") is not None or el.find(".//ol") is not None:
+        return True
+    first = next((node for node in el.iter(etree.Element) if (node.text or "").strip()), None)
+    return first is not None and first.tag == "a"
+
+
 def label_cells(tree: etree._Element) -> Iterator[tuple[etree._Element, list[tuple[str, str]]]]:
-    """Innermost elements whose text starts with a metadata label, with what they say, in page order."""
+    """Innermost elements whose text starts with a metadata label, with what they say, in page order.
+
+    A labelled list of links (is_link_list_cell) is no metadata cell.
+    """
     labels = field_of_label()
     candidates = label_candidates(tree)
     if not candidates:
@@ -361,6 +377,8 @@ def label_cells(tree: etree._Element) -> Iterator[tuple[etree._Element, list[tup
             continue
         if any(element_text(child) == text for child in child_elements(el)):
             continue  # a child holds the same text: let the innermost element answer
+        if is_link_list_cell(el):
+            continue
         bare = re.sub(r"\s", "", text).rstrip(":：")
         if bare in labels:  # <th>索引号</th><td>…</td>
             yield el, [(labels[bare], next_cell_text(el))]
@@ -959,6 +977,10 @@ def extract_html(html: str, starter: str | None = None, url: str | None = None, 
     if family != "discuz":
         metadata, blocks = attempt("metadata", fallbacks, lambda: read_metadata(tree), none)
     title = attempt("title", fallbacks, lambda: find_title(tree, family, metadata), None)
+    if title and "published" not in metadata:  # the unlabelled date-time under the headline
+        stamp = attempt("info_bar_date", fallbacks, lambda: info_bar_date(tree, title), None)
+        if stamp:
+            metadata["published"] = stamp
     for block in blocks:
         drop(block)
     found = extract_body(html, tree, family, starter, site, fallbacks, replies, structured, article_declared)

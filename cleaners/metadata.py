@@ -8,12 +8,18 @@ Rule-based: each field has a small function; the patterns and word lists are dat
 from __future__ import annotations
 
 import re
-from collections import Counter
+import tomllib
+from functools import cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any
 from urllib.parse import urlparse
 
 from cleaners.dates import iso_date as _iso_date
 from cleaners.official import document_number, is_empty_value
+from cleaners.report_head import delivery, doc_type_in_opening, heading_year
+
+REGIONS_PATH: Traversable = files("cleaners") / "rules" / "regions.toml"
 
 DOC_TYPES = (
     "政府工作报告",
@@ -27,7 +33,6 @@ DOC_TYPES = (
     "规划纲要",
 )
 MUNICIPALITIES = ("北京", "上海", "天津", "重庆")
-OFFICE_TITLES = ("省长", "市长", "区长", "县长", "州长", "旗长", "盟长", "镇长", "乡长", "主任", "主席", "书记")
 # Suffixes that name an organ of government, not a place: dropped from a publisher to get the region.
 ORGAN_SUFFIXES = ("人民政府办公厅", "人民政府办公室", "人民政府", "办事处", "管委会", "管理委员会", "办公室", "政府")
 
@@ -41,7 +46,6 @@ DATE_FIELDS = ("published", "written_date")
 _YEAR = re.compile(r"(20\d{2}|19\d{2})\s*年")
 # Dates and their parts stand before place names in titles (11月德清县…) but are never part of one.
 _DATE_PART = re.compile(r"(?:(?:20|19)\d{2}\s*年)?\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|(?:20|19)\d{2}\s*年")
-_SUBTITLE = re.compile(r"^[—－\-]{1,2}\s*(?P<date>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*在(?P<meeting>.+?)上\s*$")
 _PLACE = re.compile(
     r"(?P<province>[\u4e00-\u9fff]{2,7}(?:省|自治区))?"
     r"(?P<city>[\u4e00-\u9fff]{2,8}?(?:市|自治州|地区|盟))?"
@@ -50,27 +54,18 @@ _PLACE = re.compile(
 )
 # Characters that never occur in a place name but often right before one (关于…, …的报告).
 _NOT_IN_PLACE = set("的于和与及年度工作报告总结会议第届次关各")
-_SPEAKER = re.compile(
-    r"^(?P<place>[\u4e00-\u9fff]{0,12}?)(?:" + "|".join(OFFICE_TITLES) + r")\s*(?P<name>[\u4e00-\u9fff]{2,4})$"
-)
 
 
 def doc_type_of(title: str | None, text: str) -> str | None:
-    """The kind of report the title (or, failing that, the opening) names."""
+    """The kind of report the title (or, failing that, the opening) names.
+
+    The opening may name it in a phrase instead (向大会报告政府工作: rules/report_head.toml).
+    """
     for haystack in (title or "", text[:300]):
         for kind in DOC_TYPES:
             if kind in haystack:
                 return kind
-    return None
-
-
-def subtitle(text: str) -> re.Match[str] | None:
-    """The ——<date>在<meeting>上 line that opens a speech, within the first lines."""
-    for line in text.splitlines()[:6]:
-        match = _SUBTITLE.match(line.strip())
-        if match:
-            return match
-    return None
+    return doc_type_in_opening(text[:300])
 
 
 def iso_date(text: str) -> str | None:
@@ -106,14 +101,6 @@ def standard_metadata(fields: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in standard.items() if value is not None}
 
 
-def speaker_line(text: str) -> re.Match[str] | None:
-    for line in text.splitlines()[:8]:
-        match = _SPEAKER.match(line.strip())
-        if match:
-            return match
-    return None
-
-
 def _place_in(text: str) -> str | None:
     """The longest administrative place name (省/市/区/县/街道 …) at the start of `text`."""
     best = ""
@@ -129,6 +116,11 @@ def _place_in(text: str) -> str | None:
     return best or None
 
 
+def is_place_name(text: str) -> bool:
+    """Whether `text` is an administrative place name and nothing more (黔东南苗族侗族自治州, 上海市静安区)."""
+    return _place_in(text.strip()) == text.strip()
+
+
 def _strip_organ(publisher: str) -> str:
     """上海市长宁区人民政府新华路街道办事处 → 上海市长宁区新华路街道."""
     for suffix in ORGAN_SUFFIXES:
@@ -136,11 +128,28 @@ def _strip_organ(publisher: str) -> str:
     return publisher
 
 
-def _parent_municipality(text: str) -> str | None:
-    """The municipality the text is about, when one dominates its mentions."""
-    counts = Counter({name: text.count(name) for name in MUNICIPALITIES})
-    name, count = counts.most_common(1)[0]
-    return f"{name}市" if count >= 2 else None
+@cache
+def municipal_districts() -> dict[str, tuple[str, ...]]:
+    """rules/regions.toml: municipality (北京) -> the names of its districts and counties."""
+    with REGIONS_PATH.open("rb") as fh:
+        return {name: tuple(districts) for name, districts in tomllib.load(fh)["municipal_districts"].items()}
+
+
+def _parent_municipality(place: str, text: str) -> str | None:
+    """The municipality `place` lies in, when the text says so; else None.
+
+    The text places it there when it writes the municipality right before it (北京市朝阳区,
+    上海静安区), or names a municipality that has a district of that name (rules/regions.toml:
+    a 静安区 report that speaks of 上海). A place in no municipality (雄安新区, in 河北省) gets
+    none however often the text mentions 北京.
+    """
+    for name in MUNICIPALITIES:
+        if re.search(f"{name}市?{re.escape(place)}", text):
+            return f"{name}市"
+    for name, districts in municipal_districts().items():
+        if name in text and any(place.startswith(district) for district in districts):
+            return f"{name}市"
+    return None
 
 
 def region_of(title: str | None, text: str, issuer: str | None, publisher: str | None = None) -> str | None:
@@ -150,9 +159,9 @@ def region_of(title: str | None, text: str, issuer: str | None, publisher: str |
         candidates.append(_strip_organ(issuer))
     if title:
         candidates.append(_DATE_PART.sub("", title))
-    speaker = speaker_line(text)
-    if speaker and speaker.group("place"):
-        candidates.append(speaker.group("place"))
+    head = delivery(text)
+    if head and head.speaker and head.speaker.place:
+        candidates.append(head.speaker.place)
     if publisher:
         candidates.append(_strip_organ(publisher))
     for candidate in candidates:
@@ -162,8 +171,8 @@ def region_of(title: str | None, text: str, issuer: str | None, publisher: str |
     else:
         return None
     if not any(place.startswith(name) for name in MUNICIPALITIES) and "省" not in place and "自治区" not in place:
-        parent = _parent_municipality(text)
-        if parent and not place.startswith(parent):
+        parent = _parent_municipality(place, f"{title or ''}\n{text}")
+        if parent:
             place = parent + place
     return place
 
@@ -171,13 +180,26 @@ def region_of(title: str | None, text: str, issuer: str | None, publisher: str |
 def year_of(
     title: str | None, delivered: str | None, published: str | None, text: str, written: str | None = None
 ) -> int | None:
-    """The report's year: named in the title, else the year it was delivered, written or published."""
+    """The year a document belongs to: the year it reports on or was delivered in, not a year it reviews.
+
+    In order: the year its title names (2023年周口市国民经济和社会发展统计公报 → 2023, though
+    published in 2024; 2025年北京市政府工作报告 → 2025); else the year it was delivered (the
+    delivery line's date: a 政府工作报告 is the report of the year it is delivered in, and reviews
+    the year before); else its 成文日期; else the year its section headings give
+    (cleaners.report_head.heading_year: 三、2016年重点工作 → 2016, 一、2018年工作回顾 → 2019);
+    else the year it was published; else the first year in its opening.
+    """
     match = _YEAR.search(title or "")
     if match:
         return int(match.group(1))
-    for date in (delivered, written, published):
+    for date in (delivered, written):
         if date:
             return int(date[:4])
+    from_headings = heading_year(text)
+    if from_headings is not None:
+        return from_headings
+    if published:
+        return int(published[:4])
     match = _YEAR.search(text[:200])
     return int(match.group(1)) if match else None
 
@@ -193,17 +215,16 @@ def infer_metadata(
     date, else one in the URL), each only when found.
     """
     fields = standard_metadata(dict(fields or {}))
-    opening = subtitle(text)
-    speaker = speaker_line(text)
-    delivered = iso_date(opening.group("date")) if opening else None
+    head = delivery(text)
+    delivered = head.date if head else None
     published = fields.get("published") or _date_in_url(url)
     metadata: dict[str, Any] = {
         "region": region_of(title, text, fields.get("issuer"), fields.get("publisher")),
         "doc_type": doc_type_of(title, text),
         "year": year_of(title, delivered, published, text, fields.get("written_date")),
         "delivered": delivered,
-        "meeting": opening.group("meeting") if opening else None,
-        "speaker": speaker.group("name") if speaker else None,
+        "meeting": head.meeting if head else None,
+        "speaker": head.speaker.name if head and head.speaker else None,
         "publisher": fields.get("publisher"),
         "published": published,
     }
@@ -211,14 +232,19 @@ def infer_metadata(
 
 
 def _date_in_url(url: str | None) -> str | None:
-    """Portal URLs often carry the publication date: /art/2024/2/2/…, /t20240202_…, /2024-02-02/."""
+    """The publication date a URL's path carries, else None; the last resort for `published`.
+
+    Portals and news sites file pages by date: /art/2024/2/2/…, /t20240202_…, /2024-02-02/,
+    /2012-06/04/ (新华网). The separators may differ between the parts, as htmldate's URL rule
+    (its COMPLETE_URL pattern, [/_-] between year, month and day) allows. A Wayback Machine
+    capture's 14-digit timestamp is when it was archived, not published: it has no separators.
+    """
     if not url:
         return None
     path = urlparse(url).path
-    for pattern in (r"/(\d{4})/(\d{1,2})/(\d{1,2})/", r"/t(\d{4})(\d{2})(\d{2})_", r"/(\d{4})-(\d{2})-(\d{2})/"):
-        match = re.search(pattern, path)
-        if match:
+    for pattern in (r"/(\d{4})[/_-](\d{1,2})[/_-](\d{1,2})/", r"/t(\d{4})(\d{2})(\d{2})_"):
+        for match in re.finditer(pattern, path):
             year, month, day = (int(part) for part in match.groups())
-            if 1 <= month <= 12 and 1 <= day <= 31:
+            if 1900 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31:
                 return f"{year:04d}-{month:02d}-{day:02d}"
     return None

@@ -27,7 +27,8 @@ Paragraphs are rebuilt from geometry: a line that starts flush at the left margi
 continues the body line before it when that one ran to the right margin of its own column (also
 across a column or a page break). Indented, centred and short lines start or end paragraphs;
 table rows are never joined. The title is the largest text above the body on the first page,
-else the document's Title metadata.
+else a heading image above the first page's text, recognised (cleaners/pdf_heading.py), else
+the document's Title metadata unless that is only a place or an organ's name.
 """
 
 from __future__ import annotations
@@ -47,8 +48,11 @@ import pypdfium2.raw as pdfium_c
 
 from cleaners.document import Rejected
 from cleaners.layout import glue, is_heading
+from cleaners.metadata import is_place_name
 from cleaners.ocr import OcrRun, needs_ocr
 from cleaners.ocr_options import DEFAULT_OCR, OcrOptions
+from cleaners.official import is_organ
+from cleaners.pdf_heading import image_heading
 from cleaners.pdf_layout import (
     Glyph,
     Line,
@@ -114,6 +118,7 @@ class PdfText:
     pages: int
     ocr: dict[str, Any] | None = None  # what OCR did (`OcrRun.metadata`), None when no page was recognised
     damaged_pages: list[int] = field(default_factory=list)  # 1-based numbers of pages PDFium could not load
+    title_from_ocr: bool = False  # the title is a heading image on the first page, recognised (cleaners/pdf_heading.py)
 
 
 # ---------------------------------------------------------------- reading
@@ -226,8 +231,13 @@ def title_lines(first_page: list[Line], size: float) -> list[int]:
 
 
 def metadata_title(meta: dict[str, str]) -> str | None:
+    """The file's Title metadata when it can be a title: not a tool default or a file name, and
+    not a bare place or organ name (黔东南苗族侗族自治州: the first line of a heading, set as an
+    image, that the exporting tool took for the title)."""
     title = (meta.get("Title") or "").strip()
-    return title if title and not USELESS_META_TITLE_RE.match(title) else None
+    if not title or USELESS_META_TITLE_RE.match(title) or is_place_name(title) or is_organ(title):
+        return None
+    return title
 
 
 # ---------------------------------------------------------------- paragraphs
@@ -330,7 +340,17 @@ def extract_pdf(data: bytes, ocr: OcrOptions = DEFAULT_OCR) -> PdfText:
             title = heading
             one_line = replace(page[chosen[0]], text=heading, cells=1)
             pages[first] = [one_line if i == chosen[0] else line for i, line in enumerate(page) if i not in chosen[1:]]
+    from_ocr = False
+    if title is None and first is not None:
+        top_line = pages[first][0]
+        title = image_heading(data, first, top_line.baseline + top_line.size, ocr)
+        from_ocr = title is not None
     body = paragraphs([line for lines in pages for line in lines])
     return PdfText(
-        title=title or metadata_title(meta), text="\n".join(body), pages=len(pages), ocr=run.metadata(), damaged_pages=damaged
+        title=title or metadata_title(meta),
+        text="\n".join(body),
+        pages=len(pages),
+        ocr=run.metadata(),
+        damaged_pages=damaged,
+        title_from_ocr=from_ocr,
     )

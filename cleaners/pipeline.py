@@ -159,6 +159,8 @@ def read_pdf(fetched: Fetched, ocr: OcrOptions = DEFAULT_OCR) -> Page:
         metadata["ocr"] = pdf.ocr
     if pdf.damaged_pages:
         metadata["damaged_pages"] = pdf.damaged_pages  # their text is missing from the document
+    if pdf.title_from_ocr:
+        metadata["title_from"] = "ocr"  # the title was a heading image: recognised, not read
     return Page(source_type="pdf", title=pdf.title, text=pdf.text, family="pdf", metadata=metadata)
 
 

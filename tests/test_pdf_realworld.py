@@ -16,6 +16,7 @@ from support import SHARED
 
 from cleaners.document import Fetched
 from cleaners.layout import is_page_number
+from cleaners.ocr_options import OcrOptions
 from cleaners.pdf import PdfText, extract_pdf
 from cleaners.pipeline import build_document
 from cleaners.steps import clean_text
@@ -44,8 +45,11 @@ def test_zhoukou_title_comes_from_the_largest_text() -> None:
     assert read(ZHOUKOU).pages == 13
 
 
-def test_qiandongnan_title_falls_back_to_the_metadata_as_the_printed_title_is_an_image() -> None:
-    assert read(QIANDONGNAN).title == "黔东南苗族侗族自治州"
+def test_qiandongnan_title_is_its_heading_image_recognised_not_the_place_in_its_metadata() -> None:
+    assert read(QIANDONGNAN).title == "黔东南苗族侗族自治州2023年国民经济和社会发展统计公报"  # Title metadata: 黔东南苗族侗族自治州
+    assert read(QIANDONGNAN).title_from_ocr
+    without_ocr = extract_pdf((DOCUMENTS / QIANDONGNAN).read_bytes(), OcrOptions(enabled=False))
+    assert without_ocr.title is None and not without_ocr.title_from_ocr
 
 
 @pytest.mark.parametrize(
