@@ -33,20 +33,38 @@ def _squash(text: str) -> str:
     return _SPACE.sub("", unicodedata.normalize("NFKC", text))
 
 
+_SKIPPED = frozenset({"head", "title", "meta", "script", "style", "noscript", "template"})
+
+
 def title_element(tree: etree._Element, title: str) -> etree._Element | None:
-    """The element whose whole text is the title (the headline), the innermost first; else None."""
+    """The element whose whole text is the title (the headline), the innermost first; else None.
+
+    The first such element in document order. A subtree whose text is shorter than the title
+    cannot hold it and is not searched: each element's text is read once per visit, in C, so a
+    page costs about its size times its depth, not its size squared.
+    """
     wanted = _squash(title)
     if not wanted:
         return None
-    found = None
-    for el in tree.iter():
-        if not isinstance(el.tag, str) or el.tag in ("title", "head", "meta", "script", "style"):
-            continue
-        if _squash("".join(el.itertext())) == wanted:
-            found = el  # keep descending: an <a> inside the <h1> is as good, and nearer the info bar
-        elif found is not None:
-            break
-    return found
+    shortest = len(wanted) // 2  # NFKC may fold a few characters into fewer; never by half
+
+    def visit(el: etree._Element) -> etree._Element | None:
+        if not isinstance(el.tag, str) or el.tag in _SKIPPED:
+            return None
+        text = etree.tostring(el, method="text", encoding="unicode", with_tail=False)
+        if len(_SPACE.sub("", text)) < shortest:
+            return None
+        if _squash(text) == wanted:
+            inner = next((child for child in el if isinstance(child.tag, str)), None)
+            # An <a> inside the <h1> is as good, and nearer the info bar.
+            deeper = visit(inner) if inner is not None else None
+            return deeper if deeper is not None else el
+        for child in el:
+            if (found := visit(child)) is not None:
+                return found
+        return None
+
+    return visit(tree)
 
 
 def info_bar_date(tree: etree._Element, title: str | None) -> str | None:
