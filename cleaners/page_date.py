@@ -36,29 +36,42 @@ def _squash(text: str) -> str:
 _SKIPPED = frozenset({"head", "title", "meta", "script", "style", "noscript", "template"})
 
 
+HEADINGS = ("h1", "h2", "h3", "h4")
+
+
+def _text(el: etree._Element) -> str:
+    return etree.tostring(el, method="text", encoding="unicode", with_tail=False)
+
+
 def title_element(tree: etree._Element, title: str) -> etree._Element | None:
     """The element whose whole text is the title (the headline), the innermost first; else None.
 
-    The first such element in document order. A subtree whose text is shorter than the title
-    cannot hold it and is not searched: each element's text is read once per visit, in C, so a
-    page costs about its size times its depth, not its size squared.
+    The first heading (h1–h4) whose text is the title, else the first such element of any kind
+    in document order. That search leaves out the subtrees whose text is shorter than the title,
+    which cannot hold it.
     """
     wanted = _squash(title)
     if not wanted:
         return None
     shortest = len(wanted) // 2  # NFKC may fold a few characters into fewer; never by half
 
+    def innermost(el: etree._Element) -> etree._Element:
+        inner = next((child for child in el if isinstance(child.tag, str)), None)
+        # An <a> inside the <h1> is as good, and nearer the info bar.
+        return innermost(inner) if inner is not None and _squash(_text(inner)) == wanted else el
+
+    for heading in tree.iter(*HEADINGS):
+        if _squash(_text(heading)) == wanted:
+            return innermost(heading)
+
     def visit(el: etree._Element) -> etree._Element | None:
         if not isinstance(el.tag, str) or el.tag in _SKIPPED:
             return None
-        text = etree.tostring(el, method="text", encoding="unicode", with_tail=False)
+        text = _text(el)
         if len(_SPACE.sub("", text)) < shortest:
             return None
         if _squash(text) == wanted:
-            inner = next((child for child in el if isinstance(child.tag, str)), None)
-            # An <a> inside the <h1> is as good, and nearer the info bar.
-            deeper = visit(inner) if inner is not None else None
-            return deeper if deeper is not None else el
+            return innermost(el)
         for child in el:
             if (found := visit(child)) is not None:
                 return found
