@@ -192,6 +192,10 @@ def squashed_text(node: etree._Element) -> str:
     return _SPACE.sub(" ", text_of(node)).strip()
 
 
+# Characters XML 1.0 does not allow (§2.2 Char): lxml refuses text that holds them.
+_XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def remove_keeping_tail(node: etree._Element) -> None:
     """Remove `node` and what it holds; the text that follows it stays where it was."""
     parent = node.getparent()
@@ -200,8 +204,9 @@ def remove_keeping_tail(node: etree._Element) -> None:
     tail = node.tail
     previous = node.getprevious()
     if tail:
+        # libxml2's HTML parser keeps control characters (\x1f) that lxml refuses to set again.
         if previous is not None:
-            previous.tail = (previous.tail or "") + tail
+            previous.tail = _XML_INCOMPATIBLE.sub("", (previous.tail or "") + tail)
         else:
-            parent.text = (parent.text or "") + tail
+            parent.text = _XML_INCOMPATIBLE.sub("", (parent.text or "") + tail)
     parent.remove(node)
