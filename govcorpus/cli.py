@@ -114,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the page even if a report filter would refuse it (not a report, a list page, not Chinese …); "
         "the JSON's filter_verdict says what the filter would have said",
     )
+    fetch.add_argument(
+        "--replies",
+        action="store_true",
+        help="keep every user's posts of a forum thread, not only the thread starter's (the canonical text keeps the starter's)",
+    )
     store_option(fetch)
     wait_option(fetch)
 
@@ -304,13 +309,23 @@ def cmd_fetch(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
     if args.no_store:
         outcome = fetch_url(
-            args.url.strip(), store_uri=store_uri, store=False, overrides=overrides, no_filter=args.no_filter
+            args.url.strip(),
+            store_uri=store_uri,
+            store=False,
+            overrides=overrides,
+            no_filter=args.no_filter,
+            replies=args.replies,
         )
     else:
         with _writer_lease(args, overrides, store_uri):
             _require_index(store_uri)
             outcome = fetch_url(
-                args.url.strip(), store_uri=store_uri, store=True, overrides=overrides, no_filter=args.no_filter
+                args.url.strip(),
+                store_uri=store_uri,
+                store=True,
+                overrides=overrides,
+                no_filter=args.no_filter,
+                replies=args.replies,
             )
     if outcome.document is None:
         detail = f" ({outcome.detail})" if outcome.detail else ""

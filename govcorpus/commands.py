@@ -22,18 +22,21 @@ def _settings(store_uri: str, overrides: dict[str, Any], **extra: Any) -> dict[s
     return {"GOVCORPUS_STORE": store_uri, **extra, **overrides}
 
 
-def fetch_url(url: str, *, store_uri: str, store: bool, overrides: dict[str, Any], no_filter: bool = False) -> Outcome:
+def fetch_url(
+    url: str, *, store_uri: str, store: bool, overrides: dict[str, Any], no_filter: bool = False, replies: bool = False
+) -> Outcome:
     """Download one URL through the crawl's download stack and ingest it.
 
     With `no_filter` the report filters refuse nothing: the document says what they would have
-    said in its `filter_verdict`. Raises KeyboardInterrupt when SIGINT/SIGTERM stopped it.
+    said in its `filter_verdict`; with `replies` a forum thread keeps every user's posts. Raises
+    KeyboardInterrupt when SIGINT/SIGTERM stopped it.
     """
     from crawler.spiders.fetch import FetchSpider
     from govcorpus.runner import run_spider
 
     # One document: starting worker processes would cost more than it saves.
     settings = _settings(store_uri, overrides, GOVCORPUS_STORE_ENABLED=store, GOVCORPUS_PROCESS_WORKERS=0)
-    result = run_spider(FetchSpider, settings, interruptible=True, url=url, no_filter=no_filter)
+    result = run_spider(FetchSpider, settings, interruptible=True, url=url, no_filter=no_filter, replies=replies)
     if result.interrupted:
         raise KeyboardInterrupt  # reported as "interrupted", exit status 130
     outcomes = [item.outcome for item in result.items if isinstance(item, FetchedItem | FailedItem)]

@@ -188,7 +188,7 @@ class Fetcher:
         self.slots = asyncio.Semaphore(max(1, self.settings.getint("GOVCORPUS_SERVICE_CONCURRENCY")))
         self.active: set[Crawler] = set()
 
-    async def fetch(self, url: str, store: bool, no_filter: bool = False) -> Outcome:
+    async def fetch(self, url: str, store: bool, no_filter: bool = False, replies: bool = False) -> Outcome:
         """Fetch `url` within the deadline, counted from now: waiting for a free slot counts too."""
         due = time.monotonic() + self.deadline
         try:
@@ -196,14 +196,14 @@ class Fetcher:
         except TimeoutError:
             return self._timeout(url)
         try:
-            return await asyncio.wrap_future(self.reactor.submit(self._crawl(url, store, due, no_filter)))
+            return await asyncio.wrap_future(self.reactor.submit(self._crawl(url, store, due, no_filter, replies)))
         finally:
             self.slots.release()
 
     def _timeout(self, url: str) -> Outcome:
         return Outcome(url, "failed", "timeout", f"no answer within {self.deadline:g} s (GOVCORPUS_SERVICE_DEADLINE)")
 
-    async def _crawl(self, url: str, store: bool, due: float, no_filter: bool = False) -> Outcome:
+    async def _crawl(self, url: str, store: bool, due: float, no_filter: bool = False, replies: bool = False) -> Outcome:
         """On the reactor's loop: crawl `url` and return its outcome (as `govcorpus fetch` picks it).
 
         At the deadline the answer is a timeout at once; the crawl is stopped in the background
@@ -215,7 +215,7 @@ class Fetcher:
         items: list[Any] = []
         crawler.signals.connect(lambda item, **_: items.append(item), signal=signals.item_scraped, weak=False)
         self.active.add(crawler)
-        task = asyncio.ensure_future(crawler.crawl_async(url=url, no_filter=no_filter))
+        task = asyncio.ensure_future(crawler.crawl_async(url=url, no_filter=no_filter, replies=replies))
         try:
             await asyncio.wait_for(asyncio.shield(task), max(0.0, due - time.monotonic()))
         except TimeoutError:
@@ -388,6 +388,7 @@ class FetchRequest(BaseModel):
         default=False,
         description="true: keep the page even if a report filter would refuse it; filter_verdict says what it would have said",
     )
+    replies: bool = Field(default=False, description="true: a forum thread keeps every user's posts, not only the starter's")
 
 
 def create_app(store_uri: str, settings: dict[str, Any] | None = None) -> FastAPI:
@@ -478,7 +479,7 @@ def create_app(store_uri: str, settings: dict[str, Any] | None = None) -> FastAP
         problem = url_problem(body.url)
         if problem is not None:
             return error(400, *problem, url=body.url)
-        outcome = await state["fetcher"].fetch(body.url.strip(), body.store, body.no_filter)
+        outcome = await state["fetcher"].fetch(body.url.strip(), body.store, body.no_filter, body.replies)
         status = status_for(outcome)
         if status == 200 and outcome.document is not None:
             return JSONResponse(fetch_answer(outcome, stored=body.store))

@@ -37,6 +37,7 @@ class Exchange:
     policy: ReportPolicy = ReportPolicy()
     source: str | None = None
     apply_filters: bool = True  # False only for `fetch --no-filter`: crawls keep their report policy
+    forum_replies: bool = False  # `fetch --replies`: every user's posts of a forum thread, not only the starter's
 
     @property
     def url(self) -> str:
@@ -78,6 +79,7 @@ def _build(state: _Building) -> _Building:
         continuation=exchange.continuation,
         parent=exchange.parent,
         apply_filters=exchange.apply_filters,
+        forum_replies=exchange.forum_replies,
         **state.options,
     )
     return state

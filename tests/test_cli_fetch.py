@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -209,3 +210,25 @@ def test_a_reader_that_stops_reading_ends_the_command_quietly(small_site: SiteSe
     process.stdout.close()  # before the command has printed anything: its first write finds no reader
     stderr = process.stderr.read()
     assert process.wait(timeout=60) == 0 and stderr == ""
+
+
+def test_fetch_replies_keeps_every_users_posts_of_a_real_forum_thread(tmp_path: Path) -> None:
+    """`fetch --replies`: the whole thread (as the magic/ forum gold keeps it), not only the starter's posts."""
+    site = tmp_path / "site"
+    site.mkdir()
+    page = SHARED / "realworld" / "magic" / "forum-3a43c342657c.html"  # a Flarum thread with a best answer
+    shutil.copy(page, site / "t.html")
+    (site / "routes.json").write_text(
+        '[{"path": "/t.html", "file": "t.html", "status": 200, "headers": {"Content-Type": "text/html; charset=utf-8"}}]',
+        encoding="utf-8",
+    )
+    with serve_site(site) as server:
+        starter = run_cli("fetch", server.url("/t.html"), "--json", "--no-store", "--no-filter", *FAST, "--store", str(tmp_path / "c"))
+        thread = run_cli(
+            "fetch", server.url("/t.html"), "--json", "--no-store", "--no-filter", "--replies", *FAST, "--store", str(tmp_path / "c")
+        )
+    assert starter.returncode == thread.returncode == 0, (starter.stderr, thread.stderr)
+    reply = "Private Forum Facade这个插件可以实现"
+    starter_text, thread_text = json.loads(starter.stdout)["text"], json.loads(thread.stdout)["text"]
+    assert reply not in starter_text and reply in thread_text
+    assert starter_text.splitlines()[0] in thread_text  # the starter's post is still there

@@ -158,6 +158,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiteServer]:
     # A real OFD whose text is private-use glyph codes: fetched fine, unreadable as a document.
     (root / "ano.ofd").write_bytes((SHARED / "realworld" / "documents" / "ofdrw-ano.ofd").read_bytes())
     routes.append({"path": "/ano.ofd", "file": "ano.ofd", "headers": {"Content-Type": "application/octet-stream"}})
+    # A real forum thread (Flarum) with other users' replies.
+    (root / "thread.html").write_bytes((SHARED / "realworld" / "magic" / "forum-3a43c342657c.html").read_bytes())
+    routes.append({"path": "/thread.html", "file": "thread.html", "headers": HTML})
     (root / "routes.json").write_text(json.dumps(routes), encoding="utf-8")
     with serve_site(root, host="127.0.0.2") as server:
         yield server
@@ -284,6 +287,14 @@ def test_fetch_with_no_filter_gives_the_text_and_the_verdict(service: Service, s
     assert "明天停电" in body["text"]
     assert body["filter_verdict"]["reason"] == "not_report"
     assert service.fetch(site.url("/error"), store=False, no_filter=True).status_code == 502  # still fails
+
+
+def test_fetch_with_replies_keeps_the_whole_thread(service: Service, site: SiteServer) -> None:
+    reply = "Private Forum Facade这个插件可以实现"
+    starter = service.fetch(site.url("/thread.html"), store=False, no_filter=True)
+    thread = service.fetch(site.url("/thread.html"), store=False, no_filter=True, replies=True)
+    assert starter.status_code == thread.status_code == 200, (starter.text, thread.text)
+    assert reply not in starter.json()["text"] and reply in thread.json()["text"]
 
 
 def test_unreachable_upstream_is_502(service: Service) -> None:
