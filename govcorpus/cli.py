@@ -11,12 +11,15 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from govcorpus.errors import INTERRUPTED, RunFailure, UsageError, report
 from storage.backends import DEFAULT_STORE, store_uri_from_env
 from storage.lease import DEFAULT_TIMEOUT as DEFAULT_LEASE_TIMEOUT
 from storage.lease import DEFAULT_WAIT
+
+if TYPE_CHECKING:
+    from storage.journey import Outcome
 
 EPILOG = """\
 The store is ./corpus unless --store or $GOVCORPUS_STORE says otherwise: a path, file://PATH,
@@ -307,26 +310,17 @@ def cmd_fetch(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
     from govcorpus.commands import fetch_answer, fetch_url  # slow imports, after the quick checks
 
-    if args.no_store:
-        outcome = fetch_url(
-            args.url.strip(),
-            store_uri=store_uri,
-            store=False,
-            overrides=overrides,
-            no_filter=args.no_filter,
-            replies=args.replies,
+    def fetch(store: bool) -> Outcome:
+        return fetch_url(
+            args.url.strip(), store_uri=store_uri, store=store, overrides=overrides, no_filter=args.no_filter, replies=args.replies
         )
+
+    if args.no_store:
+        outcome = fetch(store=False)
     else:
         with _writer_lease(args, overrides, store_uri):
             _require_index(store_uri)
-            outcome = fetch_url(
-                args.url.strip(),
-                store_uri=store_uri,
-                store=True,
-                overrides=overrides,
-                no_filter=args.no_filter,
-                replies=args.replies,
-            )
+            outcome = fetch(store=True)
     if outcome.document is None:
         detail = f" ({outcome.detail})" if outcome.detail else ""
         raise CliError(f"{args.url} cannot become a document: {outcome.reason}{detail}")
