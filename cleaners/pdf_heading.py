@@ -21,10 +21,10 @@ from cleaners.ocr import OcrUnavailable, PageTimeout, recognise
 from cleaners.ocr_options import OcrOptions
 from cleaners.titles import is_title_line
 
-# A footnote mark set after a heading ([1], 1], ［2］): OCR reads the superscript into the line.
 # A heading is recognised with at least this confidence (RapidOCR's line score) and has this many characters.
 MIN_HEADING_SCORE = 0.9
 MIN_HEADING_CHARS = 4
+# A footnote mark set after a heading ([1], 1], ［2］): OCR reads the superscript into the line.
 FOOTNOTE_MARK_RE = re.compile(r"\s*[\[［(（]?\d{1,2}[\]］)）]$")
 
 
