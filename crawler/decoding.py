@@ -6,7 +6,8 @@ report filter reads. `DecodeMiddleware` decodes the bytes with `cleaners.encodin
 (declarations verified, GB-family and Big5 detection, mojibake repaired) on the document workers
 and hands on a `DecodedResponse`, whose `text` is that decoding: link extraction, the report
 filter on link text, redirect-stub detection and the cleaner all read the same text. The bytes
-stay as they came (the WARC archive and `raw_sha256` keep them).
+stay as they came (the WARC archive and `raw_sha256` keep them). Pages whose links the spider
+follows (meta `govcorpus_links`) get them found by the workers too, in the same job.
 """
 
 from __future__ import annotations
@@ -24,18 +25,24 @@ from cleaners.document import Fetched, Rejected
 from cleaners.encoding import Decoded
 from cleaners.pipeline import sniff_source_type
 from crawler.components import Components
+from crawler.pagelinks import WANTS_LINKS
 from crawler.workers import DocumentWorkers
 
 log = logging.getLogger(__name__)
 
 
 class DecodedResponse(HtmlResponse):
-    """An HTML response whose `text` is `decoded.text` (and `encoding` the codec it was decoded with)."""
+    """An HTML response whose `text` is `decoded.text` (and `encoding` the codec it was decoded with).
 
-    attributes: tuple[str, ...] = (*HtmlResponse.attributes, "decoded")
+    `links`: the page's (URL, text) links found while decoding (crawler/pagelinks.py), when the
+    request asked for them (meta `govcorpus_links`); None otherwise.
+    """
 
-    def __init__(self, *args: Any, decoded: Decoded, **kwargs: Any) -> None:
+    attributes: tuple[str, ...] = (*HtmlResponse.attributes, "decoded", "links")
+
+    def __init__(self, *args: Any, decoded: Decoded, links: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
         self.decoded = decoded
+        self.links = links
         kwargs["encoding"] = decoded.used
         super().__init__(*args, **kwargs)
 
@@ -72,10 +79,11 @@ class DecodeMiddleware:
         if isinstance(response, DecodedResponse) or not response.body or not is_html(response):
             return response
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
+        links_of = response.url if request.meta.get(WANTS_LINKS) else None
         try:
-            decoded = await self.workers.decode(response.body, content_type)
+            decoded, links = await self.workers.decode(response.body, content_type, links_of)
         except Rejected as rejected:  # binary, undecodable: the pipeline says so with the same reason
             log.debug("%s not decoded at download: %s", response.url, rejected)
             return response
-        return response.replace(cls=DecodedResponse, decoded=decoded)
+        return response.replace(cls=DecodedResponse, decoded=decoded, links=links)
 

@@ -68,7 +68,7 @@ DOWNLOADER_MIDDLEWARES = {
     # Decode once, at download, after decompression and before anything reads the text.
     "crawler.decoding.DecodeMiddleware": 585,
 }
-EXTENSIONS = {"crawler.extensions.Progress": 500, "crawler.gil.SwitchInterval": 0}
+EXTENSIONS = {"crawler.extensions.Progress": 500, "crawler.gil.SwitchInterval": 0, "crawler.memory.ReleaseMemory": 0}
 # Modes are add-ons: crawler.addons.ServiceAddon (govcorpus serve), crawler.distributed.DistributedAddon (--redis).
 ADDONS: dict[str, int] = {}
 
@@ -86,6 +86,8 @@ GOVCORPUS_JOB = None  # a name for a crawl job: a killed run of the same job is 
 GOVCORPUS_LEASE_TIMEOUT = 60.0  # seconds without a heartbeat after which a store's writer lease is stale
 GOVCORPUS_CONDITIONAL_GET = True  # send stored ETag/Last-Modified; 304 → unchanged
 GOVCORPUS_SWITCH_INTERVAL = 0.0005  # seconds a thread of the crawl process holds the GIL; 0 = Python's 5 ms (crawler/gil.py)
+# Seconds between returning the crawl process's freed heap to the system; 0 = never (crawler/memory.py).
+GOVCORPUS_RELEASE_MEMORY_INTERVAL = 1.0
 GOVCORPUS_PROCESS_WORKERS = 2  # processes that build documents in parallel; 0 = in the crawl process
 # The store side of a crawl, built once per crawler (crawler/components.py), each by class path:
 # modes (crawler/addons.py, crawler/distributed.py) are add-ons that change these.

@@ -11,25 +11,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Executor, ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
 
 from scrapy.settings import BaseSettings
 
-from cleaners.encoding import Decoded, decode_html
+from cleaners.encoding import Decoded
 from cleaners.ocr_options import OcrOptions
+from crawler.heap import run_then_release
+from crawler.pagelinks import decode_with_links
+from crawler.procpool import ProcessPool, WorkerLost
 from storage.building import Built, Exchange, build, worker_init
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 MAX_POOL_BREAKS = 2
+# A job whose input is at least this many bytes gives its freed heap back when it ends (crawler/heap.py).
+RELEASE_AFTER_BYTES = 64 * 1024
 _build_thread: ThreadPoolExecutor | None = None
 _build_thread_lock = threading.Lock()
 
@@ -64,7 +67,7 @@ class DocumentWorkers:
         self.workers = workers
         self.options = options
         self.fallback: Executor = build_thread()
-        self.pool: ProcessPoolExecutor | None = None
+        self.pool: ProcessPool | None = None
         self.breaks = 0
 
     @classmethod
@@ -73,25 +76,29 @@ class DocumentWorkers:
 
     async def build(self, exchange: Exchange) -> Built:
         """The built document of `exchange`; raises what `build` raises (Rejected, or a bug's exception)."""
-        return await self._run(partial(build, exchange, **self.options))
+        return await self._run(partial(build, exchange, **self.options), exchange.size)
 
-    async def decode(self, body: bytes, content_type: str | None) -> Decoded:
-        """`cleaners.encoding.decode_html` of a downloaded page; raises Rejected when it cannot be decoded."""
-        return await self._run(partial(decode_html, body, content_type))
+    async def decode(self, body: bytes, content_type: str | None, url: str | None = None) -> tuple[Decoded, list[tuple[str, str]] | None]:
+        """`crawler.pagelinks.decode_with_links` of a downloaded page: its text, and its links when `url` is
+        given. Raises Rejected when it cannot be decoded."""
+        return await self._run(partial(decode_with_links, body, content_type, url), len(body))
 
-    async def _run(self, job: Callable[[], T]) -> T:
+    async def _run(self, job: Callable[[], T], size: int) -> T:
         loop = asyncio.get_running_loop()
         if self.workers <= 0:
             return await loop.run_in_executor(self.fallback, job)
+        job = partial(run_then_release, job, size, RELEASE_AFTER_BYTES)
         pool = self._pool()
         try:
-            return await loop.run_in_executor(pool, job)
-        except BrokenProcessPool as exc:
+            return await pool.run(job)
+        except WorkerLost as exc:
             if pool is self.pool:  # the first of the jobs in flight to notice this pool broke
                 self._broke(exc)
             return await loop.run_in_executor(self.fallback, job)
 
     def _broke(self, exc: BaseException) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False)  # its other jobs raise WorkerLost and are built here too
         self.pool = None
         self.breaks += 1
         log.warning("document worker pool broke (%s); building in the crawl process", exc)
@@ -99,18 +106,13 @@ class DocumentWorkers:
             log.warning("giving up on worker processes for this crawl: building documents in-process")
             self.workers = 0
 
-    def _pool(self) -> ProcessPoolExecutor:
+    def _pool(self) -> ProcessPool:
         if self.pool is None:
-            # spawn, not fork: forking a process that runs a reactor and threads is unsafe.
-            self.pool = ProcessPoolExecutor(
-                self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=worker_init,
-                initargs=(os.getpid(),),
-            )
+            # New processes, not forks: forking a process that runs a reactor and threads is unsafe.
+            self.pool = ProcessPool(self.workers, initializer=worker_init, initargs=(os.getpid(),))
         return self.pool
 
     def shutdown(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.shutdown()
             self.pool = None

@@ -11,30 +11,35 @@ from typing import Any
 import scrapy
 from lxml import etree
 from scrapy.http import Response, TextResponse
-from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
 
 from cleaners.document import Fetched
+from crawler.decoding import DecodedResponse
 from crawler.items import FetchedItem, skipped_item
 from crawler.links import Link, LinkRules, Role
 from crawler.pagelimit import PageLimitReached
+from crawler.pagelinks import WANTS_LINKS
+from crawler.pagelinks import page_links as find_page_links
 from crawler.responses import asked_url, failed_item, fetched, frame_parent
 from crawler.sources import Source, load_sources, select_sources
 from storage.building import Exchange
 
-# Reports are often attachments: do not let the link extractor drop them.
-DENY_EXTENSIONS = [ext for ext in IGNORED_EXTENSIONS if ext not in {"pdf", "doc", "docx", "wps"}]
-_LINKS = LinkExtractor(deny_extensions=DENY_EXTENSIONS, unique=False)
+# The roles of pages whose links are followed (None: a start URL, whose role its response tells).
+_FOLLOWED = (None, Role.LIST, Role.PAGE)
 # Every href attribute, however quoted: a superset of what an HTML parser finds on <a> elements.
 _HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 
 
 def page_links(response: Response) -> list[Link]:
+    """The page's links (crawler/pagelinks.py): found by the document workers, or here when they were not."""
     if not isinstance(response, TextResponse):
         return []
-    return [Link(link.url, link.text or "") for link in _LINKS.extract_links(_uncached(response))]
+    found = response.links if isinstance(response, DecodedResponse) else None
+    if found is None:
+        found = find_page_links(response.text, response.url, response.encoding)
+    return [Link(url, text) for url, text in found]
 
 
 def _uncached(response: TextResponse) -> TextResponse:
@@ -123,7 +128,7 @@ class SourcesSpider(scrapy.Spider):
             callback=self.parse,
             errback=self.on_error,
             cb_kwargs={"source": source, "role": role, "depth": depth},
-            meta=meta,
+            meta={**meta, WANTS_LINKS: True} if role in _FOLLOWED else meta,
         )
 
     def parse(self, response: Response, source: str = "", role: Role | None = None, depth: int = 0, **kwargs: Any) -> Iterator[Any]:
