@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html import escape as html_escape
 
-import chardet
-
 from cleaners.document import Rejected
 
 # Clean gold reports score 0-0.0004; the same reports garbled score 0.24 (GBK read as Big5)
@@ -436,6 +434,10 @@ def detect_codec(body: bytes) -> str | None:
     sample = body[:DETECT_BYTES]
     if len(sample) - len(sample.translate(None, _HIGH_BYTES)) < MIN_DETECT_EVIDENCE:
         return None
+    # Imported on first use: its models are ~9 MB, and the crawl process, which only decodes when
+    # it has no document workers, should not carry them.
+    import chardet
+
     guess = chardet.detect(sample)
     if (guess.get("confidence") or 0.0) < MIN_DETECT_CONFIDENCE:
         return None

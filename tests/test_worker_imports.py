@@ -48,3 +48,25 @@ def test_a_pdf_loads_its_reader_when_it_arrives() -> None:
         "assert built.doc.source_type == 'pdf'\n"
     )
     assert loaded["pypdfium2"] and not loaded["docx"] and not loaded["trafilatura"]
+
+
+def test_the_crawl_process_loads_no_charset_detector_nor_scrapy_in_workers() -> None:
+    """The workers decode pages: chardet's models (~9 MB) stay out of the crawl process, and the
+    workers' own modules (the pool's worker side, the link finder) do not pull Scrapy in (~23 MB)."""
+    probe = (
+        "import json, sys\n"
+        "import govcorpus.commands, crawler.spiders.sources, crawler.pipelines, crawler.decoding\n"
+        "crawl = 'chardet' in sys.modules\n"
+        "print(json.dumps(crawl))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120)
+    assert json.loads(result.stdout.strip().splitlines()[-1]) is False
+    worker = (
+        "import json, sys\n"
+        "import crawler.procworker, crawler.pagelinks, crawler.heap, storage.building\n"
+        "from crawler.pagelinks import decode_with_links\n"
+        "decode_with_links('<a href=\"/a\">甲</a>'.encode('gbk'), None, 'http://127.0.0.2/')\n"
+        "print(json.dumps(['scrapy' in sys.modules, 'twisted' in sys.modules]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", worker], capture_output=True, text=True, check=True, timeout=120)
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [False, False]
