@@ -14,6 +14,7 @@ to the plain text of the page's body. A family extractor that finds nothing fall
 from __future__ import annotations
 
 import copy
+import itertools
 import logging
 import re
 import tomllib
@@ -271,15 +272,28 @@ def detect_family(html: str, tree: etree._Element) -> str:
     lowered = html.lower()
     for family in data["order"]:
         spec = data[family]
-        found = sum(1 for marker in spec.get("markers_html", []) if marker in html)
-        found += sum(
-            1
-            for expression in spec.get("markers_xpath", [])
-            if any(literal in lowered for literal in xpath_literals(expression)) and tree.xpath(expression)
-        )
-        if found >= spec.get("min_markers", 1):
+        if _has_markers(spec, html, lowered, tree):
             return family
     return "generic"
+
+
+def _has_markers(spec: dict[str, Any], html: str, lowered: str, tree: etree._Element) -> bool:
+    """Whether at least `min_markers` of the family's markers are present; the counting stops there,
+    as every XPath marker walks the whole tree."""
+    needed = spec.get("min_markers", 1)
+    present = itertools.chain(
+        (marker in html for marker in spec.get("markers_html", [])),
+        (
+            any(literal in lowered for literal in xpath_literals(expression)) and bool(tree.xpath(expression))
+            for expression in spec.get("markers_xpath", [])
+        ),
+    )
+    found = 0
+    for hit in present:
+        if found >= needed:
+            break
+        found += hit
+    return found >= needed
 
 
 @cache
@@ -722,8 +736,9 @@ class Body:
 
 def content_node(tree: etree._Element, family: str) -> etree._Element | None:
     """The first container named by the family's rules that holds real text."""
-    for el in elements_of(tree, rules()[family].get("content_xpath", [])):
-        if len(element_text(el)) >= MIN_CONTAINER_CHARS:
+    # Lazily, expression by expression: each walks the whole tree, and the first usually answers.
+    for el in xpath_all(tree, rules()[family].get("content_xpath", [])):
+        if is_element(el) and len(element_text(el)) >= MIN_CONTAINER_CHARS:
             return el
     return None
 

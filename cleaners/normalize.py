@@ -30,9 +30,12 @@ _LINE_BREAKS = re.compile(r"\r\n|[\r\f\v\x1c\x1d\x1e\x85\u2028\u2029]")
 # Control characters other than \n and \t, and invisible marks that only break matching.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2060\ufeff]")
 _FULLWIDTH_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ]")
-_INLINE_SPACE = re.compile(r"[^\S\n\t]+")
+# Every character str.isspace() accepts but LF and TAB (tests/test_normalize.py checks the list):
+# spelt out, a character class is matched by ranges, not by a Unicode lookup per character.
+INLINE_WHITESPACE = "\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_INLINE_SPACE = re.compile(f"[{INLINE_WHITESPACE}]+")
 # A TAB is the cell separator of a table row: the spaces around it go, the TAB stays.
-_SPACE_AROUND_TAB = re.compile(r"[^\S\n\t]*\t[^\S\n\t]*")
+_SPACE_AROUND_TAB = re.compile(f"[{INLINE_WHITESPACE}]*\t[{INLINE_WHITESPACE}]*")
 _SPACE_NEXT_TO_CJK = re.compile(rf"(?<=[{CJK}]) +| +(?=[{CJK}])")
 _IS_CJK = re.compile(rf"[{CJK}]")
 
@@ -104,8 +107,10 @@ def tidy_line_whitespace(text: str) -> str:
     A TAB inside a line separates two cells of a table row (one row per line, as readers of
     tables emit it): it survives, without the spaces around it, one TAB per cell boundary.
     """
-    lines = (_INLINE_SPACE.sub(" ", _SPACE_AROUND_TAB.sub("\t", line)).strip() for line in text.split("\n"))
-    return "\n".join(lines)
+    # Neither substitution crosses a line break, so each runs once over the whole text.
+    if "\t" in text:
+        text = _SPACE_AROUND_TAB.sub("\t", text)
+    return "\n".join(line.strip() for line in _INLINE_SPACE.sub(" ", text).split("\n"))
 
 
 def remove_space_next_to_cjk(text: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaners.normalize import (
     drop_blank_lines,
@@ -111,3 +113,28 @@ def test_nothing_else_is_rewritten(untouched: str) -> None:
 def test_clean_text_applies_rules_together() -> None:
     raw = "  （一）经济运行稳中有进 , 彰显韧性活力  \n\n\u3000\u3000全年实现地区生产总值 ２８４６.03 亿元 ,同比增长 7.0% 。\n"
     assert clean_text(raw) == "（一）经济运行稳中有进，彰显韧性活力\n全年实现地区生产总值2846.03亿元，同比增长7.0%。"
+
+
+def _tidy_line_by_line(text: str) -> str:
+    """The rule as first written: each line stripped, its inner space runs collapsed, spaces around TABs dropped."""
+    import re
+
+    inline, around_tab = re.compile(r"[^\S\n\t]+"), re.compile(r"[^\S\n\t]*\t[^\S\n\t]*")
+    return "\n".join(inline.sub(" ", around_tab.sub("\t", line)).strip() for line in text.split("\n"))
+
+
+def test_inline_whitespace_is_every_space_but_line_feed_and_tab() -> None:
+    import re
+
+    from cleaners.normalize import INLINE_WHITESPACE
+
+    spelt = {chr(c) for c in range(0x110000) if re.fullmatch(f"[{INLINE_WHITESPACE}]", chr(c))}
+    assert spelt == {chr(c) for c in range(0x110000) if chr(c).isspace()} - {"\n", "\t"}
+
+
+@given(st.text(alphabet=st.sampled_from(list(" \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u2009\u2028\u3000\u200b甲乙a1，")), max_size=60))
+@settings(max_examples=500, deadline=None)
+def test_whole_text_tidying_is_the_line_by_line_rule(text: str) -> None:
+    from cleaners.normalize import tidy_line_whitespace
+
+    assert tidy_line_whitespace(text) == _tidy_line_by_line(text)
