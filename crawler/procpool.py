@@ -107,6 +107,12 @@ class ProcessPool:
             self.starting += 1
             try:
                 worker = await self._start()
+            except OSError as exc:  # no process to be had (out of memory, of file descriptors)
+                if not self.workers:
+                    while self.waiting:
+                        _lose(self.waiting.popleft()[1], f"no worker process could be started: {exc}")
+                    return
+                break  # the workers there are will do
             finally:
                 self.starting -= 1
             self.workers.append(worker)
@@ -155,18 +161,15 @@ class ProcessPool:
                     _settle(future, frame)
                 await self._dispatch()
         except (asyncio.IncompleteReadError, ConnectionError, OSError):
-            self._lost(worker)
+            worker.alive = False
+            self._lost(worker, await _exit_status(worker.process))
         except asyncio.CancelledError:
-            self._lost(worker)
+            self._lost(worker, worker.process.poll())
             raise
 
-    def _lost(self, worker: _Worker) -> None:
+    def _lost(self, worker: _Worker, code: int | None) -> None:
         worker.alive = False
         _hang_up(worker)
-        try:  # its socket closed as it ended: the exit status is there a moment later
-            code: int | None = worker.process.wait(timeout=0.5)
-        except subprocess.TimeoutExpired:
-            code = None
         if worker.sent and not self.closed:
             log.warning("a document worker ended (exit status %s); jobs sent to it and unanswered: %d", code, len(worker.sent))
         while worker.sent:
@@ -198,6 +201,15 @@ class ProcessPool:
                 worker.process.wait(timeout=SHUTDOWN_GRACE)
             except subprocess.TimeoutExpired:
                 _kill([worker.process])
+
+
+async def _exit_status(process: subprocess.Popen[bytes], patience: float = 0.5) -> int | None:
+    """The exit status of a worker whose socket just closed (it is ending), waited for without blocking the loop."""
+    for _ in range(int(patience / 0.01)):
+        if (code := process.poll()) is not None:
+            return code
+        await asyncio.sleep(0.01)
+    return process.poll()
 
 
 def _hang_up(worker: _Worker) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 import threading
 import time
 from functools import partial
@@ -134,3 +135,20 @@ def test_document_workers_build_a_job_whose_worker_died_in_the_crawl_process() -
     started = time.monotonic()
     assert asyncio.run(scenario()) == (42, 1)
     assert time.monotonic() - started < 60
+
+
+def test_when_no_worker_can_start_the_jobs_are_built_in_the_crawl_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python3")
+
+    async def scenario() -> int:
+        pool = ProcessPool(1)
+        with pytest.raises(WorkerLost, match="no worker process could be started"):
+            await pool.run(partial(pow, 2, 3))
+        pool.shutdown()
+        workers = DocumentWorkers(2)
+        try:
+            return await workers._run(partial(pow, 2, 5), 0)
+        finally:
+            workers.shutdown()
+
+    assert asyncio.run(scenario()) == 32
