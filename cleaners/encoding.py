@@ -210,6 +210,24 @@ def _latin1_run_chars(text: str) -> int:
     )
 
 
+# Every character weighed so far that weighs 0 (common hanzi, CJK punctuation, Latin letters …):
+# a set difference, in C, takes them out of a text's distinct characters before any is weighed in
+# Python. It only grows, bounded by the characters Unicode has.
+_WEIGHS_NOTHING: set[str] = set()
+
+
+def _weighed(distinct: set[str]) -> dict[str, float | None]:
+    """The characters of `distinct` that do not weigh 0, with their weights (None: not counted)."""
+    weights: dict[str, float | None] = {}
+    for char in distinct - _WEIGHS_NOTHING:
+        weight = _char_weight(char)
+        if weight == 0.0:
+            _WEIGHS_NOTHING.add(char)
+        else:
+            weights[char] = weight
+    return weights
+
+
 # Choosing a codec scores a page's first PLAUSIBILITY_SAMPLE_CHARS, checking the choice scores
 # the whole text: for most pages the very same string.
 @lru_cache(maxsize=8)
@@ -220,17 +238,16 @@ def mojibake_score(text: str) -> float:
     hanzi (outside the frequent levels of GB2312 and Big5), and runs of Latin-1 supplement
     characters, which is what bytes look like when read with the wrong codec.
     """
-    # Only characters that can count are kept (in C); the distinct ones are weighed (cached), and
-    # only the few that do not weigh 0 are counted one by one (str.count, in C). Weights are 0,
-    # 0.5 or 1, so the sums are exact whatever the order.
+    # Only characters that can count are kept (in C); of their distinct ones, only those not
+    # known to weigh 0 are weighed, and only those are counted (str.count, in C). Weights are
+    # 0, 0.5 or 1, so the sums are exact whatever the order.
     rest = _UNCOUNTED_ASCII.sub("", text)
     counted = len(rest)
     suspicious = 0.0
-    for char in set(rest):
-        weight = _char_weight(char)
+    for char, weight in _weighed(set(rest)).items():
         if weight is None:
             counted -= rest.count(char)
-        elif weight:
+        else:
             suspicious += weight * rest.count(char)
     if counted == 0:
         return 0.0
@@ -305,7 +322,7 @@ def _suspicious_chars(text: str) -> set[str]:
     """Characters that raise the mojibake score: a cheap filter for runs worth a closer look."""
     # Runs of only the Latin-1 punctuation Chinese text uses (“”, ——) do not count, as in the score.
     in_runs = {char for run in _LATIN1_RUN.findall(text) if not set(run) <= _LEGIT_IN_CJK for char in run}
-    return in_runs | {char for char in set(_UNCOUNTED_ASCII.sub("", text)) if _char_weight(char)}
+    return in_runs | {char for char, weight in _weighed(set(_UNCOUNTED_ASCII.sub("", text))).items() if weight}
 
 
 def _repair_runs(text: str, min_length: int) -> str:

@@ -368,6 +368,40 @@ def test_latin_text_and_cjk_punctuation_are_not_mojibake() -> None:
     assert mojibake_score("") == 0.0
 
 
+def _score_char_by_char(text: str) -> float:
+    """mojibake_score's definition, spelt out one character at a time."""
+    from cleaners.encoding import _char_weight, _latin1_run_chars
+
+    weights = [weight for weight in map(_char_weight, text) if weight is not None]
+    if not weights:
+        return 0.0
+    return min(1.0, (sum(weights) + _latin1_run_chars(text)) / len(weights))
+
+
+_SCORE_ALPHABET = "ab 1\t\n\x00\x1c\x7f\x85\xa0\u3000\u2028中国的政府鍪龘\ufffd\ue000é€“”·—æ”¿åºœ\U00020000\uf900\u0378"
+
+
+@settings(max_examples=400)
+@given(st.lists(st.text(alphabet=_SCORE_ALPHABET, max_size=40), min_size=1, max_size=4))
+def test_mojibake_score_counts_every_character_whatever_was_weighed_before(texts: list[str]) -> None:
+    # The score weighs each distinct character once and remembers the ones that weigh 0: the
+    # result must not depend on which texts were scored before.
+    for text in texts:
+        mojibake_score.cache_clear()
+        assert mojibake_score(text) == pytest.approx(_score_char_by_char(text), abs=1e-12)
+
+
+def test_mojibake_score_of_real_pages_equals_the_character_by_character_definition() -> None:
+    pages = sorted((SHARED / "realworld").rglob("*.htm*"))[:40]
+    assert pages
+    for page in pages:
+        raw = page.read_bytes()
+        for codec in ("utf-8", "gb18030", "latin-1"):
+            text = raw.decode(codec, errors="replace")
+            mojibake_score.cache_clear()
+            assert mojibake_score(text) == pytest.approx(_score_char_by_char(text), abs=1e-12), (page.name, codec)
+
+
 # --- edge cases ----------------------------------------------------------------------------
 
 
