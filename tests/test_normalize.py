@@ -138,3 +138,29 @@ def test_whole_text_tidying_is_the_line_by_line_rule(text: str) -> None:
     from cleaners.normalize import tidy_line_whitespace
 
     assert tidy_line_whitespace(text) == _tidy_line_by_line(text)
+
+
+def _without_space_next_to_cjk_char_by_char(text: str) -> str:
+    """TEXT_SPEC rule 5 spelt out: a run of spaces goes when a CJK character is on either side of it."""
+    import re
+
+    from cleaners.normalize import CJK
+
+    def cjk(char: str) -> bool:
+        return bool(re.fullmatch(f"[{CJK}]", char))
+
+    out = []
+    for run in re.finditer(r" +|[^ ]+", text):
+        before, after = text[run.start() - 1 : run.start()], text[run.end() : run.end() + 1]
+        touches_cjk = (bool(before) and cjk(before)) or (bool(after) and cjk(after))
+        if not (run.group(0).startswith(" ") and touches_cjk):
+            out.append(run.group(0))
+    return "".join(out)
+
+
+@given(st.text(alphabet=st.sampled_from(list("  甲乙a1，.“”—（")), max_size=40))
+@settings(max_examples=500, deadline=None)
+def test_space_next_to_cjk_goes_whichever_side_the_cjk_is(text: str) -> None:
+    from cleaners.normalize import _SPACE_NEXT_TO_CJK
+
+    assert _SPACE_NEXT_TO_CJK.sub("", text) == _without_space_next_to_cjk_char_by_char(text)
