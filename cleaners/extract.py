@@ -526,6 +526,28 @@ def _paragraphs(line: str) -> list[str]:
     return [SOFT_BREAK.join(pieces).strip() for pieces in paragraphs if pieces]
 
 
+_BARE_TAG = re.compile(r"\.?//([A-Za-z][A-Za-z0-9]*)")
+
+
+@cache
+def drop_rules(family: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The common and the family's `drop_xpath` rules, as (tag names, other XPath expressions).
+
+    A rule that only names a tag (`//script`) is found by one lxml `iter` over all such tags, a
+    single walk of the tree in C, where each XPath `//` rule walks it again. Expressions are made
+    relative to the node pruned (`.//`). Raises KeyError for a family the rules do not define.
+    """
+    spec = rules()
+    tags: list[str] = []
+    expressions: list[str] = []
+    for expression in [*spec["common"]["drop_xpath"], *spec[family].get("drop_xpath", [])]:
+        if bare := _BARE_TAG.fullmatch(expression):
+            tags.append(bare.group(1))
+        else:
+            expressions.append(expression if expression.startswith(".") else "." + expression)
+    return tuple(dict.fromkeys(tags)), tuple(expressions)
+
+
 def prune(node: etree._Element, family: str, site: str | None = None, drop_quotes: bool = False) -> None:
     """Remove chrome below `node`: rule selectors, ads and media boxes (cleaners/page_chrome.py),
     navigation (cleaners/navigation.py), gambling spam and short chrome blocks.
@@ -533,9 +555,8 @@ def prune(node: etree._Element, family: str, site: str | None = None, drop_quote
     `site` is the page's host (links elsewhere are a spam signal); `drop_quotes` removes the
     quotes of other posts in a forum message.
     """
-    spec = rules()
-    expressions = [e if e.startswith(".") else "." + e for e in spec["common"]["drop_xpath"]]
-    for el in elements_of(node, expressions + spec[family].get("drop_xpath", [])):
+    tags, expressions = drop_rules(family)
+    for el in [*node.iter(*tags), *elements_of(node, expressions)] if tags else elements_of(node, expressions):
         if el is not node:
             drop(el)
     for el in list(ads_and_media_boxes(node, BLOCK_TAGS | CELL_TAGS)):
@@ -547,7 +568,7 @@ def prune(node: etree._Element, family: str, site: str | None = None, drop_quote
     for link in list(node.iter("a")):
         if is_spam_link(link, site):
             drop(link)
-    limit = spec["common"]["chrome_max_chars"]
+    limit = rules()["common"]["chrome_max_chars"]
     # innermost first, so a chrome line inside a body block goes without the block
     for el in reversed(list(node.iter(etree.Element))):
         if el is node or not is_element(el) or el.getparent() is None:

@@ -279,3 +279,69 @@ def test_docx_is_read_paragraph_by_paragraph() -> None:
     assert built.source_type == "docx"
     assert built.title == "2023年上海市静安区政府工作报告"
     assert built.text == "\n".join(REPORT[:10])
+
+
+# --- drop rules: one walk for the tag rules, the hidden-element rules in one expression ---------
+
+HIDDEN_RULES_ONE_BY_ONE = [
+    ".//*[@hidden]",
+    ".//*[contains(translate(@style, ' ', ''), 'display:none')]",
+    ".//*[contains(translate(@style, ' ', ''), 'visibility:hidden')]",
+    ".//*[@aria-hidden='true']",
+]
+
+
+def _real_trees() -> list[Any]:
+    from cleaners.encoding import decode_html
+
+    pages = sorted((SHARED / "realworld").rglob("*.htm*")) + sorted((SHARED / "cases").rglob("*.htm*"))
+    trees = []
+    for page in pages:
+        try:
+            trees.append(parse(decode_html(page.read_bytes(), "text/html").text))
+        except Rejected:
+            continue  # some cases are undecodable on purpose
+    assert len(trees) > 50
+    return trees
+
+
+def _paths(tree: Any, elements: list[Any]) -> set[str]:
+    return {tree.getroottree().getpath(el) for el in elements if el is not tree}
+
+
+@pytest.mark.parametrize("family", ["generic", "gov_portal", "discuz", "aggregator"])
+def test_drop_rules_select_what_each_rule_selects_as_xpath(family: str) -> None:
+    from cleaners.extract import drop_rules, elements_of, rules
+
+    spec = rules()
+    one_by_one = [e if e.startswith(".") else "." + e for e in [*spec["common"]["drop_xpath"], *spec[family].get("drop_xpath", [])]]
+    tags, expressions = drop_rules(family)
+    assert "script" in tags and not any(e.startswith(".//script") for e in expressions)
+    for tree in _real_trees():
+        assert _paths(tree, [*tree.iter(*tags), *elements_of(tree, expressions)]) == _paths(tree, elements_of(tree, one_by_one))
+
+
+def test_the_hidden_element_rule_is_the_four_rules_in_one() -> None:
+    from cleaners.extract import elements_of, rules
+
+    (hidden,) = [e for e in rules()["common"]["drop_xpath"] if "@hidden" in e]
+    page = parse(
+        "<html><body><p hidden>a</p><p style='display: none'>b</p><p style='VISIBILITY:hidden'>c</p>"
+        "<p aria-hidden='true'>d</p><p aria-hidden='false'>e</p><p style='color:red'>f</p><p>g</p></body></html>"
+    )
+    assert [el.text for el in page.xpath(hidden)] == ["a", "b", "d"]  # XPath's contains() is case-sensitive
+    for tree in [page, *_real_trees()]:
+        assert _paths(tree, tree.xpath("." + hidden)) == _paths(tree, elements_of(tree, HIDDEN_RULES_ONE_BY_ONE))
+
+
+@pytest.mark.parametrize("family", ["gov_portal", "aggregator"])
+def test_title_rule_of_an_h1_inside_a_content_block_selects_as_the_descendant_path_would(family: str) -> None:
+    # //h1[ancestor::*[P]] is //*[P]//h1 walked from the few h1s instead of from every element.
+    from cleaners.extract import rules
+
+    (rule,) = [e for e in rules()[family]["title_xpath"] if e.startswith("//h1[ancestor::*[")]
+    descendant_path = "//*[" + rule.removeprefix("//h1[ancestor::*[").removesuffix("]]") + "]//h1"
+    trees = _real_trees()
+    assert sum(bool(tree.xpath(rule)) for tree in trees) > 10
+    for tree in trees:
+        assert tree.xpath(rule) == tree.xpath(descendant_path)
