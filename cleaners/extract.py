@@ -45,6 +45,7 @@ from cleaners.htmltree import (
     is_element,
     parse,
     remove_keeping_tail,
+    short_squashed_text,
     squashed_text,
     text_of,
 )
@@ -574,8 +575,9 @@ def prune(node: etree._Element, family: str, site: str | None = None, drop_quote
         if el is node or not is_element(el) or el.getparent() is None:
             continue
         if el.tag in BLOCK_TAGS or el.tag in CELL_TAGS:
-            text = element_text(el)
-            if is_chrome(text, family) or (len(text) <= limit and is_spam_block(el, site)):
+            # Only a short block can be chrome or a spam block; most blocks are long.
+            text = short_squashed_text(el, limit)
+            if text is not None and (is_chrome(text, family) or is_spam_block(el, site)):
                 drop(el)
 
 

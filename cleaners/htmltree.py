@@ -192,6 +192,23 @@ def squashed_text(node: etree._Element) -> str:
     return _SPACE.sub(" ", text_of(node)).strip()
 
 
+_HTML_SPACE_CHARS = " \t\r\n\f\v"
+
+
+def short_squashed_text(node: etree._Element, limit: int) -> str | None:
+    """`squashed_text(node)` if it is at most `limit` characters long, else None.
+
+    A long text is not squashed: squashing keeps every character but the HTML whitespace, so a
+    text with more than `limit` others cannot come out short. (Stripping first changes nothing:
+    the squashed text is stripped too, and its inner runs do not touch the ends.)
+    """
+    core = text_of(node).strip()
+    if len(core) - sum(core.count(char) for char in _HTML_SPACE_CHARS) > limit:
+        return None
+    text = _SPACE.sub(" ", core)
+    return text if len(text) <= limit else None
+
+
 # Characters XML 1.0 does not allow (§2.2 Char): lxml refuses text that holds them.
 _XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from support import SHARED
 
@@ -126,3 +128,16 @@ def test_empty_and_comment_only_documents_parse_to_an_empty_page() -> None:
     for html in ("", "   ", "<!-- nothing -->", '<?xml version="1.0" encoding="utf-8"?>'):
         assert text_of(parse(html)) == ""
     assert extract_html("<!-- nothing -->").text == ""
+
+
+@given(
+    st.lists(st.sampled_from(["甲", "a", " ", "\n", "\t", "\r", "\f", "\u3000", "\xa0", "<b>乙</b>", "<br>", "<!-- c -->"]), max_size=30),
+    st.integers(min_value=0, max_value=12),
+)
+@settings(max_examples=400, deadline=None)
+def test_a_short_text_is_the_squashed_text_and_a_long_one_is_none(pieces: list[str], limit: int) -> None:
+    from cleaners.htmltree import parse, short_squashed_text, squashed_text
+
+    for block in parse(f"<html><body><div>{''.join(pieces)}</div></body></html>").iter("div"):
+        full = squashed_text(block)
+        assert short_squashed_text(block, limit) == (full if len(full) <= limit else None)
