@@ -238,3 +238,35 @@ def test_local_objects_get_the_mode_the_umask_gives(tmp_path: Path, umask: int, 
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
     assert result.stdout.split() == [oct(mode), oct(mode)]
+
+
+def test_fsyncs_run_in_batches_and_a_failure_is_reported_once(tmp_path: Path) -> None:
+    from storage.backends import _Durability
+
+    durability = _Durability()
+    files = []
+    for n in range(50):
+        files.append(tmp_path / f"{n}.json")
+        files[-1].write_bytes(b"{}")
+        durability.add(files[-1], tmp_path)
+    assert durability.wait() is None
+    durability.add(tmp_path / "gone.json", tmp_path)  # never written: fsync cannot open it
+    failure = durability.wait()
+    assert isinstance(failure, FileNotFoundError) and "gone.json" in str(failure)
+    assert durability.wait() is None  # reported once
+    durability.add(files[0], tmp_path)
+    assert durability.wait() is None  # the background thread went on after the failure
+
+
+def test_a_store_whose_files_cannot_be_made_durable_says_so_on_sync(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "corpus"))
+    store.put("docs/a.json", b"{}")
+    store.sync()
+    (tmp_path / "corpus" / "docs" / "a.json").unlink()
+    (tmp_path / "corpus" / "docs").rmdir()  # the folder of the next put vanishes before its fsync can run
+    store._durability.add(tmp_path / "corpus" / "docs" / "b.json", tmp_path / "corpus" / "docs")  # type: ignore[attr-defined]
+    with pytest.raises(StoreError, match="could not be made durable"):
+        store.sync()
+    store.sync()  # reported once; the store stays usable
+    store.put("docs/c.json", b"{}")
+    store.sync()
