@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import hashlib
 import os
 import tempfile
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
@@ -282,17 +284,21 @@ def _fsync_pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(4, thread_name_prefix="govcorpus-fsync")
 
 
+BATCH_FILES = 64  # files queued before a batch of fsyncs starts without a sync() asking for it
+
+
 class _Durability:
     """Makes a store's renamed files durable (fsync of the file, then of its folder) on a background thread.
 
-    Files queue up while a batch is being fsynced and the next batch takes them all: a put costs
-    a list append, not a thread hand-off (one per put was 8 % of a crawl's store thread), and a
-    folder is fsynced once per batch however many files were renamed into it. `wait` returns once
-    everything queued before it was fsynced (later puts do not hold it up), with the first failure
-    since the last `wait`, if any.
+    A batch starts once BATCH_FILES files are queued (or at `wait`) and takes everything queued,
+    files that arrive meanwhile go to the next: a put costs a list append, not a thread hand-off
+    (one per put was 8 % of a crawl's store thread), and a folder is fsynced once per batch
+    however many files were renamed into it. `wait` returns once everything queued before it was
+    fsynced (later puts do not hold it up), with the first failure since the last `wait`, if any.
     """
 
     def __init__(self) -> None:
+        _UNSYNCED.add(self)
         self._changed = threading.Condition()
         self._queued: list[tuple[Path | None, Path]] = []
         self._added = 0  # files queued so far
@@ -305,20 +311,28 @@ class _Durability:
         with self._changed:
             self._queued.append((path, folder))
             self._added += 1
-            if self._running:
-                return
-            self._running = True
-        try:
-            _fsync_pool().submit(self._run)
-        except RuntimeError:  # the interpreter is shutting down: no new threads
-            self._run()
+            start = not self._running and len(self._queued) >= BATCH_FILES
+            self._running = self._running or start
+        if start:
+            self._start()
 
     def wait(self) -> BaseException | None:
+        with self._changed:
+            start = not self._running and bool(self._queued)
+            self._running = self._running or start
+        if start:
+            self._start()
         with self._changed:
             target = self._added
             self._changed.wait_for(lambda: self._finished >= target)
             failure, self._failure = self._failure, None
         return failure
+
+    def _start(self) -> None:
+        try:
+            _fsync_pool().submit(self._run)
+        except RuntimeError:  # the interpreter is shutting down: no new threads
+            self._run()
 
     def _run(self) -> None:
         while True:
@@ -339,6 +353,16 @@ class _Durability:
                 self._failure = self._failure or failure
                 self._finished += len(batch)
                 self._changed.notify_all()
+
+
+# Every store's queue, so that files no sync() asked for are made durable before the process exits.
+_UNSYNCED: weakref.WeakSet[_Durability] = weakref.WeakSet()
+
+
+@atexit.register
+def _make_all_durable() -> None:
+    for durability in list(_UNSYNCED):
+        durability.wait()  # best effort: nobody is left to tell of a failure
 
 
 def _fsync(path: Path) -> None:

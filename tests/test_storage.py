@@ -270,3 +270,22 @@ def test_a_store_whose_files_cannot_be_made_durable_says_so_on_sync(tmp_path: Pa
     store.sync()  # reported once; the store stays usable
     store.put("docs/c.json", b"{}")
     store.sync()
+
+
+def test_files_no_sync_asked_for_are_made_durable_before_the_process_exits(tmp_path: Path) -> None:
+    # Fewer files than a batch and no sync(): the store's exit hook fsyncs them. Exit hooks run
+    # last registered first, so the probe's own, registered before the store module is imported,
+    # runs after the store's and sees what it did.
+    probe = (
+        "import atexit\n"
+        "seen = []\n"
+        "atexit.register(lambda: print('finished', seen[0]._finished))\n"
+        "from storage.backends import open_store, _UNSYNCED\n"
+        f"store = open_store({str(tmp_path / 'corpus')!r})\n"
+        "for n in range(3): store.put(f'docs/{n}.json', b'{}')\n"
+        "seen.extend(_UNSYNCED)\n"
+        "assert seen[0]._added == 3 and seen[0]._finished == 0\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["finished", "3"]
