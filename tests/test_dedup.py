@@ -334,11 +334,12 @@ def test_prefix_filtering_finds_what_summing_every_posting_finds(docs: list[Cand
     """Common sentences left unprobed (StoreDedupIndex._sharing) change how edges are found, never which."""
     boilerplate = "。".join(_POOL[-4:]) + "。"  # in every document: the postings prefix filtering skips
     docs = [Candidate(d.doc_id, boilerplate + d.text if random.random() < 0.7 else d.text, d.rank) for d in docs]
-    summing, filtering = StoreDedupIndex(MemoryStore()), StoreDedupIndex(MemoryStore())
-    filtering._direct_postings = 0
+    summing, filtering, cheaper = StoreDedupIndex(MemoryStore()), StoreDedupIndex(MemoryStore()), StoreDedupIndex(MemoryStore())
+    filtering._direct_postings = cheaper._direct_postings = 0
+    filtering._sum_when_cheaper = False  # always the candidates' own sentence lists
     for doc in docs:
-        assert summing.add(doc) == filtering.add(doc)
-    assert summing.links() == filtering.links()
+        assert summing.add(doc) == filtering.add(doc) == cheaper.add(doc)
+    assert summing.links() == filtering.links() == cheaper.links()
 
 
 def test_same_text_with_other_sentence_breaks_is_still_a_container() -> None:
