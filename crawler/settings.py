@@ -85,7 +85,7 @@ GOVCORPUS_RUN_ID = None
 GOVCORPUS_JOB = None  # a name for a crawl job: a killed run of the same job is resumed
 GOVCORPUS_LEASE_TIMEOUT = 60.0  # seconds without a heartbeat after which a store's writer lease is stale
 GOVCORPUS_CONDITIONAL_GET = True  # send stored ETag/Last-Modified; 304 → unchanged
-GOVCORPUS_SWITCH_INTERVAL = 0.0005  # seconds a thread of the crawl process holds the GIL; 0 = Python's 5 ms (crawler/gil.py)
+GOVCORPUS_SWITCH_INTERVAL = 0.0  # seconds a thread of the crawl process holds the GIL; 0 = Python's 5 ms (crawler/gil.py)
 # Seconds between returning the crawl process's freed heap to the system; 0 = never (crawler/memory.py).
 GOVCORPUS_RELEASE_MEMORY_INTERVAL = 1.0
 GOVCORPUS_PROCESS_WORKERS = 2  # processes that build documents in parallel; 0 = in the crawl process
