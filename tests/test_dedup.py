@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -334,12 +335,32 @@ def test_prefix_filtering_finds_what_summing_every_posting_finds(docs: list[Cand
     """Common sentences left unprobed (StoreDedupIndex._sharing) change how edges are found, never which."""
     boilerplate = "。".join(_POOL[-4:]) + "。"  # in every document: the postings prefix filtering skips
     docs = [Candidate(d.doc_id, boilerplate + d.text if random.random() < 0.7 else d.text, d.rank) for d in docs]
-    summing, filtering, cheaper = StoreDedupIndex(MemoryStore()), StoreDedupIndex(MemoryStore()), StoreDedupIndex(MemoryStore())
-    filtering._direct_postings = cheaper._direct_postings = 0
+    summing, filtering, cheaper, crowded = (StoreDedupIndex(MemoryStore()) for _ in range(4))
+    filtering._direct_postings = cheaper._direct_postings = crowded._direct_postings = 0
     filtering._sum_when_cheaper = False  # always the candidates' own sentence lists
+    cheaper._crowded_span = 0  # own lists unless those are longer than the postings; never by counting
+    crowded._crowded_span = 1 << 40  # always summed by counting over the documents' range
+    summing._crowded_span = 0  # summed by sorting
     for doc in docs:
-        assert summing.add(doc) == filtering.add(doc) == cheaper.add(doc)
-    assert summing.links() == filtering.links() == cheaper.links()
+        assert summing.add(doc) == filtering.add(doc) == cheaper.add(doc) == crowded.add(doc)
+    assert summing.links() == filtering.links() == cheaper.links() == crowded.links()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5000), st.integers(1, 400)), min_size=1, max_size=60), st.integers(0, 10_000))
+def test_shared_weights_by_counting_equal_those_by_sorting(postings: list[tuple[int, int]], offset: int) -> None:
+    from storage.dedup.index import _shared_weights
+
+    docs = np.array([doc + offset for doc, _ in postings], dtype=np.int64)
+    weights = np.array([weight for _, weight in postings], dtype=np.int64)
+    expected: dict[int, int] = {}
+    for doc, weight in zip(docs.tolist(), weights.tolist(), strict=True):
+        expected[doc] = expected.get(doc, 0) + weight
+    for span in (0, 4, 1 << 40):  # sorting, as chosen, counting
+        found, shared = _shared_weights(docs, weights, span)
+        assert found.dtype == shared.dtype == np.int64
+        assert dict(zip(found.tolist(), shared.tolist(), strict=True)) == expected
+        assert found.tolist() == sorted(expected)
 
 
 def test_same_text_with_other_sentence_breaks_is_still_a_container() -> None:

@@ -120,6 +120,7 @@ class StoreDedupIndex:
         self._tail_segments = 0
         self._direct_postings = _DIRECT_POSTINGS
         self._sum_when_cheaper = True  # tests turn it off to check the candidates' own lists give the same
+        self._crowded_span = _CROWDED_SPAN  # and set this to 0 to check the other cheaper way
         if not _rebuilding:
             self._load()
 
@@ -342,7 +343,7 @@ class StoreDedupIndex:
         in_sentences = positions >= sentences_from
         others, shared = self._sharing(fp, positions[in_sentences] - sentences_from, docs[in_sentences])
         if near and len(others):
-            keep = np.array([other not in near for other in others.tolist()], dtype=bool)
+            keep = ~np.isin(others, np.fromiter(near, dtype=np.int64, count=len(near)))
             others, shared = others[keep], shared[keep]
         fragments: list[tuple[int, int, float]] = []
         if len(others) == 0:
@@ -353,11 +354,13 @@ class StoreDedupIndex:
         similar = self._similarities(node, others) >= NEAR_THRESHOLD
         contained_both = (mine >= CONTAINMENT_THRESHOLD) & (theirs >= CONTAINMENT_THRESHOLD)
         near.update(others[contained_both | similar].tolist())
-        rest = ~(contained_both | similar)
-        for other, mine_share, their_share in zip(others[rest].tolist(), mine[rest].tolist(), theirs[rest].tolist(), strict=True):
+        # Most candidates share a few stock sentences and nothing more: only the contained ones are visited.
+        contained = ~(contained_both | similar) & ((mine >= CONTAINMENT_THRESHOLD) | (theirs >= CONTAINMENT_THRESHOLD))
+        found = zip(others[contained].tolist(), mine[contained].tolist(), theirs[contained].tolist(), strict=True)
+        for other, mine_share, their_share in found:
             if mine_share >= CONTAINMENT_THRESHOLD:
                 fragments.append((node, other, mine_share))
-            elif their_share >= CONTAINMENT_THRESHOLD:
+            else:
                 fragments.append((other, node, their_share))
         return near, fragments
 
@@ -370,7 +373,9 @@ class StoreDedupIndex:
         operator for similarity joins", ICDE 2006) keeps the work bounded and the answer exact: the
         most common sentences whose weights sum below MIN_FRAGMENT_CHARS are not probed (a document
         sharing only those shares too little), and the documents found through the others get their
-        shared weight from their own sentence lists.
+        shared weight from their own sentence lists. Where that costs more than summing the postings at
+        hand (they are crowded onto few documents, or outnumbered by the candidates' lists), those are
+        summed instead.
         """
         weights = fp.sentence_weights
         if fp.total_weight < MIN_FRAGMENT_CHARS or len(doc_of) == 0:
@@ -378,8 +383,8 @@ class StoreDedupIndex:
         counts = np.bincount(sentence_of, minlength=len(weights))
         most_common_first = np.argsort(counts, kind="stable")[::-1]
         skipped = most_common_first[: int(np.searchsorted(np.cumsum(weights[most_common_first]), MIN_FRAGMENT_CHARS))]
-        if counts[skipped].sum() <= self._direct_postings:
-            others, shared = _shared_weights(doc_of, weights[sentence_of])
+        if counts[skipped].sum() <= self._direct_postings or (self._sum_when_cheaper and _crowded(doc_of, self._crowded_span)):
+            others, shared = _shared_weights(doc_of, weights[sentence_of], self._crowded_span)
         else:
             probed = np.ones(len(weights), dtype=bool)
             probed[skipped] = False
@@ -389,7 +394,7 @@ class StoreDedupIndex:
                 # The candidates' own sentence lists are longer than all the postings at hand (every
                 # sentence stock, as on a site of near-copies): summing the postings is cheaper, and
                 # as exact, since a document found only through skipped sentences shares too little.
-                others, shared = _shared_weights(doc_of, weights[sentence_of])
+                others, shared = _shared_weights(doc_of, weights[sentence_of], self._crowded_span)
             else:
                 shared = self._shared_with(fp, others)
         keep = shared >= MIN_FRAGMENT_CHARS
@@ -513,6 +518,8 @@ _NO_DOCS = np.zeros(0, dtype=np.int64)
 # Postings of the skippable common sentences below which summing everything is cheaper than prefix filtering.
 _DIRECT_POSTINGS = 256
 _RELATIONS = {_EXACT: EXACT, _NEAR: NEAR, _FRAGMENT: FRAGMENT}
+# Postings on a range of document numbers under this many times their count are summed by counting, not sorting.
+_CROWDED_SPAN = 4
 
 
 @dataclass(frozen=True)
@@ -542,14 +549,30 @@ class _Keys:
         return self.all[: self.content] if content else self.all[:0]
 
 
-def _shared_weights(docs: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct `docs` and the summed `weights` of each (two aligned int64 arrays)."""
+def _shared_weights(docs: np.ndarray, weights: np.ndarray, crowded_span: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct `docs` (int64) and the summed `weights` (int) of each, as two aligned int64 arrays, sorted by doc.
+
+    Postings `_crowded` with `crowded_span` are counted over their span of document numbers, in one
+    pass; others are sorted.
+    """
     if len(docs) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if _crowded(docs, crowded_span):
+        low = int(docs.min())
+        sums = np.bincount(docs - low, weights=weights)
+        found = np.flatnonzero(np.bincount(docs - low))
+        return found + low, sums[found].astype(np.int64)
     order = np.argsort(docs, kind="stable")
     docs = docs[order]
     starts = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
     return docs[starts], np.add.reduceat(weights[order].astype(np.int64), starts)
+
+
+def _crowded(docs: np.ndarray, span: int) -> bool:
+    """Whether the postings `docs` (int64, not empty) fall on a range of document numbers shorter than
+    `span` times their count (many stock sentences in a small index): a pass over the range then
+    costs less than sorting them."""
+    return int(docs.max()) - int(docs.min()) < span * len(docs)
 
 
 def content_keys(content: np.ndarray) -> np.ndarray:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from array import array
+
 import numpy as np
 
 _EMPTY_KEYS = np.zeros(0, dtype=np.uint64)
@@ -117,7 +119,7 @@ class SortedMultiMap:
     def __init__(self, merge_every: int = 1 << 18, small_run_from: int = 1 << 24) -> None:
         self._large: _Run | None = None
         self._small: _Run | None = None
-        self._recent: dict[int, int | list[int]] = {}  # a list only once a key has a second value
+        self._recent: dict[int, int | array[int]] = {}  # an int32 array only once a key has a second value
         self._recent_keys: list[int] = []  # the same entries in arrival order, for merging
         self._recent_values: list[int] = []
         self._merge_every = merge_every
@@ -139,7 +141,7 @@ class SortedMultiMap:
             if values is None:
                 new_keys.append(key)
             elif isinstance(values, int):
-                recent[key] = [values, value]
+                recent[key] = array("i", (values, value))
             else:
                 values.append(value)
         recent.update(dict.fromkeys(new_keys, value))
@@ -174,25 +176,41 @@ class SortedMultiMap:
         if self._large is None or len(self._small) * 8 >= len(self._large):
             self._large, self._small = _merged(self._large, self._small.keys, self._small.values), None
 
+    def _lookup_recent(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """lookup() in the dict of recent entries.
+
+        A key shared by hundreds of documents (a stock sentence) holds its values in an int32 array:
+        they are copied out with one bytes join, not one Python int at a time.
+        """
+        single_positions: list[int] = []
+        single_values: list[int] = []
+        shared_positions: list[int] = []
+        shared_counts: list[int] = []
+        shared_values: list[array[int]] = []
+        recent = self._recent
+        for position, key in enumerate(keys.tolist()):
+            values = recent.get(key)
+            if values is None:
+                continue
+            if isinstance(values, int):
+                single_positions.append(position)
+                single_values.append(values)
+            else:
+                shared_positions.append(position)
+                shared_counts.append(len(values))
+                shared_values.append(values)
+        positions = np.array(single_positions, dtype=np.int64)
+        found = np.array(single_values, dtype=np.int64)
+        if shared_values:
+            positions = np.concatenate([positions, np.repeat(np.array(shared_positions, dtype=np.int64), shared_counts)])
+            found = np.concatenate([found, np.frombuffer(b"".join(shared_values), dtype=np.int32)])
+        return positions, found
+
     def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(position in `keys`, value) for every stored entry whose key is in `keys` (uint64), as int64 arrays."""
         found = [run.lookup(keys) for run in self._runs()]
         if self._recent:
-            extra_positions: list[int] = []
-            extra_values: list[int] = []
-            recent = self._recent
-            for position, key in enumerate(keys.tolist()):
-                values = recent.get(key)
-                if values is None:
-                    continue
-                if isinstance(values, int):
-                    extra_positions.append(position)
-                    extra_values.append(values)
-                else:
-                    extra_positions.extend([position] * len(values))
-                    extra_values.extend(values)
-            if extra_values:
-                found.append((np.array(extra_positions, dtype=np.int64), np.array(extra_values, dtype=np.int64)))
+            found.append(self._lookup_recent(keys))
         if not found:
             return _EMPTY_VALUES, _EMPTY_VALUES
         if len(found) == 1:
