@@ -124,3 +124,22 @@ def test_a_reference_to_a_missing_file_or_wrong_offset_is_an_error(tmp_path: Pat
     with pytest.raises(ValueError):
         read_response(store, WarcRef(ref.file, 0, ref.offset, ref.uri))  # the warcinfo and request records
     assert read_response(store, ref).body == b"body"
+
+
+def test_each_record_is_its_own_gzip_member_at_the_default_level(tmp_path: Path) -> None:
+    """Records are compressed at zlib's default level, not warcio's 9, each still readable alone from its offset."""
+    import zlib
+
+    store = open_store(str(tmp_path / "store"))
+    archive = WarcArchive(store, "run-g")
+    refs = [archive.write(exchange(f"https://x.gov.cn/{n}", GBK_PAGE + bytes([n]))) for n in range(2)]
+    data = store.get(archive.flush() or "")
+    for ref in refs:
+        member = data[ref.offset : ref.offset + ref.length]
+        # RFC 1952: XFL (byte 8) is 2 for the slowest level and 4 for the fastest; 0 for the others.
+        assert member[:2] == b"\x1f\x8b" and member[8] == 0
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        record = inflater.decompress(member)
+        assert record.startswith(b"WARC/1.1\r\n") and b"\r\nWARC-Type: response\r\n" in record
+        assert inflater.eof and not inflater.unused_data
+        assert read_response(store, ref).body == GBK_PAGE + bytes([refs.index(ref)])
