@@ -25,6 +25,9 @@ class Link:
     text: str = ""
 
 
+_URL_UNSAFE = str.maketrans("", "", "\t\r\n")
+
+
 def _compile(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(pattern, re.IGNORECASE) for pattern in patterns)
 
@@ -70,6 +73,25 @@ class LinkRules:
     def names_report(self, text: str) -> bool:
         """Evidence that a link leads to a report: its text names one of the source's report kinds."""
         return self.source.policy.names_report(text)
+
+    def may_lead_from_article(self, href: str, base_url: str) -> bool:
+        """A cheap necessary condition for `href` (an article's link as written, entities unescaped) to
+        name an attachment or a continuation page once joined with `base_url` (the page's base).
+
+        Joining takes the path's last segment from the href, or, when the href has no path of its
+        own, keeps the base's path: an attachment's extension is spelled in one of the two (dot
+        segments only remove segments; urljoin drops tabs and line breaks first, as the WHATWG URL
+        standard does, so they are dropped here too). Continuation patterns read the whole joined
+        URL: with any configured, every href may lead somewhere.
+        """
+        if self._continuation:
+            return True
+        texts = (href.lower().translate(_URL_UNSAFE), base_url.lower())
+        return any(extension in text for text in texts for extension in self._dotted_extensions)
+
+    @cached_property
+    def _dotted_extensions(self) -> tuple[str, ...]:
+        return tuple("." + ext for ext in self.source.attachment_extensions)
 
     def is_attachment(self, url: str) -> bool:
         path = urlparse(url).path.lower()

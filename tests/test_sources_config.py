@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from crawler.links import Link, LinkRules, Role
 from crawler.sources import (
@@ -151,3 +153,39 @@ def test_article_links_find_attachments_however_the_href_is_written(anchor: str)
     assert "&amp;" not in link.url
     plain = HtmlResponse(response.url, body=page.replace(anchor, "").encode("utf-8"), encoding="utf-8")
     assert article_links(plain, portal()) == []
+
+
+_HREF_PIECES = ["/", "..", ".", "a", "pdf", ".pdf", ".PDF", ".p", "df", "doc", ".docx", "?", "#", "=", ";", "\t", "\n", " "]
+_HREF_PIECES += ["%2e", "//h", "http:", "x.html"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(_HREF_PIECES), max_size=8).map("".join),
+    st.sampled_from(["http://127.0.0.2/art/2024/1/art_1.html", "http://127.0.0.2/files/get.pdf", "http://127.0.0.2/a/?q=1.pdf"]),
+    st.sampled_from(["", '<base href="http://127.0.0.3/f/r.PDF">', '<base href="/doc/">']),
+    st.sampled_from(["gov_portal", "aggregator"]),
+)
+@example("/files/a.p\ndf", "http://127.0.0.2/art/2024/1/art_1.html", "", "gov_portal")  # urljoin drops the line break
+@example("?id=1", "http://127.0.0.2/files/get.pdf", "", "gov_portal")  # no path: the page's own
+@example("#top", "http://127.0.0.2/art/2024/1/art_1.html", '<base href="http://127.0.0.3/f/r.PDF">', "gov_portal")
+def test_the_cheap_article_link_check_never_drops_a_followed_link(href: str, page: str, base: str, family: str) -> None:
+    """LinkRules.may_lead_from_article is a necessary condition: every href _followed_url follows passes it."""
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.response import get_base_url
+
+    from crawler.spiders.sources import _followed_url
+
+    rules = LinkRules(Source.with_defaults("demo", ("http://127.0.0.2/",), family=family))
+    response = HtmlResponse(page, body=f"<html><head>{base}</head></html>".encode(), encoding="utf-8")
+    if _followed_url(response, rules, href) is not None:
+        assert rules.may_lead_from_article(href, get_base_url(response))
+
+
+def test_the_cheap_article_link_check_skips_plain_links_of_a_portal() -> None:
+    rules = LinkRules(Source.with_defaults("demo", ("http://127.0.0.2/",), family="gov_portal"))
+    page = "http://127.0.0.2/art/1.html"
+    assert not rules.may_lead_from_article("/zwgk/other.html", page) and not rules.may_lead_from_article("?id=2", page)
+    assert rules.may_lead_from_article("/files/a.PDF", page) and rules.may_lead_from_article("?id=2", "http://127.0.0.2/a.pdf")
+    aggregator = LinkRules(Source.with_defaults("demo", ("http://127.0.0.2/",), family="aggregator"))
+    assert aggregator.may_lead_from_article("/zwgk/other.html", page)

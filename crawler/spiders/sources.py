@@ -11,6 +11,7 @@ from typing import Any
 import scrapy
 from lxml import etree
 from scrapy.http import Response, TextResponse
+from scrapy.utils.response import get_base_url
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
@@ -60,7 +61,8 @@ def article_links(response: Response, rules: LinkRules) -> list[Link]:
     if not isinstance(response, TextResponse):
         return []
     hrefs = (html.unescape("".join(groups)) for groups in _HREF.findall(response.text))
-    if not any(_followed_url(response, rules, href) for href in hrefs):
+    base_url = get_base_url(response)
+    if not any(rules.may_lead_from_article(href, base_url) and _followed_url(response, rules, href) for href in hrefs):
         return []  # most articles: no attachment, no next page, and no need to parse the page here
     links = []
     for anchor in _uncached(response).xpath("//a[@href]"):
