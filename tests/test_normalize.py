@@ -161,6 +161,7 @@ def _without_space_next_to_cjk_char_by_char(text: str) -> str:
 @given(st.text(alphabet=st.sampled_from(list("  甲乙a1，.“”—（")), max_size=40))
 @settings(max_examples=500, deadline=None)
 def test_space_next_to_cjk_goes_whichever_side_the_cjk_is(text: str) -> None:
-    from cleaners.normalize import _SPACE_NEXT_TO_CJK
+    from cleaners.normalize import _SPACES, _unless_next_to_cjk
 
-    assert _SPACE_NEXT_TO_CJK.sub("", text) == _without_space_next_to_cjk_char_by_char(text)
+    assert _SPACES.sub(_unless_next_to_cjk, text) == _without_space_next_to_cjk_char_by_char(text)
+    assert remove_space_next_to_cjk(text) == _without_space_next_to_cjk_char_by_char(tidy_line_whitespace(text))
