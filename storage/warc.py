@@ -70,18 +70,30 @@ class WarcRef:
 GZIP_LEVEL = 6
 
 
+class _GzipMember:
+    """A file-like `write`/`flush` that gzips what it is given into `out`; `flush` ends the member (RFC 1952)."""
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+        self.compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+
+    def write(self, data: bytes) -> None:
+        self.out.write(self.compressor.compress(data))
+
+    def flush(self) -> None:
+        self.out.write(self.compressor.flush())
+
+
 class _Writer(WARCWriter):
-    """warcio's WARCWriter, each record still one gzip member (RFC 1952), compressed at GZIP_LEVEL.
+    """warcio's WARCWriter, each record still one gzip member, compressed at GZIP_LEVEL.
 
     warcio compresses at level 9 with no way to choose; this writer is made with gzip=False and
-    compresses each whole record itself.
+    hands warcio a compressing stream for each record instead (warcio flushes it at the record's
+    end), so a record is compressed as it is written, never held whole uncompressed.
     """
 
     def _write_warc_record(self, out: Any, record: ArcWarcRecord) -> None:
-        raw = io.BytesIO()
-        super()._write_warc_record(raw, record)
-        compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-        out.write(compressor.compress(raw.getbuffer()) + compressor.flush())
+        super()._write_warc_record(_GzipMember(out), record)
 
 
 def segment_key(run_id: str, number: int) -> str:
