@@ -94,8 +94,7 @@ class LinkRules:
         return tuple("." + ext for ext in self.source.attachment_extensions)
 
     def is_attachment(self, url: str) -> bool:
-        path = urlparse(url).path.lower()
-        return any(path.endswith("." + ext) for ext in self.source.attachment_extensions)
+        return urlparse(url).path.lower().endswith(self._dotted_extensions)
 
     def is_list_url(self, url: str) -> bool:
         return any(pattern.search(url) for pattern in self._list)
