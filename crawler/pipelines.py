@@ -54,7 +54,7 @@ class CorpusPipeline:
             if journey.already_recorded(exchange.url):
                 return Outcome(exchange.url, Verdict.SKIPPED, Reason.ALREADY_RECORDED)
             try:
-                built = await components.workers.build(exchange)
+                built = await components.workers.build(exchange, warc=journey.archives_records)
             except Rejected as rejected:
                 return await components.write(journey.reject, exchange.url, rejected, size=exchange.size)
             except Exception as exc:  # a bug must cost one URL, recorded, not the run

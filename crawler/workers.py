@@ -74,9 +74,10 @@ class DocumentWorkers:
     def from_settings(cls, settings: BaseSettings) -> DocumentWorkers:
         return cls(settings.getint("GOVCORPUS_PROCESS_WORKERS"), ocr=ocr_options(settings))
 
-    async def build(self, exchange: Exchange) -> Built:
-        """The built document of `exchange`; raises what `build` raises (Rejected, or a bug's exception)."""
-        return await self._run(partial(build, exchange, **self.options), exchange.size)
+    async def build(self, exchange: Exchange, *, warc: bool = False) -> Built:
+        """The built document of `exchange` (with its WARC records when `warc`); raises what `build`
+        raises (Rejected, or a bug's exception)."""
+        return await self._run(partial(build, exchange, warc=warc, **self.options), exchange.size)
 
     async def decode(self, body: bytes, content_type: str | None, url: str | None = None) -> tuple[Decoded, list[tuple[str, str]] | None]:
         """`crawler.pagelinks.decode_with_links` of a downloaded page: its text, and its links when `url` is

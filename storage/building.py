@@ -1,12 +1,12 @@
 """The build steps of a page's journey (storage/journey.py): pure, picklable, run in worker processes.
 
     read → decode → extract → clean → filter     cleaners.pipeline.build_document (its own step list)
-    → report policy → fingerprint                 BUILD_STEPS
+    → report policy → fingerprint → WARC records  BUILD_STEPS
 
 A step returns what it was given, grown by one piece, or raises `Rejected` with a reason of
 `cleaners.reasons`. This module imports only what building needs (the cleaners and the
 fingerprint), not the store: a worker process that builds documents loads it and nothing of the
-corpus, manifest or WARC writer.
+corpus, manifest or dedup index, and the WARC record maker only once it is asked for records.
 """
 
 from __future__ import annotations
@@ -16,14 +16,17 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Final
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Final
 
 from cleaners.document import Document, Fetched, Rejected
 from cleaners.pipeline import build_document
 from cleaners.report_policy import ReportPolicy
 from storage.dedup.fingerprint import Fingerprint, fingerprint
 from storage.dedup.rank import rank_for_document
+
+if TYPE_CHECKING:
+    from storage.warc import PreparedRecords
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,9 @@ class Built:
     doc: Document
     fingerprint: Fingerprint
     rank: tuple[Any, ...]
+    # The exchange's responses as compressed WARC records, made with the document when the build was
+    # asked to (`build(..., warc=True)`): the store thread then only appends them.
+    warc: tuple[PreparedRecords, ...] = ()
 
 
 
@@ -68,6 +74,7 @@ class Built:
 class _Building:
     exchange: Exchange
     options: dict[str, Any]
+    warc: bool = False
     doc: Document | None = None
     built: Built | None = None
 
@@ -103,15 +110,27 @@ def _fingerprint(state: _Building) -> _Building:
     return state
 
 
-BUILD_STEPS: Final[tuple[Callable[[_Building], _Building], ...]] = (_build, _report_policy, _fingerprint)
+def _warc_records(state: _Building) -> _Building:
+    assert state.built is not None
+    if state.warc:
+        from storage.warc import prepare_records  # warcio: only in processes that make records
+
+        records = tuple(prepare_records(fetched, role) for fetched, role in state.exchange.responses())
+        state.built = replace(state.built, warc=records)
+    return state
 
 
-def build(exchange: Exchange, **options: Any) -> Built:
+BUILD_STEPS: Final[tuple[Callable[[_Building], _Building], ...]] = (_build, _report_policy, _fingerprint, _warc_records)
+
+
+def build(exchange: Exchange, *, warc: bool = False, **options: Any) -> Built:
     """Run BUILD_STEPS: the document of `exchange`, fingerprinted, or Rejected with a reason.
 
     No I/O and picklable, so it runs in worker processes. `options` go to `build_document`.
+    `warc=True` also makes the WARC records of the exchange's responses (`Built.warc`), so that
+    this CPU work is done where the build runs, not on the store's one writer thread.
     """
-    state = _Building(exchange, options)
+    state = _Building(exchange, options, warc)
     for step in BUILD_STEPS:
         state = step(state)
     assert state.built is not None

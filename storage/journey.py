@@ -1,7 +1,7 @@
 """The journey of one fetched resource, from its bytes to its manifest line: one ordered list of steps.
 
     read → decode → extract → clean → filter     cleaners.pipeline.build_document (its own step list)
-    → report policy → fingerprint                 BUILD_STEPS (storage/building.py): pure, run in worker processes
+    → report policy → fingerprint → WARC records  BUILD_STEPS (storage/building.py): pure, run in worker processes
     → seen → changed → dedup → archive → write    STORE_STEPS: the store's one writer thread
     → record                                      every URL ends with exactly one manifest line
 
@@ -28,7 +28,7 @@ from storage.building import Built, Exchange, build
 from storage.corpus import Corpus
 from storage.dedup import Candidate, DedupIndex, Fingerprint, Link, StoreDedupIndex, rank_for_document
 from storage.manifest import ManifestWriter, new_run_id
-from storage.warc import WarcArchive
+from storage.warc import PreparedRecords, WarcArchive
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +135,11 @@ class Journey:
 
     # ------------------------------------------------------------ entry points
 
+    @property
+    def archives_records(self) -> bool:
+        """Whether builds for this journey should make the WARC records (`build(..., warc=True)`) for it to append."""
+        return isinstance(self.archive, WarcArchive)
+
     def already_recorded(self, url: str) -> bool:
         return self.manifest is not None and self.manifest.has_recorded(url)
 
@@ -210,7 +215,7 @@ class Journey:
     def _archived(self, state: _Storing) -> Outcome | None:
         """The responses the document was built from, as WARC records (durable before the manifest line)."""
         if self.archive is not None:
-            state.doc = replace(state.doc, warc_records=self._archive(state.exchange))
+            state.doc = replace(state.doc, warc_records=self._archive(state.exchange, state.built.warc))
         return None
 
     def _deduplicated(self, state: _Storing) -> Outcome | None:
@@ -298,8 +303,11 @@ class Journey:
         self._sync_records()
         return Outcome(previous.url, Verdict.DUPLICATE if current.duplicate_of else Verdict.STORED, document=current)
 
-    def _archive(self, exchange: Exchange) -> list[dict[str, Any]]:
+    def _archive(self, exchange: Exchange, prepared: tuple[PreparedRecords, ...] = ()) -> list[dict[str, Any]]:
+        """Write the exchange's responses to the archive: the records the build made, else made here."""
         assert self.archive is not None
+        if prepared:
+            return [self.archive.append(records).to_dict() for records in prepared]
         return [self.archive.write(fetched, role).to_dict() for fetched, role in exchange.responses()]
 
     def _current_link(self, doc_id: str) -> Link | None:

@@ -16,7 +16,7 @@ from support import SHARED, document_of, stored_document
 
 from cleaners.document import Fetched, document_id
 from storage.backends import LocalStore, S3Store, StoreError, open_store
-from storage.building import Exchange
+from storage.building import Exchange, build
 from storage.corpus import INDEX_KEY, Corpus, document_key
 from storage.journey import Journey
 from storage.manifest import ManifestWriter, manifest_keys, read_manifest
@@ -289,3 +289,25 @@ def test_files_no_sync_asked_for_are_made_durable_before_the_process_exits(tmp_p
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["finished", "3"]
+
+
+def test_the_journey_appends_the_warc_records_the_build_made(store_uri: str) -> None:
+    """Builds in worker processes make the WARC records; the store's writer appends those very bytes."""
+    url, parent_url = "http://portal.test/r.html", "http://portal.test/list.html"
+    exchange = Exchange(fetched(url, report_page("003", "新华路街道2023年工作总结")), parent=fetched(parent_url, b"<html>list</html>"))
+    assert build(exchange).warc == ()  # not asked for: nothing made
+    built = build(exchange, warc=True)
+    assert [(records.uri, records.role) for records in built.warc] == [(url, "document"), (parent_url, "parent")]
+
+    journey = Journey(Corpus.open(store_uri), run_id="r")
+    assert journey.archives_records
+    doc = document_of(journey.accept(exchange, built))
+    journey.close()
+    store = open_store(store_uri)
+    refs = [WarcRef.from_dict(ref) for ref in doc.warc_records]
+    for ref, records in zip(refs, built.warc, strict=True):
+        data = store.get(ref.file)
+        assert data[ref.offset : ref.offset + ref.length] == records.response  # record ids are random: these bytes, not new ones
+    bodies = [(ref.role, read_response(store, ref).body) for ref in refs]
+    assert bodies == [("document", exchange.fetched.body), ("parent", b"<html>list</html>")]
+    assert not Journey(Corpus.open(store_uri), store=False).archives_records  # fetch --no-store archives nothing

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from cleaners.document import Fetched
 from storage.backends import open_store
-from storage.warc import WarcArchive, WarcRef, iter_responses, read_response, segment_key
+from storage.warc import PreparedRecords, WarcArchive, WarcRef, iter_responses, prepare_records, read_response, record_problem, segment_key
 
 GBK_PAGE = (SHARED / "realworld" / "gbk-originals" / "3.html").read_bytes()
 
@@ -143,3 +144,62 @@ def test_each_record_is_its_own_gzip_member_at_the_default_level(tmp_path: Path)
         assert record.startswith(b"WARC/1.1\r\n") and b"\r\nWARC-Type: response\r\n" in record
         assert inflater.eof and not inflater.unused_data
         assert read_response(store, ref).body == GBK_PAGE + bytes([refs.index(ref)])
+
+
+def test_records_made_in_another_process_are_appended_as_if_written_here(tmp_path: Path) -> None:
+    """Document workers make a page's records; the store's writer only appends them beside records it made itself."""
+    import pickle
+
+    pages = [
+        exchange("https://x.gov.cn/a.html", GBK_PAGE),
+        exchange("https://x.gov.cn/old", b"%PDF-1.7 \x00\xff", final_url="https://x.gov.cn/b.pdf"),
+        exchange("https://x.gov.cn/c.html", b"<html>here</html>"),
+    ]
+    made_elsewhere = subprocess.run(
+        [sys.executable, "-c", (
+            "import pickle, sys; from storage.warc import prepare_records; "
+            "pages = pickle.load(sys.stdin.buffer); "
+            "sys.stdout.buffer.write(pickle.dumps([prepare_records(page, role) for page, role in pages]))"
+        )],
+        input=pickle.dumps([(pages[0], "document"), (pages[1], "parent")]), capture_output=True, check=True,
+    ).stdout
+    prepared: list[PreparedRecords] = pickle.loads(made_elsewhere)
+    assert [(p.uri, p.role) for p in prepared] == [("https://x.gov.cn/a.html", "document"), ("https://x.gov.cn/b.pdf", "parent")]
+
+    root = tmp_path / "store"
+    store = open_store(str(root))
+    archive = WarcArchive(store, "run-h")
+    refs = [archive.append(prepared[0]), archive.write(pages[2], "continuation"), archive.append(prepared[1])]
+    key = archive.flush()
+    assert key is not None
+    data = store.get(key)
+    for page, ref in zip([pages[0], pages[2], pages[1]], refs, strict=True):
+        assert record_problem(data, ref) is None
+        back = read_response(store, ref)
+        assert (back.url, back.final_url, back.body) == (page.url, page.final_url, page.body)
+    assert [ref.role for ref in refs] == ["document", "continuation", "parent"]
+    with (root / key).open("rb") as stream:
+        records = [(r.rec_type, r.rec_headers.get_header("WARC-Record-ID"), r.rec_headers.get_header("WARC-Concurrent-To"))
+                   for r in ArchiveIterator(stream, check_digests="raise")]
+    assert [kind for kind, _, _ in records] == ["warcinfo"] + ["request", "response"] * 3
+    for (_, _, concurrent_to), (_, response_id, _) in zip(records[1::2], records[2::2], strict=True):
+        assert concurrent_to == response_id  # each request names the response it was made with
+    checked = subprocess.run(
+        [str(Path(sys.executable).parent / "warcio"), "check", str(root / key)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_prepared_records_are_the_ones_write_makes() -> None:
+    page = exchange("https://x.gov.cn/old", GBK_PAGE, final_url="https://x.gov.cn/new.html")
+    records = prepare_records(page, "frame")
+    (request,) = ArchiveIterator(io.BytesIO(records.request))
+    assert request.rec_type == "request"
+    assert request.rec_headers.get_header("WARC-Target-URI") == "https://x.gov.cn/new.html"
+    for response in ArchiveIterator(io.BytesIO(records.response), check_digests="raise"):
+        assert response.rec_type == "response"
+        assert response.rec_headers.get_header("WARC-Target-URI") == "https://x.gov.cn/new.html"
+        assert response.rec_headers.get_header("WARC-Govcorpus-Requested-URI") == "https://x.gov.cn/old"
+        assert response.rec_headers.get_header("WARC-Date") == "2026-11-29T10:00:00Z"
+        assert response.content_stream().read() == GBK_PAGE
+    assert (records.uri, records.role) == ("https://x.gov.cn/new.html", "frame")

@@ -70,3 +70,20 @@ def test_the_crawl_process_loads_no_charset_detector_nor_scrapy_in_workers() -> 
     )
     result = subprocess.run([sys.executable, "-c", worker], capture_output=True, text=True, check=True, timeout=120)
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [False, False]
+
+
+def test_making_warc_records_loads_warcio_without_fsspec() -> None:
+    """A crawl's builds make the WARC records too: warcio comes, not the fsspec (and asyncio) it would import."""
+    probe = (
+        "import json, sys\n"
+        "from cleaners.document import Fetched\n"
+        "from storage.building import Exchange, build\n"
+        f"body = open({str(SHARED / 'realworld' / 'gne' / 'other-1.html')!r}, 'rb').read()\n"
+        "url = 'http://127.0.0.2/a.html'\n"
+        "built = build(Exchange(Fetched(url, url, 200, {'content-type': 'text/html'}, body, '')), warc=True)\n"
+        "assert [r.role for r in built.warc] == ['document']\n"
+        "print(json.dumps([name in sys.modules for name in ('warcio', 'fsspec', 'asyncio')]))\n"
+        "import fsspec\n"  # and a later import of it works as usual
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120)
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [True, False, False]
