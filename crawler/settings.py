@@ -16,8 +16,9 @@ CONCURRENT_ITEMS = 8
 # Downloaded pages wait here, bodies and decoded text in memory, while the document workers build
 # the ones before them; Scrapy stops downloading above this many bytes of them. Its 5 MB default
 # let ~200 pages pile up (peak RSS of the 2,000-page crawl benchmark 301 -> 281 MB at 2 MB, same
-# pages/s): 2 MB is still dozens of pages of work queued for two workers.
-SCRAPER_SLOT_MAX_ACTIVE_SIZE = 2_000_000
+# pages/s). 1 MB is still ~6 real pages of 171 KB (~100 of the synthetic ones) queued for two
+# workers, which hold 4 jobs: realworld crawl benchmark 296/301 -> 287/292 MB, same pages/s.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 # Scrapy checks every response's callback for a generator returning a value by reading its source
 # (inspect.getsource + ast.parse); its cache is keyed weakly by the bound method, which is a new object
 # per request, so it misses every time: ~2 % of the reactor thread on the 2,000-page crawl benchmark
