@@ -48,6 +48,7 @@ from cleaners.htmltree import (
     short_squashed_text,
     squashed_text,
     text_of,
+    xpath,
 )
 from cleaners.layout import SOFT_BREAK
 from cleaners.navigation import drop_headed_link_lists, drop_tag_lists
@@ -203,7 +204,7 @@ def drop(el: etree._Element) -> None:
 
 def xpath_all(node: etree._Element, expressions: Iterable[str]) -> Iterator[Any]:
     for expression in expressions:
-        yield from node.xpath(expression)
+        yield from xpath(node, expression)
 
 
 def elements_of(node: etree._Element, expressions: Iterable[str]) -> list[etree._Element]:
@@ -285,7 +286,7 @@ def _has_markers(spec: dict[str, Any], html: str, lowered: str, tree: etree._Ele
     present = itertools.chain(
         (marker in html for marker in spec.get("markers_html", [])),
         (
-            any(literal in lowered for literal in xpath_literals(expression)) and bool(tree.xpath(expression))
+            any(literal in lowered for literal in xpath_literals(expression)) and bool(xpath(tree, expression))
             for expression in spec.get("markers_xpath", [])
         ),
     )
@@ -614,7 +615,7 @@ def author_key(link: etree._Element) -> str:
 def discuz_messages(tree: etree._Element) -> tuple[str, list[etree._Element]]:
     """The message elements of the first message expression that finds any, with that expression."""
     for expression in rules()["discuz"]["message_xpath"]:
-        messages = [m for m in tree.xpath(expression) if is_element(m)]
+        messages = [m for m in xpath(tree, expression) if is_element(m)]
         if messages:
             return expression, messages
     return "", []
@@ -628,7 +629,7 @@ def discuz_posts(tree: etree._Element) -> list[tuple[str | None, etree._Element]
     for message in messages:
         author = None
         for ancestor in message.iterancestors():
-            if len(ancestor.xpath(expression)) > 1:
+            if len(xpath(ancestor, expression)) > 1:
                 break  # climbed out of this post
             if keys := [k for k in map(author_key, elements_of(ancestor, spec["author_xpath"])) if k]:
                 author = keys[0]
@@ -651,7 +652,7 @@ def segmented_posts(tree: etree._Element) -> list[tuple[str | None, etree._Eleme
         post: etree._Element = lxml.html.Element("div")
         node: etree._Element | None = start
         while node is not None:
-            if node is not start and (node in is_start or (is_element(node) and node.xpath(spec["post_end_xpath"]))):
+            if node is not start and (node in is_start or (is_element(node) and xpath(node, spec["post_end_xpath"]))):
                 break
             post.append(copy.deepcopy(node))
             node = node.getnext()
@@ -910,7 +911,7 @@ def extract_with_trafilatura(tree: etree._Element, site: str | None = None) -> B
 
 def login_share(tree: etree._Element) -> float:
     """The largest share of the page's visible text that one password form holds."""
-    forms = tree.xpath("//form[.//input[@type='password']]")
+    forms = xpath(tree, "//form[.//input[@type='password']]")
     body = tree.find("body")
     if not forms or body is None:
         return 0.0
@@ -919,7 +920,7 @@ def login_share(tree: etree._Element) -> float:
 
 
 def visible_chars(el: etree._Element) -> int:
-    return sum(len(t.strip()) for t in el.xpath(".//text()[not(ancestor::script or ancestor::style)]"))
+    return sum(len(t.strip()) for t in xpath(el, ".//text()[not(ancestor::script or ancestor::style)]"))
 
 
 # ---------------------------------------------------------------- the flow

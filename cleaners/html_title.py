@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from cleaners.htmltree import is_element, squashed_text
+from cleaners.htmltree import is_element, squashed_text, xpath
 
 MAX_TITLE_CHARS = 80
 # A declared title's leading part shorter than this (letters, digits, Han) says too little to confirm.
@@ -206,9 +206,9 @@ def is_chrome_heading(el: etree._Element) -> bool:
     for node in [el, *el.iterancestors(), *el.iterdescendants()]:
         if is_element(node) and rules.chrome_class.search(f"{node.get('class', '')} {node.get('id', '')}"):
             return True
-    if el.xpath(".//img"):
+    if xpath(el, ".//img"):
         return True
-    links = el.xpath(".//a")
+    links = xpath(el, ".//a")
     if any(rules.chrome_link.fullmatch(squashed_text(a)) for a in links):
         return True
     home = [a for a in links if is_home_link(a.get("href"))]
@@ -228,7 +228,7 @@ def is_home_link(href: str | None) -> bool:
 def xpath_all(node: etree._Element, expressions: Iterable[str]) -> list[Any]:
     found: list[Any] = []
     for expression in expressions:
-        found.extend(node.xpath(expression))
+        found.extend(xpath(node, expression))
     return found
 
 

@@ -19,6 +19,7 @@ import unicodedata
 from lxml import etree
 
 from cleaners.dates import iso_date
+from cleaners.htmltree import xpath
 
 # How many characters (whitespace left out) after the title the info bar may take.
 INFO_BAR_CHARS = 120
@@ -90,7 +91,7 @@ def info_bar_date(tree: etree._Element, title: str | None) -> str | None:
     if headline is None:
         return None
     after = ""
-    for text in headline.xpath("following::text()"):
+    for text in xpath(headline, "following::text()"):
         parent = text.getparent()
         if parent is not None and parent.tag in ("script", "style"):
             continue

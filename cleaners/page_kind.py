@@ -27,6 +27,7 @@ from typing import Any
 from lxml import etree
 
 from cleaners.content import RULES_PATH
+from cleaners.htmltree import xpath
 from cleaners.scripted import json_ld_objects
 
 
@@ -68,7 +69,7 @@ def declares_article(tree: etree._Element) -> bool:
     for item in json_ld_objects(tree):
         if _schema_names(item.get("@type")) & rules.article_schema_types:
             return True
-    for el in tree.xpath("/html | /html/body | //*[@itemscope][@itemtype][not(ancestor::*[@itemscope])]"):
+    for el in xpath(tree, "/html | /html/body | //*[@itemscope][@itemtype][not(ancestor::*[@itemscope])]"):
         if isinstance(el.tag, str) and _schema_names(el.get("itemtype")) & rules.article_schema_types:
             return True
     return False

@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from cleaners.htmltree import text_of
+from cleaners.htmltree import text_of, xpath
 
 RULES_PATH: Traversable = files("cleaners") / "rules" / "sites.toml"
 
@@ -101,7 +101,7 @@ def is_spam_block(block: etree._Element, site: str | None) -> bool:
     text = text_of(block)
     if not has_vocabulary(text):
         return False
-    links = block.xpath(".//a[@href]")
+    links = xpath(block, ".//a[@href]")
     link_chars = sum(len(text_of(link).strip()) for link in links)
     only_links = bool(links) and link_chars >= len(re.sub(r"\s", "", text))
     return only_links or any(is_spam_link(link, site) for link in links) or is_spam_text(text)

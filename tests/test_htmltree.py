@@ -23,6 +23,7 @@ from cleaners.htmltree import (
     parse,
     text_of,
     tree_depth,
+    xpath,
 )
 from cleaners.layout import SOFT_BREAK
 from cleaners.pipeline import build_document
@@ -141,3 +142,22 @@ def test_a_short_text_is_the_squashed_text_and_a_long_one_is_none(pieces: list[s
     for block in parse(f"<html><body><div>{''.join(pieces)}</div></body></html>").iter("div"):
         full = squashed_text(block)
         assert short_squashed_text(block, limit) == (full if len(full) <= limit else None)
+
+
+def test_compiled_rule_expressions_select_what_xpath_strings_select() -> None:
+    """Every XPath of the extraction rules, compiled once, finds on real pages what lxml finds from the string."""
+    from cleaners.extract import rules
+
+    expressions = sorted({
+        expression
+        for spec in rules().values() if isinstance(spec, dict)
+        for key, values in spec.items() if key.endswith("xpath") and isinstance(values, list)
+        for expression in values
+    })
+    assert len(expressions) > 20
+    pages = sorted((SHARED / "realworld").rglob("*.html"))[::6]
+    for path in pages:
+        tree = parse(path.read_bytes().decode("utf-8", "replace"))
+        for node in (tree, *tree.iter("div"))[:5]:
+            for expression in expressions:
+                assert xpath(node, expression) == node.xpath(expression), (path.name, expression)
