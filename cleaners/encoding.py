@@ -201,15 +201,6 @@ def _big5_level(char: str) -> int | None:
     return 1 if encoded < b"\xc6\x7f" else 2
 
 
-def _latin1_run_chars(text: str) -> int:
-    """Characters in runs of Latin-1/cp1252 that look like bytes shown as Latin-1."""
-    return sum(
-        sum(1 for char in run.group(0) if char >= "\u00a0")  # C1 controls already count as controls
-        for run in _LATIN1_RUN.finditer(text)
-        if not set(run.group(0)) <= _LEGIT_IN_CJK
-    )
-
-
 # Every character weighed so far that weighs 0 (common hanzi, CJK punctuation, Latin letters …):
 # a set difference, in C, takes them out of a text's distinct characters before any is weighed in
 # Python. It only grows, bounded by the characters Unicode has.
@@ -228,8 +219,27 @@ def _weighed(distinct: set[str]) -> dict[str, float | None]:
     return weights
 
 
+@dataclass(frozen=True)
+class _Counted:
+    """What the mojibake score and the repair of garbled runs both read from a text, worked out once."""
+
+    rest: str  # the text without the ASCII that never counts
+    weights: dict[str, float | None]  # the distinct characters of `rest` that weigh something, or None: not counted
+    latin1_runs: list[str]  # runs of Latin-1/cp1252 that look like bytes shown as Latin-1
+
+
 # Choosing a codec scores a page's first PLAUSIBILITY_SAMPLE_CHARS, checking the choice scores
-# the whole text: for most pages the very same string.
+# the whole text (for most pages the very same string), and repairing garbled runs reads the same.
+@lru_cache(maxsize=8)
+def _counted(text: str) -> _Counted:
+    # Only characters that can count are kept (in C); of their distinct ones, only those not
+    # known to weigh 0 are weighed.
+    rest = _UNCOUNTED_ASCII.sub("", text)
+    # Runs of only the Latin-1 punctuation Chinese text uses (“”, ——) do not count.
+    runs = [run for run in _LATIN1_RUN.findall(text) if not set(run) <= _LEGIT_IN_CJK]
+    return _Counted(rest, _weighed(set(rest)), runs)
+
+
 @lru_cache(maxsize=8)
 def mojibake_score(text: str) -> float:
     """Share of suspicious characters among the non-ASCII ones; 0 clean, 1 wholly garbled.
@@ -238,20 +248,22 @@ def mojibake_score(text: str) -> float:
     hanzi (outside the frequent levels of GB2312 and Big5), and runs of Latin-1 supplement
     characters, which is what bytes look like when read with the wrong codec.
     """
-    # Only characters that can count are kept (in C); of their distinct ones, only those not
-    # known to weigh 0 are weighed, and only those are counted (str.count, in C). Weights are
-    # 0, 0.5 or 1, so the sums are exact whatever the order.
-    rest = _UNCOUNTED_ASCII.sub("", text)
-    counted = len(rest)
+    # Only the weighed characters are counted (str.count, in C). Weights are 0, 0.5 or 1, so the
+    # sums are exact whatever the order.
+    counted = _counted(text)
+    rest = counted.rest
+    total = len(rest)
     suspicious = 0.0
-    for char, weight in _weighed(set(rest)).items():
+    for char, weight in counted.weights.items():
         if weight is None:
-            counted -= rest.count(char)
+            total -= rest.count(char)
         else:
             suspicious += weight * rest.count(char)
-    if counted == 0:
+    if total == 0:
         return 0.0
-    return min(1.0, (suspicious + _latin1_run_chars(text)) / counted)
+    # C1 controls in the runs are counted as controls already.
+    latin1 = sum(1 for run in counted.latin1_runs for char in run if char >= "\u00a0")
+    return min(1.0, (suspicious + latin1) / total)
 
 
 def _looks_garbled(text: str) -> bool:
@@ -320,9 +332,9 @@ def _repair_run(run: str, min_length: int, suspicious: set[str]) -> str:
 
 def _suspicious_chars(text: str) -> set[str]:
     """Characters that raise the mojibake score: a cheap filter for runs worth a closer look."""
-    # Runs of only the Latin-1 punctuation Chinese text uses (“”, ——) do not count, as in the score.
-    in_runs = {char for run in _LATIN1_RUN.findall(text) if not set(run) <= _LEGIT_IN_CJK for char in run}
-    return in_runs | {char for char, weight in _weighed(set(_UNCOUNTED_ASCII.sub("", text))).items() if weight}
+    counted = _counted(text)
+    in_runs = {char for run in counted.latin1_runs for char in run}
+    return in_runs | {char for char, weight in counted.weights.items() if weight}
 
 
 def _repair_runs(text: str, min_length: int) -> str:
