@@ -388,10 +388,11 @@ def label_cells(tree: etree._Element) -> Iterator[tuple[etree._Element, list[tup
     for el in tree.iter(etree.Element):
         if el not in candidates:
             continue
-        text = element_text(el)
-        if not text or len(text) > MAX_META_CELL_CHARS:
+        # Most candidates are big containers around a label: their text is never squashed whole.
+        text = short_squashed_text(el, MAX_META_CELL_CHARS)
+        if not text:
             continue
-        if any(element_text(child) == text for child in child_elements(el)):
+        if any(short_squashed_text(child, len(text)) == text for child in child_elements(el)):
             continue  # a child holds the same text: let the innermost element answer
         if is_link_list_cell(el):
             continue

@@ -26,7 +26,7 @@ from typing import Any
 
 from lxml import etree
 
-from cleaners.htmltree import is_element, squashed_text
+from cleaners.htmltree import is_element, short_squashed_text, squashed_text
 
 RULES_PATH: Traversable = files("cleaners") / "rules" / "content.toml"
 
@@ -64,14 +64,20 @@ def is_media_box(el: etree._Element) -> bool:
     return bool(marks.strip()) and bool(chrome_rules().media_box_class.search(marks))
 
 
+def _has_ad_or_media_marks(el: etree._Element, blocks: frozenset[str]) -> bool:
+    """A link opening with an ad label, or a block whose class or id names a player: cheap to test, and rare."""
+    return (el.tag == "a" and opens_with_ad_label(el)) or (el.tag in blocks and is_media_box(el))
+
+
+def _is_small_box(el: etree._Element, total: int) -> bool:
+    """Whether `el` holds some text, at most max_chars of it and at most half of `total`."""
+    text = short_squashed_text(el, chrome_rules().max_chars)
+    return text is not None and text != "" and 2 * len(text) <= total
+
+
 def is_ad_or_media_box(el: etree._Element, blocks: frozenset[str], total: int) -> bool:
     """Whether `el` is an ad or a media box among content of `total` characters (see the module)."""
-    if el.tag not in blocks and el.tag != "a":
-        return False
-    text = squashed_text(el)
-    if not text or len(text) > chrome_rules().max_chars or 2 * len(text) > total:
-        return False
-    return (el.tag == "a" and opens_with_ad_label(el)) or (el.tag in blocks and is_media_box(el))
+    return _has_ad_or_media_marks(el, blocks) and _is_small_box(el, total)
 
 
 def ads_and_media_boxes(node: etree._Element, blocks: frozenset[str]) -> Iterator[etree._Element]:
@@ -79,10 +85,14 @@ def ads_and_media_boxes(node: etree._Element, blocks: frozenset[str]) -> Iterato
 
     A candidate holding more than half of `node`'s text is the content itself and never yielded.
     """
-    total = len(squashed_text(node))
+    total: int | None = None  # node's text is read only once a marked candidate turns up
     skip: set[etree._Element] = set()
     for el in node.iterdescendants():
-        if is_element(el) and el not in skip and is_ad_or_media_box(el, blocks, total):
+        if not is_element(el) or el in skip or not _has_ad_or_media_marks(el, blocks):
+            continue
+        if total is None:
+            total = len(squashed_text(node))
+        if _is_small_box(el, total):
             skip.update(el.iterdescendants())
             yield el
 

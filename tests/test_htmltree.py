@@ -161,3 +161,46 @@ def test_compiled_rule_expressions_select_what_xpath_strings_select() -> None:
         for node in (tree, *tree.iter("div"))[:5]:
             for expression in expressions:
                 assert xpath(node, expression) == node.xpath(expression), (path.name, expression)
+
+
+def test_label_cells_read_short_texts_only_and_find_what_reading_every_text_finds() -> None:
+    """Label cells squash only texts that can be short enough; the cells and fields found on real pages are the
+    ones found when every candidate's whole text was read."""
+    import re
+
+    from cleaners.extract import (
+        MAX_META_CELL_CHARS,
+        field_of_label,
+        label_candidates,
+        label_pairs,
+        label_re,
+        next_cell_text,
+    )
+    from cleaners.extract import is_link_list_cell as is_list
+    from cleaners.htmltree import child_elements
+
+    def eager(tree: etree._Element) -> list[tuple[etree._Element, list[tuple[str, str]]]]:
+        labels, candidates, found = field_of_label(), label_candidates(tree), []
+        for el in tree.iter(etree.Element):
+            if el not in candidates:
+                continue
+            text = element_text(el)
+            if not text or len(text) > MAX_META_CELL_CHARS or any(element_text(c) == text for c in child_elements(el)):
+                continue
+            if is_list(el):
+                continue
+            bare = re.sub(r"\s", "", text).rstrip(":：")
+            if bare in labels:
+                found.append((el, [(labels[bare], next_cell_text(el))]))
+            elif label_re().match(text):
+                pairs = label_pairs(text)
+                found.append((el, [(pairs[0][0], next_cell_text(el))] if len(pairs) == 1 and not pairs[0][1] else pairs))
+        return found
+
+    cells = 0
+    for path in sorted((SHARED / "realworld").rglob("*.html")):
+        tree = parse(path.read_bytes().decode("utf-8", "replace"))
+        expected = eager(tree)
+        assert list(label_cells(tree)) == expected, path.name
+        cells += len(expected)
+    assert cells > 20

@@ -73,3 +73,48 @@ def test_realworld_ads_and_player_lines_are_gone() -> None:
     player = run_system(system, pages["magic/article-3e863fa9ac34.html"]).text or ""
     assert "时长" not in player and "收起" not in player
     assert "1905电影网讯" in player
+
+
+def _eager_ads_and_media_boxes(node, blocks):
+    """The definition, read before the cheap marks were tested first: every candidate's whole text, then its marks."""
+    from cleaners.htmltree import is_element, squashed_text
+    from cleaners.page_chrome import chrome_rules, is_media_box, opens_with_ad_label
+
+    total = len(squashed_text(node))
+    skip: set[object] = set()
+    for el in node.iterdescendants():
+        if not is_element(el) or el in skip or (el.tag not in blocks and el.tag != "a"):
+            continue
+        text = squashed_text(el)
+        if not text or len(text) > chrome_rules().max_chars or 2 * len(text) > total:
+            continue
+        if (el.tag == "a" and opens_with_ad_label(el)) or (el.tag in blocks and is_media_box(el)):
+            skip.update(el.iterdescendants())
+            yield el
+
+
+def test_testing_the_marks_first_finds_the_boxes_the_whole_definition_finds() -> None:
+    """Reading a candidate's text only once it bears an ad label or a player's class changes no answer, on real pages
+    and on boxes too long, empty, nested or holding most of the content."""
+    from cleaners.extract import BLOCK_TAGS, CELL_TAGS
+    from cleaners.htmltree import parse
+    from cleaners.page_chrome import ads_and_media_boxes
+
+    blocks = BLOCK_TAGS | CELL_TAGS
+    made = [
+        article(
+            '<a href="/x"><i>广告</i><span>留学申请一站式服务</span></a>'
+            '<div class="video-box"><a href="/v"><i>AD</i>短片</a>时长 03:12</div>'
+        ),
+        article('<div class="player">' + "长" * 200 + "</div>" + '<div id="audio"></div>'),
+        '<html><body><div class="video">' + PARAGRAPHS[0] + "</div></body></html>",
+    ]
+    pages = [*made, *(p.read_bytes().decode("utf-8", "replace") for p in sorted(REALWORLD.rglob("*.html")))]
+    found = 0
+    for page in pages:
+        tree = parse(page)
+        for node in (tree, *tree.iter("div"))[:20]:
+            expected = list(_eager_ads_and_media_boxes(node, blocks))
+            assert list(ads_and_media_boxes(node, blocks)) == expected
+            found += len(expected)
+    assert found >= 3
