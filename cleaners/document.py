@@ -20,8 +20,8 @@ class Fetched:
     headers: dict[str, str]  # lower-cased header names
     body: bytes
     fetched_at: str  # ISO 8601, UTC
-    # The body as text when it was decoded at download (crawler/decoding.py): a
-    # cleaners.encoding.Decoded, read instead of decoding the bytes a second time.
+    # How the body was decoded at download (crawler/decoding.py), read instead of decoding the
+    # bytes a second time: a cleaners.encoding.Decoded, its text possibly dropped (`with_text(body)`).
     decoded: Any = None
 
     @property

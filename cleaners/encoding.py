@@ -11,7 +11,7 @@ import codecs
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from html import escape as html_escape
 
@@ -52,6 +52,27 @@ class Decoded:
     declared_meta: str | None
     detected: str | None  # chardet's guess, None when a declaration verified without it
     repaired: bool  # mojibake in the decoded text was undone
+    # (bytes skipped, codec) when `text` is the strict decoding of the body after its first
+    # `bytes skipped` bytes (a byte-order mark); None when it is not (mojibake repaired, bad bytes
+    # replaced), and then the text is never dropped.
+    rebuild: tuple[int, str] | None = field(default=None, compare=False)
+    text_dropped: bool = False
+
+    def without_text(self) -> Decoded:
+        """This decoding with `text` emptied when the body rebuilds it (`with_text`), else itself.
+
+        For a decoding that crosses processes or waits in memory beside its body: the text of a
+        Chinese page takes one to two times the body's bytes, and rebuilding it is one codec call.
+        """
+        return replace(self, text="", text_dropped=True) if self.rebuild is not None and not self.text_dropped else self
+
+    def with_text(self, body: bytes) -> Decoded:
+        """This decoding with its text, rebuilt from `body` (the bytes it was decoded from) if dropped."""
+        if not self.text_dropped:
+            return self
+        assert self.rebuild is not None
+        skip, codec = self.rebuild
+        return replace(self, text=_decode_with(body[skip:], codec), text_dropped=False)
 
 
 # --- codec names -------------------------------------------------------------------------
@@ -479,6 +500,10 @@ class _Choice:
     codec: str
     detected: str | None = None
     verified: bool = True  # decoded strictly, without a single bad byte
+    # Verified text is the strict decoding of the body after `skip` bytes (a byte-order mark) by
+    # `decoder` (None: by `codec`).
+    skip: int = 0
+    decoder: str | None = None
 
 
 def _unique(names: list[str | None]) -> list[str]:
@@ -569,6 +594,7 @@ def _finish(choice: _Choice, header: str | None, meta: str | None) -> Decoded:
         fixed = _repair_runs(text, min_length=MIN_REPAIRABLE_RUN)
     else:
         fixed = text
+    repaired = fixed != text
     return Decoded(
         text=fixed,
         used=choice.codec,
@@ -576,7 +602,8 @@ def _finish(choice: _Choice, header: str | None, meta: str | None) -> Decoded:
         declared_header=header,
         declared_meta=meta,
         detected=choice.detected,
-        repaired=fixed != text,
+        repaired=repaired,
+        rebuild=(choice.skip, choice.decoder or choice.codec) if choice.verified and not repaired else None,
     )
 
 
@@ -590,12 +617,12 @@ def _decode(body: bytes, header: str | None, meta: str | None) -> Decoded:
         decoded = _decode_tolerantly(body[length:], codec)
         if decoded is None:
             raise Rejected("undecodable", f"{codec} byte-order mark but the body is not {codec}")
-        return _finish(_Choice(decoded[0], codec, verified=decoded[1] == 0), header, meta)
+        return _finish(_Choice(decoded[0], codec, verified=decoded[1] == 0, skip=length), header, meta)
     _reject_if_binary(body)
     if body.isascii():
         # Every ASCII-compatible codec reads these bytes alike, so the declaration can stand.
         used = declared if declared is not None and not declared.startswith(_ASCII_INCOMPATIBLE) else "utf-8"
-        return _finish(_Choice(body.decode("ascii"), used), header, meta)
+        return _finish(_Choice(body.decode("ascii"), used, decoder="ascii"), header, meta)
     return _finish(_choose(body, header, meta), header, meta)
 
 

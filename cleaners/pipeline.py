@@ -126,7 +126,7 @@ def sniff_source_type(fetched: Fetched) -> str:
 
 
 def read_html(fetched: Fetched, starter: str | None = None, replies: bool = False) -> Page:
-    decoded = fetched.decoded or decode_html(fetched.body, fetched.content_type)
+    decoded = fetched.decoded.with_text(fetched.body) if fetched.decoded else decode_html(fetched.body, fetched.content_type)
     extracted = extract_html(decoded.text, starter=starter, url=fetched.final_url, replies=replies)
     metadata: dict[str, Any] = dict(extracted.metadata)
     if extracted.tables:

@@ -32,7 +32,11 @@ log = logging.getLogger(__name__)
 
 
 class DecodedResponse(HtmlResponse):
-    """An HTML response whose `text` is `decoded.text` (and `encoding` the codec it was decoded with).
+    """An HTML response whose `text` is its decoding's text (and `encoding` the codec it was decoded with).
+
+    `decoded` comes from the workers without its text when the body rebuilds it
+    (`Decoded.without_text`): the text is rebuilt at each reading of `text` and not kept, as the
+    response waits in memory until its items are stored.
 
     `links`: the page's (URL, text) links found while decoding (crawler/pagelinks.py), when the
     request asked for them (meta `govcorpus_links`); None otherwise.
@@ -48,7 +52,7 @@ class DecodedResponse(HtmlResponse):
 
     @property
     def text(self) -> str:
-        return self.decoded.text
+        return self.decoded.with_text(self.body).text
 
 
 def is_html(response: Response) -> bool:

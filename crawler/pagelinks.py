@@ -85,7 +85,9 @@ def page_links(text: str, url: str, encoding: str) -> list[tuple[str, str]]:
 
 def decode_with_links(body: bytes, content_type: str | None, url: str | None) -> tuple[Decoded, list[tuple[str, str]] | None]:
     """The document workers' job for a downloaded page: `decode_html(body, content_type)`, and the page's
-    links when `url` is given (None: the crawl does not follow this page's links). Raises Rejected
-    when the body cannot be decoded."""
+    links when `url` is given (None: the crawl does not follow this page's links). The decoding
+    comes back without its text where the body rebuilds it (`Decoded.without_text`): the text
+    would cross to the crawl process and back to a build as one to two times the body's bytes.
+    Raises Rejected when the body cannot be decoded."""
     decoded = decode_html(body, content_type)
-    return decoded, (page_links(decoded.text, url, decoded.used) if url is not None else None)
+    return decoded.without_text(), (page_links(decoded.text, url, decoded.used) if url is not None else None)

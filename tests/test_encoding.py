@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import pickle
 import random
 import re
 from pathlib import Path
@@ -405,6 +406,55 @@ def test_mojibake_score_of_real_pages_equals_the_character_by_character_definiti
             text = raw.decode(codec, errors="replace")
             mojibake_score.cache_clear()
             assert mojibake_score(text) == pytest.approx(_score_char_by_char(text), abs=1e-12), (page.name, codec)
+
+
+# --- a decoding without its text -----------------------------------------------------------
+
+
+def _decodings_to_drop(report: str, reversible_utf8_as_gbk: tuple[str, str]) -> list[tuple[str, bytes, str | None]]:
+    """Real pages and the cases, and one page down each path of decode_html."""
+    pages = sorted((SHARED / "realworld").rglob("*.htm*")) + sorted((SHARED / "cases").rglob("*.htm*"))
+    gbk = page(report, "gbk").encode("gbk")
+    return [
+        *((path.name, path.read_bytes(), None) for path in pages),
+        ("bom utf-16", codecs.BOM_UTF16_LE + page(report, "gbk").encode("utf-16-le"), html_type("big5")),
+        ("bom utf-8", codecs.BOM_UTF8 + page(report).encode("utf-8"), None),
+        ("ascii declared iso-2022-jp", b'<meta charset="iso-2022-jp"><p>\x1b$B0!\x1b(B</p>', None),
+        ("one corrupt byte", gbk[: len(gbk) // 2] + b"\xff" + gbk[len(gbk) // 2 :], None),
+        ("mojibake repaired", page(reversible_utf8_as_gbk[1], "utf-8").encode("utf-8"), None),
+        ("gbk declared utf-8", gbk, html_type("utf-8")),
+        ("empty", b"", None),
+    ]
+
+
+def test_a_dropped_text_is_rebuilt_exactly_and_only_a_strict_decoding_is_dropped(
+    report: str, reversible_utf8_as_gbk: tuple[str, str]
+) -> None:
+    dropped = kept = 0
+    for name, body, content_type in _decodings_to_drop(report, reversible_utf8_as_gbk):
+        try:
+            decoded = decode_html(body, content_type)
+        except Rejected:
+            continue
+        light = decoded.without_text()
+        assert light.with_text(body) == decoded, name
+        assert light.with_text(body).text == decoded.text, name
+        if light.text_dropped:
+            dropped += 1
+            assert light.text == "" and not decoded.repaired, name
+        else:
+            kept += 1
+            assert light is decoded and (decoded.repaired or "\ufffd" in decoded.text), name
+        assert light.without_text() == light and decoded.with_text(body) is decoded, name
+    assert dropped > 70 and kept >= 2  # real pages drop theirs; the repaired and the corrupt page keep theirs
+
+
+def test_a_decoding_without_its_text_pickles_small() -> None:
+    body = max((path.read_bytes() for path in (SHARED / "realworld").rglob("*.htm*")), key=len)
+    decoded = decode_html(body, None)
+    assert len(pickle.dumps(decoded)) > len(body) / 2
+    assert len(pickle.dumps(decoded.without_text())) < 1024
+    assert pickle.loads(pickle.dumps(decoded.without_text())).with_text(body).text == decoded.text
 
 
 # --- edge cases ----------------------------------------------------------------------------
