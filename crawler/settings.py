@@ -1,5 +1,7 @@
 """Scrapy settings for govcorpus: polite by default. Override with GOVCORPUS_* or -s NAME=VALUE."""
 
+from scrapy.settings.default_settings import EXTENSIONS_BASE as _SCRAPY_EXTENSIONS
+
 BOT_NAME = "govcorpus"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -74,7 +76,15 @@ DOWNLOADER_MIDDLEWARES = {
     # Decode once, at download, after decompression and before anything reads the text.
     "crawler.decoding.DecodeMiddleware": 585,
 }
-EXTENSIONS = {"crawler.extensions.Progress": 500, "crawler.gil.SwitchInterval": 0, "crawler.memory.ReleaseMemory": 0}
+EXTENSIONS = {
+    "crawler.extensions.Progress": 500,
+    "crawler.gil.SwitchInterval": 0,
+    "crawler.memory.ReleaseMemory": 0,
+}
+# Scrapy's RemoteControl is off (REMOTE_CONTROL_ENABLED below) and is not even loaded: its module
+# imports aiohttp, 8.5 MB resident in the crawl process for an extension that then says
+# NotConfigured. Disabling it in EXTENSIONS (None) would still import it, to resolve the key.
+EXTENSIONS_BASE = {name: order for name, order in _SCRAPY_EXTENSIONS.items() if not name.endswith(".RemoteControl")}
 # Modes are add-ons: crawler.addons.ServiceAddon (govcorpus serve), crawler.distributed.DistributedAddon (--redis).
 ADDONS: dict[str, int] = {}
 

@@ -9,8 +9,10 @@ needs) must not come with it. Checked in a fresh interpreter: this test process 
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
+from pathlib import Path
 
 from support import SHARED
 
@@ -70,6 +72,25 @@ def test_the_crawl_process_loads_no_charset_detector_nor_scrapy_in_workers() -> 
     )
     result = subprocess.run([sys.executable, "-c", worker], capture_output=True, text=True, check=True, timeout=120)
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [False, False]
+
+
+def test_a_crawl_does_not_load_the_remote_control_extension_it_keeps_off(tmp_path: Path) -> None:
+    """Scrapy's RemoteControl is off in a crawl; its module would bring aiohttp (8.5 MB) all the same."""
+    with socket.socket() as closed:  # a port nothing listens on: the crawl runs, fails its one URL, ends
+        closed.bind(("127.0.0.2", 0))
+        port = closed.getsockname()[1]
+    config = tmp_path / "sources.toml"
+    config.write_text(f'[[sources]]\nname = "one"\nstart_urls = ["http://127.0.0.2:{port}/"]\n', encoding="utf-8")
+    probe = (
+        "import json, sys\n"
+        "from govcorpus.cli import main\n"
+        f"sys.argv = ['govcorpus', 'crawl', '--config', {str(config)!r}, '--store', {str(tmp_path / 'corpus')!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(json.dumps(['scrapy.core.engine' in sys.modules, 'aiohttp' in sys.modules]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120, cwd=tmp_path)
+    assert "failed" in result.stdout
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [True, False]
 
 
 def test_making_warc_records_loads_warcio_without_fsspec() -> None:
