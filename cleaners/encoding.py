@@ -228,6 +228,31 @@ def _big5_level(char: str) -> int | None:
 _WEIGHS_NOTHING: set[str] = set()
 
 
+class _Weightless:
+    """A regex that cuts the characters of `_WEIGHS_NOTHING` out of a text, compiled again when the set
+    has grown by a quarter since (never more than a few times in a process: compiling ~1,300 of them
+    takes 2 ms).
+
+    Collecting a text's distinct characters (`set(text)`) makes a Python string of every non-Latin
+    character; cut out in C first, the known ones cost ~0.01 ms a page instead of ~0.1 ms.
+    """
+
+    def __init__(self) -> None:
+        self.known = 0
+        self.pattern: re.Pattern[str] | None = None
+
+    def cut(self, text: str) -> str:
+        """`text` without characters known to weigh 0; some may be left: those learnt since the last compile."""
+        if len(_WEIGHS_NOTHING) >= self.known + self.known // 4 + 64:
+            chars = sorted(_WEIGHS_NOTHING)
+            self.pattern = re.compile("[" + "".join(re.escape(char) for char in chars) + "]+")
+            self.known = len(chars)
+        return self.pattern.sub("", text) if self.pattern is not None else text
+
+
+_WEIGHTLESS = _Weightless()
+
+
 def _weighed(distinct: set[str]) -> dict[str, float | None]:
     """The characters of `distinct` that do not weigh 0, with their weights (None: not counted)."""
     weights: dict[str, float | None] = {}
@@ -258,7 +283,7 @@ def _counted(text: str) -> _Counted:
     rest = _UNCOUNTED_ASCII.sub("", text)
     # Runs of only the Latin-1 punctuation Chinese text uses (“”, ——) do not count.
     runs = [run for run in _LATIN1_RUN.findall(text) if not set(run) <= _LEGIT_IN_CJK]
-    return _Counted(rest, _weighed(set(rest)), runs)
+    return _Counted(rest, _weighed(set(_WEIGHTLESS.cut(rest))), runs)
 
 
 @lru_cache(maxsize=8)

@@ -13,10 +13,13 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from support import SHARED
 
+from cleaners import encoding
 from cleaners.document import Rejected
 from cleaners.encoding import (
+    _UNCOUNTED_ASCII,
     MOJIBAKE_THRESHOLD,
     Decoded,
+    _char_weight,
     _counted,
     decode_html,
     decode_text,
@@ -406,6 +409,28 @@ def test_mojibake_score_of_real_pages_equals_the_character_by_character_definiti
             text = raw.decode(codec, errors="replace")
             mojibake_score.cache_clear()
             assert mojibake_score(text) == pytest.approx(_score_char_by_char(text), abs=1e-12), (page.name, codec)
+
+
+def test_the_characters_cut_out_before_weighing_are_only_those_that_weigh_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # _counted cuts the characters known to weigh 0 out with a regex compiled as they are learnt:
+    # what is left to weigh must give the weights of every character of the text, whenever the
+    # regex was last compiled. Learnt from nothing here, as in a new worker process.
+    monkeypatch.setattr(encoding, "_WEIGHS_NOTHING", set())
+    weightless = encoding._Weightless()
+    monkeypatch.setattr(encoding, "_WEIGHTLESS", weightless)
+    pages = sorted((SHARED / "realworld").rglob("*.htm*"))[:40]
+    assert pages
+    recompiled = set()
+    for page in pages:
+        raw = page.read_bytes()
+        for codec in ("utf-8", "gb18030", "big5", "latin-1"):
+            text = raw.decode(codec, errors="replace")
+            _counted.cache_clear()
+            rest = _UNCOUNTED_ASCII.sub("", text)
+            expected = {char: weight for char in set(rest) if (weight := _char_weight(char)) != 0.0}
+            assert _counted(text).weights == expected, (page.name, codec)
+            recompiled.add(weightless.known)
+    assert len(recompiled) > 2  # the regex was compiled again as characters were learnt
 
 
 # --- a decoding without its text -----------------------------------------------------------
