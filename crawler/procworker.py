@@ -33,8 +33,8 @@ def read_frame(sock: socket.socket) -> bytes | None:
 
 
 def write_frame(sock: socket.socket, data: bytes) -> None:
-    sock.sendall(HEADER.pack(len(data)))
-    sock.sendall(data)
+    # Header and body in one send: sent apart, the header alone wakes the crawl's reactor.
+    sock.sendall(HEADER.pack(len(data)) + data)
 
 
 def _read_exactly(sock: socket.socket, size: int, *, allow_eof: bool) -> bytes | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -19,6 +20,7 @@ import pytest
 from cleaners.document import Rejected
 from cleaners.reasons import Reason
 from crawler.procpool import ProcessPool, RemoteTraceback, WorkerLost
+from crawler.procworker import read_frame, write_frame
 from crawler.workers import DocumentWorkers
 
 
@@ -152,3 +154,25 @@ def test_when_no_worker_can_start_the_jobs_are_built_in_the_crawl_process(monkey
             workers.shutdown()
 
     assert asyncio.run(scenario()) == 32
+
+
+class _CountingSocket:
+    """A real socket whose sendall calls are counted."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.sends = 0
+
+    def sendall(self, data: bytes) -> None:
+        self.sends += 1
+        self.sock.sendall(data)
+
+
+def test_a_frame_goes_out_in_one_send_and_reads_back_whole() -> None:
+    # Sent apart, the 8-byte header alone would wake the reader once more for nothing.
+    mine, theirs = socket.socketpair()
+    with mine, theirs:
+        counting = _CountingSocket(mine)
+        write_frame(counting, b"x" * 50_000)  # type: ignore[arg-type]
+        assert counting.sends == 1
+        assert read_frame(theirs) == b"x" * 50_000
