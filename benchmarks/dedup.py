@@ -434,6 +434,7 @@ def scored(result: dict[str, Any], families: np.ndarray) -> dict[str, Any]:
     result["precision"] = correct / predicted if predicted else 1.0
     result["recall"] = correct / true_pairs if true_pairs else 1.0
     result["true_pairs"] = true_pairs
+    result["wrong_pairs"] = predicted - correct  # exact, where precision's four decimals round
     result["docs_per_s"] = result["docs"] / result["seconds"]
     result["docs_per_cpu_s"] = result["docs"] / result["cpu_seconds"]
     return result
@@ -441,13 +442,14 @@ def scored(result: dict[str, Any], families: np.ndarray) -> dict[str, Any]:
 
 def print_table(rows: list[tuple[str, dict[str, Any]]], size_column: bool = False) -> None:
     head, rule = (f"| {'docs':>9} ", "|" + "-" * 11) if size_column else ("", "")
-    print(f"{head}| {'method':<26} | {'precision':>9} | {'recall':>6} | {'docs/s':>7} | {'docs/CPU-s':>10} | "
-          f"{'peak RSS MB':>11} | {'RSS at start':>12} |")
-    print(f"{rule}|{'-' * 28}|{'-' * 11}|{'-' * 8}|{'-' * 9}|{'-' * 12}|{'-' * 13}|{'-' * 14}|")
+    print(f"{head}| {'method':<26} | {'precision':>9} | {'wrong pairs':>11} | {'recall':>6} | {'docs/s':>7} | "
+          f"{'docs/CPU-s':>10} | {'peak RSS MB':>11} | {'RSS at start':>12} |")
+    print(f"{rule}|{'-' * 28}|{'-' * 11}|{'-' * 13}|{'-' * 8}|{'-' * 9}|{'-' * 12}|{'-' * 13}|{'-' * 14}|")
     for label, r in rows:
         head = f"| {r['docs']:>9} " if size_column else ""
-        print(f"{head}| {label:<26} | {r['precision']:>9.4f} | {r['recall']:>6.4f} | {r['docs_per_s']:>7.0f} | "
-              f"{r['docs_per_cpu_s']:>10.0f} | {r['peak_rss_mb']:>11.0f} | {r['start_rss_mb']:>12.0f} |")
+        print(f"{head}| {label:<26} | {r['precision']:>9.4f} | {r['wrong_pairs']:>11} | {r['recall']:>6.4f} | "
+              f"{r['docs_per_s']:>7.0f} | {r['docs_per_cpu_s']:>10.0f} | {r['peak_rss_mb']:>11.0f} | "
+              f"{r['start_rss_mb']:>12.0f} |")
 
 
 def load_average() -> str:
