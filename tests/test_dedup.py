@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import re
@@ -23,8 +24,9 @@ from storage.dedup import (
     fingerprint,
     normalise,
     rank_for,
+    segments,
 )
-from storage.dedup.fingerprint import sentences
+from storage.dedup.fingerprint import jaccard, sentences, shared_weight
 
 
 class MemoryStore:
@@ -178,15 +180,98 @@ def test_chains_are_flattened_to_the_cluster_canonical(seed_docs: list[Candidate
         assert links["000"].duplicate_of == "002-pdf" and links["000"].relation == "fragment"
 
 
-def test_fragment_of_two_documents_points_at_the_best_one() -> None:
+def test_fragment_held_whole_by_two_unrelated_documents_is_a_fragment_of_neither() -> None:
+    """Which of two different reports an excerpt of their shared sentences came from cannot be told."""
     shared_block = "\n".join(gold("002").split("\n")[10:14])
     first = candidate("portal", shared_block + "\n" + gold("003"), family="gov_portal")
     second = candidate("forum", shared_block + "\n" + gold("004"), family="discuz")
     fragment = candidate("fragment", shared_block, family="aggregator")
     for order in itertools.permutations([first, second, fragment]):
         links = by_id(index_of(list(order)))
-        assert links["fragment"] == Link("fragment", "portal", "fragment", 1.0)
-        assert links["portal"] == Link("portal") and links["forum"] == Link("forum")
+        assert links == {"portal": Link("portal"), "forum": Link("forum"), "fragment": Link("fragment")}
+
+
+def _paragraphs(name: str) -> list[str]:
+    return [p for p in gold(name).split("\n") if len(p) > 60]
+
+
+def _containment(a: str, b: str) -> float:
+    fa, fb = fingerprint(a), fingerprint(b)
+    return shared_weight(fa.sentence_hashes, fa.sentence_weights, fb.sentence_hashes) / fa.total_weight
+
+
+def _jaccard(a: str, b: str) -> float:
+    ma, mb = fingerprint(a).minhash, fingerprint(b).minhash
+    assert ma is not None and mb is not None
+    return jaccard(ma, mb)
+
+
+def test_fragment_held_whole_by_two_overlapping_versions_points_at_the_best_one() -> None:
+    """A tie between containers that are mostly one another's text is no ambiguity: the best canonical takes it."""
+    report, other = _paragraphs("002"), _paragraphs("001")
+    full = candidate("full", "\n".join(report[:13]), family="gov_portal")
+    edited = candidate("edited", "\n".join(report[:6] + other[:3]), family="discuz")
+    excerpt = candidate("excerpt", "\n".join(report[:2]), family="aggregator")
+    # edited is mostly in full (>= 0.5) but neither a fragment (< 0.8) nor a near-duplicate of it.
+    assert 0.5 <= _containment(edited.text, full.text) < 0.8 and _containment(full.text, edited.text) < 0.8
+    assert _jaccard(edited.text, full.text) < 0.5
+    assert _containment(excerpt.text, full.text) == _containment(excerpt.text, edited.text) == 1.0
+    for order in itertools.permutations([full, edited, excerpt]):
+        links = by_id(index_of(list(order)))
+        assert links["excerpt"] == Link("excerpt", "full", "fragment", 1.0)  # the same rank class, and longer
+        assert links["full"] == Link("full") and links["edited"] == Link("edited")
+
+
+def test_a_repost_contained_in_next_years_report_does_not_take_its_own_report_along() -> None:
+    """A cluster is a fragment of a container only if its canonical is mostly in it too.
+
+    The repost kept the paragraphs the report shares with next year's report and one of its own, so it
+    is near the report and contained in next year's; the report itself is not."""
+    report, other = _paragraphs("002"), _paragraphs("001")
+    official = candidate("report", "\n".join(report[:13]), source_type="pdf")
+    next_year = candidate("next-year", "\n".join(report[:6] + other[:10]), family="gov_portal")
+    repost = candidate("repost", "\n".join(report[:7]), family="discuz")
+    assert _jaccard(repost.text, official.text) >= 0.5
+    assert _containment(repost.text, next_year.text) >= 0.8 and _containment(official.text, next_year.text) < 0.5
+    for order in itertools.permutations([official, next_year, repost]):
+        links = by_id(index_of(list(order)))
+        assert links["repost"].duplicate_of == "report" and links["repost"].relation == "near"
+        assert links["report"] == Link("report") and links["next-year"] == Link("next-year")
+
+
+def test_short_texts_sharing_one_slogan_are_not_near_duplicates() -> None:
+    """Jaccard 0.55 between two 35-shingle texts is one shared slogan, under MIN_NEAR_SHINGLES shared shingles."""
+    a = candidate("a", "三、老年健康中心等项目建设\n六、我们必须坚持以习近平新时代中国特色社会主义思想为指导")
+    b = candidate("b", "五、我们必须坚持以习近平新时代中国特色社会主义思想为指导\n四、创新医养融合模式")
+    assert _jaccard(a.text, b.text) >= 0.5
+    assert by_id(index_of([a, b])) == {"a": Link("a"), "b": Link("b")}
+    # A repost of a text long enough is still near, and any copy is still exact.
+    notice = "\n".join(_paragraphs("004")[:2])[:100]
+    repost = notice[:40] + notice[43:]  # three characters lost
+    assert 60 < len(normalise(notice)) < 100
+    index = index_of([candidate("notice", notice), candidate("repost", repost), candidate("copy", notice)])
+    assert index.link("repost").relation == "near" and index.link("copy").relation == "exact"
+
+
+def test_an_index_found_before_min_near_shingles_drops_the_short_near_edges(tmp_path: Path) -> None:
+    """A batch written without `min_near_shingles` loads with the near edges today's rule rules out dropped."""
+    a = "三、老年健康中心等项目建设\n六、我们必须坚持以习近平新时代中国特色社会主义思想为指导"
+    b = "五、我们必须坚持以习近平新时代中国特色社会主义思想为指导\n四、创新医养融合模式"
+    long_text = gold("004")
+    texts = {"a": a, "b": b, "long": long_text, "long-repost": reprint(long_text)}
+    store = open_store(str(tmp_path))
+    index = StoreDedupIndex(store, flush_every=1)
+    for doc_id, text in texts.items():
+        index.add(candidate(doc_id, text))
+    index.compact()
+    key = next(iter(store.list("dedup/index/snapshots/")))
+    batch = segments.decode(store.get(key))
+    params = {k: v for k, v in batch.params.items() if k != "min_near_shingles"}
+    near = np.concatenate([np.asarray(batch.near_edges).reshape(-1, 2), [[0, 1]]])  # what the old rule found
+    store.put(key, segments.encode(dataclasses.replace(batch, params=params, near_edges=near)))
+    reopened = StoreDedupIndex(store)
+    assert by_id(reopened) == by_id(index)
+    assert reopened.link("b") == Link("b") and reopened.link("long-repost").duplicate_of == "long"
 
 
 def test_width_spacing_and_case_variants_are_exact_duplicates() -> None:

@@ -3,11 +3,15 @@
 Relations between two documents (each a symmetric function of the pair, found when the later arrives):
 - exact: equal normalised text (NFKC, casefold, letters/digits/CJK only), similarity 1.0;
 - near: MinHash Jaccard of 5-character shingles >= 0.5 (datasketch affine32 MinHash, 128 permutations,
-  42 bands x 3 rows), or each holds >= 80% of the other's sentence text;
+  42 bands x 3 rows) with >= 60 shingles shared (estimated), or each holds >= 80% of the other's
+  sentence text;
 - fragment: >= 80% of one's sentence text (normalised chars of sentences >= 10 chars, >= 60 shared)
   occurs in the other and not the reverse: containment, which Jaccard misses for excerpts.
 Exact/near edges form clusters (union-find); a cluster's canonical is its best-ranked member, and a
 cluster that is a fragment points at its container's canonical (highest containment, then best rank).
+A member's fragment edge counts for its cluster only if the canonical has >= 50% of its sentence text
+in that container too; a tie between containers ending in different clusters whose canonicals share
+less than that leaves the cluster a fragment of neither (storage.dedup.graph).
 
 Why 5 and 0.5 (benchmarks/dedup.py --sweep, 1,500 reposts and "next year" siblings sharing a third of
 the sentences, exact shingle-set Jaccard):

@@ -1,8 +1,10 @@
 """Duplicate clusters and fragment edges, and the links that follow from them.
 
 Links are a pure function of the graph (nodes with their canonical keys, near-duplicate edges,
-fragment edges), never of the order the edges were added in: that is what makes the canonical
-set order-independent. Incremental updates only recompute the clusters whose links can change.
+fragment edges) and of which node's text is mostly in which other's (a pure function of the two
+texts, asked of the index), never of the order the edges were added in: that is what makes the
+canonical set order-independent. Incremental updates only recompute the clusters whose links can
+change.
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ class ClusterGraph:
     only for clusters of two or more.
     """
 
-    def __init__(self, key: Callable[[int], Any]) -> None:
-        self._key = key  # node -> comparable; the cluster's canonical is the member with the largest
+    def __init__(self, key: Callable[[int], Any], mostly_in: Callable[[int, int], bool] = lambda a, b: True) -> None:
+        """`key`: node -> comparable, a cluster's canonical is the member with the largest.
+        `mostly_in(a, b)`: whether most of node a's text occurs in node b's (see `_containers`)."""
+        self._key = key
+        self._mostly_in = mostly_in
         self._parent = array("i")
         self._members: dict[int, list[int]] = {}  # root -> members, clusters of two or more only
         self._best: dict[int, int] = {}  # root -> best member, clusters of two or more only
@@ -103,36 +108,67 @@ class ClusterGraph:
                         todo.append(fragment_root)
         return seen
 
-    def _container_cluster(self, root: int) -> int | None:
-        """The cluster `root` is a fragment of: highest containment, then the best canonical."""
-        choice: tuple[float, Any] | None = None
-        chosen: int | None = None
+    def _containers(self, root: int) -> list[int]:
+        """The clusters `root` is a fragment of at its highest containment: one, or several on a tie.
+
+        A member's fragment edge counts only where the cluster's canonical is mostly in that
+        container too. A repost that dropped a report's own paragraphs keeps the paragraphs the
+        report shares with next year's report, and so is contained in it; the report is not.
+        """
+        best = self._best_member(root)
+        top, tied = 0.0, []
         for member in self._members.get(root, [root]):
             for container, containment in self._contained_in.get(member, {}).items():
                 container_root = self.find(container)
-                if container_root == root:
+                if container_root == root or containment < top:
                     continue
-                score = (containment, self._key(self._best_member(container_root)))
-                if choice is None or score > choice:
-                    choice, chosen = score, container_root
-        return chosen
+                if member != best and not self._mostly_in(best, container):
+                    continue
+                if containment > top:
+                    top, tied = containment, [container_root]
+                elif container_root not in tied:
+                    tied.append(container_root)
+        return tied
 
-    def _final_cluster(self, root: int, memo: dict[int, int]) -> int:
-        """Follow container clusters to the end; on a cycle the cycle's best-keyed cluster ends it."""
+    def _best_keyed(self, roots: list[int]) -> int:
+        return max(roots, key=lambda r: self._key(self._best_member(r)))
+
+    def _tie_broken_container(self, root: int) -> int | None:
+        """The cluster `root` is a fragment of, a tie going to the best canonical."""
+        tied = self._containers(root)
+        return self._best_keyed(tied) if tied else None
+
+    def _container_cluster(self, root: int, tie_broken: dict[int, int]) -> int | None:
+        """The cluster `root` is a fragment of, or None; `tie_broken`: memo of `_tie_broken_container` chains.
+
+        A tie between containers that end in different clusters whose canonicals are not mostly in
+        one another (a report and next year's report, both holding all of an excerpt's sentences)
+        leaves `root` a fragment of neither: which one it was taken from cannot be told.
+        """
+        tied = self._containers(root)
+        if len(tied) > 1:
+            finals = sorted({self._follow(c, self._tie_broken_container, tie_broken) for c in tied})
+            canonicals = [self._best_member(final) for final in finals]
+            for i, a in enumerate(canonicals):
+                if any(not self._mostly_in(a, b) and not self._mostly_in(b, a) for b in canonicals[i + 1 :]):
+                    return None
+        return self._best_keyed(tied) if tied else None
+
+    def _follow(self, root: int, step: Callable[[int], int | None], memo: dict[int, int]) -> int:
+        """Follow `step` from `root` to the end; on a cycle the cycle's best-keyed cluster ends it."""
         path: list[int] = []
         on_path: dict[int, int] = {}
         current: int | None = root
         while current is not None and current not in memo and current not in on_path:
             on_path[current] = len(path)
             path.append(current)
-            current = self._container_cluster(current)
+            current = step(current)
         if current is None:
             final = path[-1]
         elif current in memo:
             final = memo[current]
         else:
-            cycle = path[on_path[current] :]
-            final = max(cycle, key=lambda r: self._key(self._best_member(r)))
+            final = self._best_keyed(path[on_path[current] :])
         for visited in path:
             memo[visited] = final
         return final
@@ -140,9 +176,10 @@ class ClusterGraph:
     def resolve(self, roots: Iterable[int]) -> dict[int, tuple[int | None, bool]]:
         """node -> (the canonical it points at or None, whether it is a fragment) for every member of `roots`."""
         memo: dict[int, int] = {}
+        tie_broken: dict[int, int] = {}
         result: dict[int, tuple[int | None, bool]] = {}
         for root in roots:
-            final = self._final_cluster(root, memo)
+            final = self._follow(root, lambda r: self._container_cluster(r, tie_broken), memo)
             target = self._best_member(final)
             for member in self._members.get(root, [root]):
                 result[member] = (None, False) if member == target else (target, final != root)

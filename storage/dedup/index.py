@@ -31,6 +31,13 @@ LSH_PARAMS = (42, 3)  # bands x rows of the MinHashLSH banding: P(candidate) 0.9
 CONTAINMENT_THRESHOLD = 0.8
 # Shared sentence text a fragment needs at least (normalised chars): one stock sentence is not an excerpt.
 MIN_FRAGMENT_CHARS = 60
+# Shared 5-character shingles a near-duplicate pair needs at least, estimated from the two MinHashes:
+# two 40-character excerpts sharing one stock slogan reach Jaccard 0.5 without being one text.
+MIN_NEAR_SHINGLES = MIN_FRAGMENT_CHARS
+# Share of a cluster's canonical sentence text that must be in a container before the cluster's other
+# members' fragment edges count (storage.dedup.graph). Next year's report holds about a third of a
+# report's sentences (benchmarks/dedup.py), a repost of it all of them.
+MOSTLY_CONTAINED = 0.5
 
 EXACT, NEAR, FRAGMENT = "exact", "near", "fragment"
 REBUILD_MARKER = "REBUILDING"
@@ -102,13 +109,14 @@ class StoreDedupIndex:
             "lsh_params": list(LSH_PARAMS),
             "containment_threshold": CONTAINMENT_THRESHOLD,
             "min_fragment_chars": MIN_FRAGMENT_CHARS,
+            "min_near_shingles": MIN_NEAR_SHINGLES,
         }
         self._doc_ids: list[str] = []
         self._ranks: list[tuple] = []
         self._fps = FingerprintColumns()
         self._by_id: dict[str, int] = {}
         self._table = SortedMultiMap()  # content key (first occurrences), band keys, sentence hashes -> doc
-        self._graph = ClusterGraph(key=lambda node: (self._ranks[node], self._doc_ids[node]))
+        self._graph = ClusterGraph(key=lambda node: (self._ranks[node], self._doc_ids[node]), mostly_in=self._mostly_in)
         # Each node's link: the canonical it points at (-1: none), relation code, similarity (-1.0: none).
         self._link_target = array("i")
         self._link_relation = array("b")
@@ -327,6 +335,33 @@ class StoreDedupIndex:
         equal = np.bitwise_count((minhash[others] == minhash[node]).view(np.uint64)).sum(axis=1) / NUM_PERM
         return np.where(self._fps.has_minhash[others], equal, 0.0)
 
+    def _near(self, node: int, others: np.ndarray) -> np.ndarray:
+        """Which of `others` are near-duplicates of `node` by MinHash (bool, aligned with `others`).
+
+        Jaccard J >= NEAR_THRESHOLD, and J * |A u B| >= MIN_NEAR_SHINGLES shared shingles, the union's size
+        being (|A| + |B|) / (1 + J) with each set's size estimated from its MinHash as datasketch's
+        MinHash.count does: k / sum(h_i / 2^32) - 1 for k minima h_i.
+        """
+        similarity = self._similarities(node, others)
+        near = similarity >= NEAR_THRESHOLD
+        if near.any():
+            sizes = self._shingle_counts(np.append(others[near], node))
+            union = (sizes[:-1] + sizes[-1]) / (1.0 + similarity[near])
+            near[near] = similarity[near] * union >= MIN_NEAR_SHINGLES
+        return near
+
+    def _shingle_counts(self, nodes: np.ndarray) -> np.ndarray:
+        """Estimated distinct shingles of each of `nodes` (float64), from their MinHash values."""
+        minima = self._fps.minhash[nodes].sum(axis=1, dtype=np.uint64).astype(np.float64) / 2.0**32
+        return NUM_PERM / np.maximum(minima, 1e-12) - 1.0
+
+    def _mostly_in(self, a: int, b: int) -> bool:
+        """Whether >= MOSTLY_CONTAINED of node a's sentence text occurs in node b's."""
+        fps = self._fps
+        total = int(fps.total_weights[a])
+        shared = shared_weight(fps.sentence_hashes_of(a), fps.sentence_weights_of(a), fps.sentence_hashes_of(b))
+        return total > 0 and shared >= MOSTLY_CONTAINED * total
+
     def _find_edges(
         self, node: int, fp: Fingerprint, keys: _Keys, positions: np.ndarray, docs: np.ndarray, first: int | None,
     ) -> tuple[set[int], list[tuple[int, int, float]]]:
@@ -339,7 +374,7 @@ class StoreDedupIndex:
         if keys.bands:
             in_bands = (positions >= keys.content) & (positions < sentences_from)
             banded = np.unique(docs[in_bands])
-            near.update(banded[self._similarities(node, banded) >= NEAR_THRESHOLD].tolist())
+            near.update(banded[self._near(node, banded)].tolist())
         in_sentences = positions >= sentences_from
         others, shared = self._sharing(fp, positions[in_sentences] - sentences_from, docs[in_sentences])
         if near and len(others):
@@ -351,7 +386,7 @@ class StoreDedupIndex:
         mine = shared / fp.total_weight
         theirs = shared / self._fps.total_weights[others]
         # A pair that is near by MinHash is near whichever way it was found (an LSH miss otherwise).
-        similar = self._similarities(node, others) >= NEAR_THRESHOLD
+        similar = self._near(node, others)
         contained_both = (mine >= CONTAINMENT_THRESHOLD) & (theirs >= CONTAINMENT_THRESHOLD)
         near.update(others[contained_both | similar].tolist())
         # Most candidates share a few stock sentences and nothing more: only the contained ones are visited.
@@ -463,7 +498,7 @@ class StoreDedupIndex:
 
     def _batch_problem(self, batch: segments.Batch) -> str | None:
         """What makes `batch` unfit to load next, or None (a gap, a second copy, foreign parameters)."""
-        if batch.params != self.params:
+        if _with_defaults(batch.params) != self.params:
             return f"was written with dedup parameters {batch.params}, this code uses {self.params}"
         if batch.first != len(self._doc_ids):
             return f"starts at document {batch.first}, expected {len(self._doc_ids)}: the index is incomplete"
@@ -495,11 +530,37 @@ class StoreDedupIndex:
             if problem is not None:
                 raise StoreDamaged(self.store.uri, "the dedup index", f"{key} {problem}")
             self._register_batch(batch)
-            self._apply_edges(batch.near_edges, batch.fragment_edges)
+            near = batch.near_edges if "min_near_shingles" in batch.params else self._without_short_near(np.asarray(batch.near_edges))
+            self._apply_edges(near, batch.fragment_edges)
         self._bulk_index()
         self._tail_segments = len(tail)
         self._pending = segments.Batch(len(self._doc_ids), self.params)
         self._relink(self._graph.linked_clusters())
+
+    def _without_short_near(self, near: np.ndarray) -> np.ndarray:
+        """Near edges (m, 2) found before MIN_NEAR_SHINGLES, less those it rules out: what add() finds today.
+
+        An edge stays when its pair is near by today's MinHash rule, has equal content, or each holds
+        >= CONTAINMENT_THRESHOLD of the other's sentence text (and >= MIN_FRAGMENT_CHARS of it).
+        """
+        near = near.reshape(-1, 2)
+        ruled_out = [
+            i for i, (a, b) in enumerate(near.tolist())
+            if self._similarities(a, np.array([b]))[0] >= NEAR_THRESHOLD and not self._near(a, np.array([b]))[0]
+            and not self._equal_content(a, b) and not self._contained_both(a, b)
+        ]
+        return np.delete(near, ruled_out, axis=0)
+
+    def _equal_content(self, a: int, b: int) -> bool:
+        fps = self._fps
+        return bool(fps.has_content[a] and fps.has_content[b] and np.array_equal(fps.content[a], fps.content[b]))
+
+    def _contained_both(self, a: int, b: int) -> bool:
+        fps = self._fps
+        shared = shared_weight(fps.sentence_hashes_of(a), fps.sentence_weights_of(a), fps.sentence_hashes_of(b))
+        return shared >= MIN_FRAGMENT_CHARS and all(
+            shared >= CONTAINMENT_THRESHOLD * int(fps.total_weights[node]) for node in (a, b)
+        )
 
     def _register_batch(self, batch: segments.Batch) -> None:
         first, count = len(self._doc_ids), len(batch)
@@ -595,6 +656,11 @@ def band_keys(hashvalues: np.ndarray) -> np.ndarray:
 
 _ROW_MULTIPLIERS = np.random.default_rng(2024).integers(1, 1 << 63, size=LSH_PARAMS[1], dtype=np.uint64) | np.uint64(1)
 _BAND_SALTS = np.random.default_rng(2025).integers(0, 1 << 63, size=LSH_PARAMS[0], dtype=np.uint64)
+
+
+def _with_defaults(params: dict[str, Any]) -> dict[str, Any]:
+    """Parameters a batch was written with, those it predates taken as today's (the loader makes up the difference)."""
+    return {"min_near_shingles": MIN_NEAR_SHINGLES} | params
 
 
 def _sequence(key: str) -> int:
