@@ -117,12 +117,15 @@ class ClusterGraph:
         """
         best = self._best_member(root)
         top, tied = 0.0, []
+        best_in: dict[int, bool] = {}  # container node -> whether best is mostly in it (near-copies share containers)
         for member in self._members.get(root, [root]):
             for container, containment in self._contained_in.get(member, {}).items():
                 container_root = self.find(container)
                 if container_root == root or containment < top:
                     continue
-                if member != best and not self._mostly_in(best, container):
+                if member != best and container not in best_in:
+                    best_in[container] = self._mostly_in(best, container)
+                if member != best and not best_in[container]:
                     continue
                 if containment > top:
                     top, tied = containment, [container_root]
