@@ -326,27 +326,27 @@ class StoreDedupIndex:
 
     # --- finding edges ----------------------------------------------------------------------
 
-    def _similarities(self, node: int, others: np.ndarray) -> np.ndarray:
-        """MinHash Jaccard estimate of `node` against each of `others` (0 where one has no MinHash)."""
-        minhash = self._fps.minhash
-        if not self._fps.has_minhash[node]:
-            return np.zeros(len(others))
+    def _similarities(self, a: int | np.ndarray, b: np.ndarray) -> np.ndarray:
+        """MinHash Jaccard estimate of node `a` (or each of nodes `a`) against each of `b` (0 where one has no MinHash)."""
+        minhash, has_minhash = self._fps.minhash, self._fps.has_minhash
         # Equal rows as bytes of 0/1, eight to a uint64: popcount counts them (count_nonzero(axis=1) sums bools).
-        equal = np.bitwise_count((minhash[others] == minhash[node]).view(np.uint64)).sum(axis=1) / NUM_PERM
-        return np.where(self._fps.has_minhash[others], equal, 0.0)
+        equal = np.bitwise_count((minhash[b] == minhash[a]).view(np.uint64)).sum(axis=1) / NUM_PERM
+        return np.where(has_minhash[a] & has_minhash[b], equal, 0.0)
 
     def _near(self, node: int, others: np.ndarray) -> np.ndarray:
-        """Which of `others` are near-duplicates of `node` by MinHash (bool, aligned with `others`).
+        """Which of `others` are near-duplicates of `node` by MinHash (bool, aligned with `others`)."""
+        return self._near_pairs(np.full(len(others), node), others, self._similarities(node, others))
+
+    def _near_pairs(self, a: np.ndarray, b: np.ndarray, similarity: np.ndarray) -> np.ndarray:
+        """Which pairs (a[i], b[i]) of MinHash Jaccard similarity[i] are near-duplicates (bool).
 
         Jaccard J >= NEAR_THRESHOLD, and J * |A u B| >= MIN_NEAR_SHINGLES shared shingles, the union's size
         being (|A| + |B|) / (1 + J) with each set's size estimated from its MinHash as datasketch's
         MinHash.count does: k / sum(h_i / 2^32) - 1 for k minima h_i.
         """
-        similarity = self._similarities(node, others)
         near = similarity >= NEAR_THRESHOLD
         if near.any():
-            sizes = self._shingle_counts(np.append(others[near], node))
-            union = (sizes[:-1] + sizes[-1]) / (1.0 + similarity[near])
+            union = (self._shingle_counts(a[near]) + self._shingle_counts(b[near])) / (1.0 + similarity[near])
             near[near] = similarity[near] * union >= MIN_NEAR_SHINGLES
         return near
 
@@ -482,7 +482,7 @@ class StoreDedupIndex:
             total = int(fps.total_weights[node])
             shared = shared_weight(fps.sentence_hashes_of(node), fps.sentence_weights_of(node), fps.sentence_hashes_of(target))
             return (target, _FRAGMENT, round(shared / total, 4) if total else 0.0)
-        if fps.has_content[node] and np.array_equal(fps.content[node], fps.content[target]):
+        if self._equal_content(node, target):
             return (target, _EXACT, 1.0)
         if fps.has_minhash[node] and fps.has_minhash[target]:
             return (target, _NEAR, round(jaccard(fps.minhash[node], fps.minhash[target]), 4))
@@ -544,10 +544,12 @@ class StoreDedupIndex:
         >= CONTAINMENT_THRESHOLD of the other's sentence text (and >= MIN_FRAGMENT_CHARS of it).
         """
         near = near.reshape(-1, 2)
+        a, b = near[:, 0], near[:, 1]
+        similarity = self._similarities(a, b)
+        suspect = np.flatnonzero((similarity >= NEAR_THRESHOLD) & ~self._near_pairs(a, b, similarity))
         ruled_out = [
-            i for i, (a, b) in enumerate(near.tolist())
-            if self._similarities(a, np.array([b]))[0] >= NEAR_THRESHOLD and not self._near(a, np.array([b]))[0]
-            and not self._equal_content(a, b) and not self._contained_both(a, b)
+            i for i in suspect.tolist()
+            if not self._equal_content(int(a[i]), int(b[i])) and not self._contained_both(int(a[i]), int(b[i]))
         ]
         return np.delete(near, ruled_out, axis=0)
 
